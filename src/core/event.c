@@ -1,0 +1,202 @@
+/*
+ * The internal event bus.  See include/zvonok/event.h.
+ *
+ * DESIGN
+ * Subscribers sit in one array guarded by a read-write lock: publishing
+ * (frequent, from any worker) takes the read side; subscribing and
+ * unsubscribing (rare, main thread) take the write side.  The type mask is
+ * checked before anything else, then the subscriber's filter, so an event
+ * nobody wants costs a few compares.  Posted deliveries carry a reference
+ * to the event; the subscription itself is refcounted so a delivery that
+ * was already queued when it was cancelled finds it marked dead and skips
+ * the callback.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <zvonok/event.h>
+#include <zvonok/loop.h>
+#include <zvonok/module.h>
+#include <zvonok/obj.h>
+
+struct zv_event_sub {
+	struct zv_reg reg; /* first */
+	uint64_t mask;
+	zv_event_filter_cb *filter;
+	zv_event_cb *cb;
+	void *arg;
+	struct zv_loop *loop;
+	atomic_bool dead;
+};
+
+static pthread_rwlock_t subs_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct zv_event_sub **subs;
+static size_t nsubs, csubs;
+static atomic_uint_fast64_t event_seq;
+
+static void event_destroy(void *obj)
+{
+	struct zv_event *ev = obj;
+	for (size_t i = 0; i < ev->nfields; i++) {
+		free((char *)ev->fields[i].key);
+		free((char *)ev->fields[i].value);
+	}
+	free(ev->fields);
+}
+
+struct zv_event *zv_event_alloc(enum zv_event_type type, const char *name)
+{
+	struct zv_event *ev = zv_obj_alloc(sizeof(*ev), event_destroy);
+	if (!ev)
+		return NULL;
+	ev->type = type;
+	ev->name = name;
+	return ev;
+}
+
+int zv_event_add(struct zv_event *ev, const char *key, const char *fmt, ...)
+{
+	if (ev->nfields == ev->cap) {
+		size_t cap = ev->cap ? ev->cap * 2 : 8;
+		struct zv_event_field *f = realloc(ev->fields, cap * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		ev->fields = f;
+		ev->cap = cap;
+	}
+	char *value = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&value, fmt, ap);
+	va_end(ap);
+	char *k = strdup(key);
+	if (n < 0 || !k) {
+		free(k);
+		if (n >= 0)
+			free(value);
+		return -ENOMEM;
+	}
+	ev->fields[ev->nfields++] = (struct zv_event_field){k, value};
+	return 0;
+}
+
+const char *zv_event_get(const struct zv_event *ev, const char *key)
+{
+	for (size_t i = 0; i < ev->nfields; i++)
+		if (!strcasecmp(ev->fields[i].key, key))
+			return ev->fields[i].value;
+	return NULL;
+}
+
+struct delivery {
+	struct zv_event_sub *sub; /* referenced */
+	struct zv_event *ev; /* referenced */
+};
+
+static void deliver(void *arg)
+{
+	struct delivery *d = arg;
+	if (!atomic_load(&d->sub->dead))
+		d->sub->cb(d->sub->arg, d->ev);
+	zv_unref(d->sub);
+	zv_unref(d->ev);
+	free(d);
+}
+
+void zv_event_publish(struct zv_event *ev)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	ev->seq = atomic_fetch_add(&event_seq, 1) + 1;
+	uint64_t bit = ZV_EVENT_MASK(ev->type);
+
+	pthread_rwlock_rdlock(&subs_lock);
+	for (size_t i = 0; i < nsubs; i++) {
+		struct zv_event_sub *s = subs[i];
+		if (!(s->mask & bit) || (s->filter && !s->filter(s->arg, ev)))
+			continue;
+		if (!s->loop) {
+			s->cb(s->arg, ev);
+			continue;
+		}
+		struct delivery *d = malloc(sizeof(*d));
+		if (!d)
+			continue; /* dropped: the subscriber misses one event */
+		d->sub = zv_ref(s);
+		d->ev = zv_ref(ev);
+		if (zv_loop_post(s->loop, deliver, d) < 0) {
+			zv_unref(d->sub);
+			zv_unref(d->ev);
+			free(d);
+		}
+	}
+	pthread_rwlock_unlock(&subs_lock);
+}
+
+static void sub_remove(struct zv_event_sub *sub)
+{
+	atomic_store(&sub->dead, true);
+	pthread_rwlock_wrlock(&subs_lock);
+	for (size_t i = 0; i < nsubs; i++) {
+		if (subs[i] == sub) {
+			memmove(&subs[i], &subs[i + 1], (nsubs - i - 1) * sizeof(*subs));
+			nsubs--;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&subs_lock);
+	zv_unref(sub);
+}
+
+static void sub_drop(struct zv_reg *reg)
+{
+	sub_remove((struct zv_event_sub *)reg);
+}
+
+struct zv_event_sub *zv_event_subscribe(struct zv_module *mod, uint64_t mask,
+					zv_event_filter_cb *filter,
+					zv_event_cb *cb, void *arg,
+					struct zv_loop *loop)
+{
+	struct zv_event_sub *s = zv_obj_alloc(sizeof(*s), NULL);
+	if (!s)
+		return NULL;
+	s->mask = mask;
+	s->filter = filter;
+	s->cb = cb;
+	s->arg = arg;
+	s->loop = loop;
+	pthread_rwlock_wrlock(&subs_lock);
+	if (nsubs == csubs) {
+		size_t cap = csubs ? csubs * 2 : 16;
+		struct zv_event_sub **ns = realloc(subs, cap * sizeof(*ns));
+		if (!ns) {
+			pthread_rwlock_unlock(&subs_lock);
+			zv_unref(s);
+			return NULL;
+		}
+		subs = ns;
+		csubs = cap;
+	}
+	subs[nsubs++] = s;
+	pthread_rwlock_unlock(&subs_lock);
+	if (mod)
+		zv_module_own(mod, &s->reg, sub_drop);
+	return s;
+}
+
+void zv_event_unsubscribe(struct zv_event_sub *sub)
+{
+	if (!sub)
+		return;
+	zv_module_disown(&sub->reg);
+	sub_remove(sub);
+}
