@@ -1,0 +1,87 @@
+/*
+ * Coroutines: sequential code (dialplan applications such as Dial, Read,
+ * Playback) that waits without blocking its worker loop.
+ *
+ *   static void run(void *arg)
+ *   {
+ *           zv_coro_sleep(1000);          // the loop runs other calls
+ *           int why = zv_coro_wait(5000); // until zv_coro_wake() or 5 s
+ *   }
+ *   struct zv_coro *co = zv_coro_alloc(run, arg, 0);
+ *   zv_coro_start(co);                    // runs until its first wait
+ *   ...
+ *   co = zv_unref(co);                    // after it has finished
+ *
+ * DESIGN
+ * A coroutine has its own stack (mmap'd, with a guard page below it; only
+ * the pages it touches cost memory, so a channel parked in Wait() costs a
+ * few KiB) and runs on the thread of the loop that started it, never
+ * anywhere else.  It gives control back only in zv_coro_yield() and the
+ * wait helpers built on it; per-packet media work never runs in a
+ * coroutine.  Switching uses ucontext (with ASan fiber annotations).
+ *
+ * A coroutine is a refcounted object.  A wake-up posted to the loop holds
+ * a reference, so dropping yours while a wake is in flight is safe; the
+ * stack is released when the function has returned and the last reference
+ * is gone.  Dropping the last reference of a coroutine that is suspended
+ * (not finished) is a bug: the owner must first make it return (wake it
+ * with a cancel code that its waits turn into an unwinding return).
+ *
+ * THREADS: every function here runs on the coroutine's loop thread.
+ */
+#ifndef ZVONOK_CORO_H
+#define ZVONOK_CORO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct zv_coro;
+typedef void(zv_coro_fn)(void *arg);
+
+/* Default stack size (virtual; touched pages only are resident). */
+#define ZV_CORO_STACK_DEFAULT (256 * 1024)
+
+/* A new, not yet started coroutine bound to the calling loop (refcount 1),
+ * or NULL on ENOMEM.  stack_size 0 means the default. */
+struct zv_coro *zv_coro_alloc(zv_coro_fn *fn, void *arg, size_t stack_size);
+
+/* Run co until it waits or returns.  Call from loop code or from another
+ * coroutine on the same loop.  Returns true while co is still alive. */
+bool zv_coro_start(struct zv_coro *co);
+
+/* The coroutine running now on this thread, or NULL in plain loop code. */
+struct zv_coro *zv_coro_current(void);
+
+bool zv_coro_finished(const struct zv_coro *co);
+
+/*
+ * Suspend the running coroutine until zv_coro_wake() or timeout_ms
+ * (0: no timeout).  Returns the value given to zv_coro_wake(), or
+ * -ETIMEDOUT.  A wake that arrives while the coroutine is running (not
+ * waiting) is kept and returned by its next wait at once, so no wake-up
+ * is lost between "check condition" and "wait".  Must be called inside a
+ * coroutine.
+ */
+int zv_coro_wait(uint32_t timeout_ms);
+
+/* zv_coro_wait() that ignores wakes with value 0 ("nothing to report")
+ * until ms have passed; returns 0 after the full time, or the first
+ * non-zero wake value (e.g. a hang-up) at once. */
+int zv_coro_sleep(uint32_t ms);
+
+/*
+ * Make co's current or next wait return value (a later wake before it
+ * runs overwrites an earlier one unless the earlier one is negative: a
+ * negative value, such as a hang-up, is sticky until consumed).  The
+ * coroutine resumes from the loop's queue, never inside this call, so it
+ * may be called from anywhere on the loop, including from co itself or
+ * from another coroutine.  Returns 0 or -ENOMEM.
+ */
+int zv_coro_wake(struct zv_coro *co, int value);
+
+/* Coroutines alive on this thread, and their resident stack estimate, for
+ * `core show threads` and the benchmark. */
+unsigned zv_coro_count(void);
+
+#endif

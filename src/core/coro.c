@@ -1,0 +1,344 @@
+/*
+ * Coroutines on ucontext.  See include/zvonok/coro.h.
+ *
+ * DESIGN
+ * Each coroutine remembers the context that resumed it and returns there
+ * when it waits or ends, so resuming from loop code or from another
+ * coroutine both work.  Wake-ups never switch directly: they post a resume
+ * to the loop, which keeps stack depth flat and lets a waker finish what it
+ * was doing first.  A timer per coroutine implements wait timeouts.
+ *
+ * Stacks are mmap'd with a PROT_NONE guard page at the low end so an
+ * overflow faults instead of corrupting a neighbour.  A small per-thread
+ * cache keeps recently freed stacks (with their pages released by
+ * MADV_DONTNEED) to avoid mmap/munmap churn when calls come and go.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <zvonok/coro.h>
+#include <zvonok/loop.h>
+#include <zvonok/obj.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ZV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZV_ASAN 1
+#endif
+#endif
+
+#ifdef ZV_ASAN
+void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
+void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old,
+				     size_t *size_old);
+#endif
+
+enum coro_state { CORO_NEW, CORO_RUNNING, CORO_WAITING, CORO_READY, CORO_DONE };
+
+struct zv_coro {
+	ucontext_t ctx;
+	ucontext_t *caller;
+	zv_coro_fn *fn;
+	void *arg;
+	void *stack_map; /* mapping including the guard page */
+	size_t map_size;
+	struct zv_loop *loop;
+	enum coro_state state;
+	bool wake_pending;
+	bool resume_posted;
+	int wake_value;
+	struct zv_timer timer;
+	bool timer_ready;
+	bool timed_out;
+	struct zv_coro *prev_current;
+#ifdef ZV_ASAN
+	void *fake_stack;
+	const void *caller_bottom;
+	size_t caller_size;
+#endif
+};
+
+static _Thread_local struct zv_coro *current;
+static _Thread_local unsigned alive;
+
+#define STACK_CACHE_MAX 16
+struct stack_cache_entry {
+	void *map;
+	size_t size;
+};
+static _Thread_local struct stack_cache_entry stack_cache[STACK_CACHE_MAX];
+static _Thread_local unsigned stack_cached;
+
+static size_t page_size(void)
+{
+	static size_t ps;
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+static void *stack_get(size_t map_size)
+{
+	for (unsigned i = 0; i < stack_cached; i++) {
+		if (stack_cache[i].size == map_size) {
+			void *m = stack_cache[i].map;
+			stack_cache[i] = stack_cache[--stack_cached];
+			return m;
+		}
+	}
+	void *m = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (mprotect(m, page_size(), PROT_NONE) < 0) {
+		munmap(m, map_size);
+		return NULL;
+	}
+	return m;
+}
+
+static void stack_put(void *map, size_t map_size)
+{
+	if (stack_cached < STACK_CACHE_MAX) {
+		/* Give the touched pages back; keep the address range. */
+		madvise((char *)map + page_size(), map_size - page_size(), MADV_DONTNEED);
+		stack_cache[stack_cached++] = (struct stack_cache_entry){map, map_size};
+		return;
+	}
+	munmap(map, map_size);
+}
+
+static void coro_destroy(void *obj)
+{
+	struct zv_coro *co = obj;
+	/* Freeing a suspended coroutine would leak whatever its stack holds. */
+	if (co->state != CORO_DONE && co->state != CORO_NEW)
+		abort();
+	if (co->timer_ready)
+		zv_timer_fini(&co->timer);
+	if (co->stack_map)
+		stack_put(co->stack_map, co->map_size);
+	alive--;
+}
+
+static void switch_in(struct zv_coro *co)
+{
+	ucontext_t here;
+	co->caller = &here;
+	co->prev_current = current;
+	current = co;
+#ifdef ZV_ASAN
+	void *fake = NULL;
+	__sanitizer_start_switch_fiber(&fake, (char *)co->stack_map + page_size(),
+				       co->map_size - page_size());
+#endif
+	swapcontext(&here, &co->ctx);
+#ifdef ZV_ASAN
+	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
+#endif
+	current = co->prev_current;
+}
+
+static void switch_out(struct zv_coro *co, bool ending)
+{
+#ifdef ZV_ASAN
+	__sanitizer_start_switch_fiber(ending ? NULL : &co->fake_stack, co->caller_bottom,
+				       co->caller_size);
+#endif
+	if (ending) {
+		setcontext(co->caller);
+		abort(); /* not reached */
+	}
+	swapcontext(&co->ctx, co->caller);
+#ifdef ZV_ASAN
+	__sanitizer_finish_switch_fiber(co->fake_stack, &co->caller_bottom, &co->caller_size);
+#endif
+}
+
+static void trampoline(unsigned hi, unsigned lo)
+{
+	struct zv_coro *co = (struct zv_coro *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
+#ifdef ZV_ASAN
+	__sanitizer_finish_switch_fiber(NULL, &co->caller_bottom, &co->caller_size);
+#endif
+	co->fn(co->arg);
+	co->state = CORO_DONE;
+	switch_out(co, true);
+}
+
+/* Kept out of line: getcontext() returns like setjmp(), which would make
+ * the compiler distrust the caller's locals. */
+static __attribute__((noinline)) int context_init(struct zv_coro *co, size_t stack_size)
+{
+	if (getcontext(&co->ctx) < 0)
+		return -errno;
+	co->ctx.uc_stack.ss_sp = (char *)co->stack_map + page_size();
+	co->ctx.uc_stack.ss_size = stack_size;
+	co->ctx.uc_link = NULL;
+	uintptr_t p = (uintptr_t)co;
+	makecontext(&co->ctx, (void (*)(void))trampoline, 2, (unsigned)(p >> 32),
+		    (unsigned)(p & 0xffffffffu));
+	return 0;
+}
+
+struct zv_coro *zv_coro_alloc(zv_coro_fn *fn, void *arg, size_t stack_size)
+{
+	struct zv_loop *loop = zv_loop_current();
+	if (!loop)
+		return NULL;
+	if (!stack_size)
+		stack_size = ZV_CORO_STACK_DEFAULT;
+	size_t ps = page_size();
+	stack_size = (stack_size + ps - 1) & ~(ps - 1);
+
+	struct zv_coro *co = zv_obj_alloc(sizeof(*co), coro_destroy);
+	if (!co)
+		return NULL;
+	co->fn = fn;
+	co->arg = arg;
+	co->loop = loop;
+	co->state = CORO_NEW;
+	alive++;
+	co->map_size = stack_size + ps;
+	co->stack_map = stack_get(co->map_size);
+	if (!co->stack_map)
+		return zv_unref(co);
+	if (context_init(co, stack_size) < 0)
+		return zv_unref(co);
+	return co;
+}
+
+static void resume(struct zv_coro *co)
+{
+	zv_ref(co); /* the coroutine may drop its owner's ref while running */
+	co->state = CORO_RUNNING;
+	switch_in(co);
+	zv_unref(co);
+}
+
+bool zv_coro_start(struct zv_coro *co)
+{
+	if (co->state != CORO_NEW)
+		return co->state != CORO_DONE;
+	resume(co);
+	return co->state != CORO_DONE;
+}
+
+struct zv_coro *zv_coro_current(void)
+{
+	return current;
+}
+
+bool zv_coro_finished(const struct zv_coro *co)
+{
+	return co->state == CORO_DONE;
+}
+
+unsigned zv_coro_count(void)
+{
+	return alive;
+}
+
+static void posted_resume(void *arg)
+{
+	struct zv_coro *co = arg;
+	co->resume_posted = false;
+	if (co->state == CORO_READY)
+		resume(co);
+	zv_unref(co);
+}
+
+static int post_resume(struct zv_coro *co)
+{
+	if (co->resume_posted)
+		return 0;
+	co->resume_posted = true;
+	int err = zv_loop_post(co->loop, posted_resume, zv_ref(co));
+	if (err) {
+		co->resume_posted = false;
+		zv_unref(co);
+	}
+	return err;
+}
+
+static void on_timeout(void *arg)
+{
+	struct zv_coro *co = arg;
+	if (co->state != CORO_WAITING)
+		return;
+	co->timed_out = true;
+	co->state = CORO_READY;
+	post_resume(co);
+}
+
+int zv_coro_wake(struct zv_coro *co, int value)
+{
+	if (co->state == CORO_DONE)
+		return 0;
+	if (!co->wake_pending || co->wake_value >= 0)
+		co->wake_value = value;
+	co->wake_pending = true;
+	if (co->state != CORO_WAITING)
+		return 0; /* running or new: its next wait returns at once */
+	co->state = CORO_READY;
+	return post_resume(co);
+}
+
+int zv_coro_wait(uint32_t timeout_ms)
+{
+	struct zv_coro *co = current;
+	if (!co)
+		return -EINVAL;
+	if (co->wake_pending) {
+		co->wake_pending = false;
+		return co->wake_value;
+	}
+	if (timeout_ms) {
+		if (!co->timer_ready) {
+			if (zv_timer_init(&co->timer, co->loop, on_timeout, co) < 0)
+				return -ENOMEM;
+			co->timer_ready = true;
+		}
+		zv_timer_start(&co->timer, timeout_ms, 0);
+	}
+	co->timed_out = false;
+	co->state = CORO_WAITING;
+	switch_out(co, false);
+	/* resumed: by a wake, or by the timer */
+	if (timeout_ms)
+		zv_timer_stop(&co->timer);
+	if (co->wake_pending) {
+		co->wake_pending = false;
+		return co->wake_value;
+	}
+	return co->timed_out ? -ETIMEDOUT : 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int zv_coro_sleep(uint32_t ms)
+{
+	uint64_t end = now_ms() + ms;
+	for (;;) {
+		uint64_t now = now_ms();
+		if (now >= end)
+			return 0;
+		int r = zv_coro_wait((uint32_t)(end - now));
+		if (r == -ETIMEDOUT)
+			return 0;
+		if (r != 0)
+			return r;
+	}
+}
