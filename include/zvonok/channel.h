@@ -1,0 +1,279 @@
+/*
+ * Channels: one leg of a call (a SIP dialog, a Local half, ...), with
+ * Asterisk's states, naming, variables and causes.
+ *
+ * DESIGN
+ * A channel is a refcounted object pinned to one worker loop for its whole
+ * life; its fields are read and written only on that loop's thread.  Other
+ * threads find a channel by name (zv_channel_find()) and post work to
+ * zv_channel_loop().  The technology driver (SIP, Local, ...) implements
+ * struct zv_channel_tech; the dialplan runs in the channel's coroutine
+ * (zv_pbx_start(), include/zvonok/pbx.h) and waits for things happening to
+ * the channel (answer, DTMF, hang-up) with zv_channel_wait().
+ *
+ * Hang-up: zv_channel_softhangup() marks the channel and wakes its
+ * coroutine with ZV_WAKE_HANGUP, which every wait returns, so application
+ * code unwinds by returning; the pbx then runs the `h` extension and calls
+ * the driver's hangup.  The driver tells the core that the far end hung up
+ * the same way.
+ */
+#ifndef ZVONOK_CHANNEL_H
+#define ZVONOK_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct zv_channel;
+struct zv_coro;
+struct zv_loop;
+struct zv_snapshot;
+
+/* Asterisk's channel states (AST_STATE_*), same numbering. */
+enum zv_chan_state {
+	ZV_STATE_DOWN = 0,
+	ZV_STATE_RESERVED,
+	ZV_STATE_OFFHOOK,
+	ZV_STATE_DIALING,
+	ZV_STATE_RING,
+	ZV_STATE_RINGING,
+	ZV_STATE_UP,
+	ZV_STATE_BUSY,
+	ZV_STATE_DIALING_OFFHOOK,
+	ZV_STATE_PRERING,
+};
+
+/* "Up", "Ringing"... as Asterisk prints them. */
+const char *zv_chan_state_name(enum zv_chan_state s);
+
+/* Q.850 causes used most (AST_CAUSE_* values). */
+enum zv_cause {
+	ZV_CAUSE_UNALLOCATED = 1,
+	ZV_CAUSE_NO_ROUTE_DESTINATION = 3,
+	ZV_CAUSE_NORMAL_CLEARING = 16,
+	ZV_CAUSE_USER_BUSY = 17,
+	ZV_CAUSE_NO_USER_RESPONSE = 18,
+	ZV_CAUSE_NO_ANSWER = 19,
+	ZV_CAUSE_SUBSCRIBER_ABSENT = 20,
+	ZV_CAUSE_CALL_REJECTED = 21,
+	ZV_CAUSE_NUMBER_CHANGED = 22,
+	ZV_CAUSE_DESTINATION_OUT_OF_ORDER = 27,
+	ZV_CAUSE_INVALID_NUMBER_FORMAT = 28,
+	ZV_CAUSE_FACILITY_REJECTED = 29,
+	ZV_CAUSE_NORMAL_UNSPECIFIED = 31,
+	ZV_CAUSE_CONGESTION = 34,
+	ZV_CAUSE_NETWORK_OUT_OF_ORDER = 38,
+	ZV_CAUSE_NORMAL_TEMPORARY_FAILURE = 41,
+	ZV_CAUSE_SWITCH_CONGESTION = 42,
+	ZV_CAUSE_REQUESTED_CHAN_UNAVAIL = 44,
+	ZV_CAUSE_BEARERCAPABILITY_NOTAVAIL = 58,
+	ZV_CAUSE_INCOMPATIBLE_DESTINATION = 88,
+	ZV_CAUSE_INTERWORKING = 127,
+};
+
+/* Cause name as Asterisk's hangup cause table ("NORMAL_CLEARING"), text
+ * ("Normal Clearing") and the reverse lookup (name or number); -1 unknown. */
+const char *zv_cause_name(int cause);
+const char *zv_cause_text(int cause);
+int zv_cause_from_str(const char *s);
+
+/* What a channel wait returns besides the values of enum below: a DTMF
+ * digit is returned as its character ('0'..'9', '*', '#', 'A'..'D'). */
+enum zv_wake {
+	ZV_WAKE_NONE = 0,
+	ZV_WAKE_HANGUP = -1000, /* the channel is hung up: unwind */
+	ZV_WAKE_ANSWER = -1001, /* an outgoing channel was answered */
+	ZV_WAKE_CONTROL = -1002, /* progress/ringing/busy... see last_control */
+	ZV_WAKE_FRAME = -1003, /* media or text arrived (media apps) */
+};
+
+/* Indications (AST_CONTROL_*), numbering as Asterisk. */
+enum zv_control {
+	ZV_CONTROL_HANGUP = 1,
+	ZV_CONTROL_RING = 2,
+	ZV_CONTROL_RINGING = 3,
+	ZV_CONTROL_ANSWER = 4,
+	ZV_CONTROL_BUSY = 5,
+	ZV_CONTROL_TAKEOFFHOOK = 6,
+	ZV_CONTROL_OFFHOOK = 7,
+	ZV_CONTROL_CONGESTION = 8,
+	ZV_CONTROL_FLASH = 9,
+	ZV_CONTROL_WINK = 10,
+	ZV_CONTROL_PROGRESS = 14,
+	ZV_CONTROL_PROCEEDING = 15,
+	ZV_CONTROL_HOLD = 16,
+	ZV_CONTROL_UNHOLD = 17,
+};
+
+/* Driver operations.  All run on the channel's loop.  Optional unless
+ * marked.  Return 0 or a negative errno. */
+struct zv_channel_tech {
+	const char *type; /* "PJSIP", "SIP", "Local" */
+	const char *description;
+	/* Place an outgoing call to dest (the part after "Tech/"). */
+	int (*call)(struct zv_channel *chan, const char *dest, int timeout_ms);
+	int (*answer)(struct zv_channel *chan);
+	/* Required: release the driver's side; cause is chan's hangup cause. */
+	void (*hangup)(struct zv_channel *chan);
+	int (*indicate)(struct zv_channel *chan, enum zv_control control);
+	int (*send_digit)(struct zv_channel *chan, char digit, unsigned duration_ms);
+	int (*send_text)(struct zv_channel *chan, const char *text);
+	/* Device state of a device of this technology ("100" of SIP/100). */
+	int (*devicestate)(const char *device);
+};
+
+/*
+ * Register a technology (channel driver) against a module handle: it goes
+ * away when the module unloads.  Main thread.  0, -EEXIST or -ENOMEM.
+ */
+struct zv_module;
+int zv_channel_tech_register(struct zv_module *mod, const struct zv_channel_tech *tech);
+const struct zv_channel_tech *zv_channel_tech_find(const char *type);
+
+/*
+ * Create a channel on the calling loop (which must be a worker or the main
+ * loop).  name_fmt is printf-style; Asterisk's naming is
+ * "<Tech>/<peer>-<8 hex digits>", which zv_channel_alloc() produces when
+ * name_fmt is NULL from tech->type and peer.  Takes a reference on the
+ * current config snapshot.  Counted in zv_core_active_calls() until
+ * destroyed.  Returns a reference, or NULL on ENOMEM.
+ */
+struct zv_channel *zv_channel_alloc(const struct zv_channel_tech *tech, const char *peer,
+				    void *tech_pvt, const char *context, const char *exten,
+				    enum zv_chan_state state);
+
+/* Find a live channel by exact name (any thread).  Returns a reference or
+ * NULL.  Also by unique id with zv_channel_find_by_uniqueid(). */
+struct zv_channel *zv_channel_find(const char *name);
+struct zv_channel *zv_channel_find_by_uniqueid(const char *uniqueid);
+
+/* Visit every live channel (any thread).  cb gets a borrowed channel and
+ * may read only the fields documented as safe across threads: name,
+ * uniqueid, and the copies in struct zv_channel_info. */
+struct zv_channel_info {
+	char name[80];
+	char uniqueid[40];
+	char linkedid[40];
+	char context[80];
+	char exten[80];
+	int priority;
+	enum zv_chan_state state;
+	char appl[32];
+	char data[128];
+	char cid_num[80];
+	char cid_name[80];
+	char accountcode[40];
+	char bridged[80];
+	time_t created;
+	time_t answered;
+};
+void zv_channel_foreach(void (*cb)(void *arg, const struct zv_channel_info *info), void *arg);
+size_t zv_channel_count(void);
+
+/* Accessors; loop thread only unless noted. */
+const char *zv_channel_name(const struct zv_channel *chan); /* any thread */
+const char *zv_channel_uniqueid(const struct zv_channel *chan); /* any thread */
+const char *zv_channel_linkedid(const struct zv_channel *chan);
+const char *zv_channel_callid(const struct zv_channel *chan); /* "C-0000002a" */
+struct zv_loop *zv_channel_loop(const struct zv_channel *chan); /* any thread */
+const struct zv_channel_tech *zv_channel_tech(const struct zv_channel *chan);
+void *zv_channel_tech_pvt(const struct zv_channel *chan);
+void zv_channel_set_tech_pvt(struct zv_channel *chan, void *pvt);
+enum zv_chan_state zv_channel_state(const struct zv_channel *chan);
+void zv_channel_set_state(struct zv_channel *chan, enum zv_chan_state state);
+const struct zv_snapshot *zv_channel_snapshot(const struct zv_channel *chan);
+
+/* Dialplan location. */
+const char *zv_channel_context(const struct zv_channel *chan);
+const char *zv_channel_exten(const struct zv_channel *chan);
+int zv_channel_priority(const struct zv_channel *chan);
+void zv_channel_set_location(struct zv_channel *chan, const char *context, const char *exten,
+			     int priority);
+const char *zv_channel_macrocontext(const struct zv_channel *chan);
+
+/* Caller id and friends (NULL clears). */
+const char *zv_channel_cid_num(const struct zv_channel *chan);
+const char *zv_channel_cid_name(const struct zv_channel *chan);
+void zv_channel_set_cid(struct zv_channel *chan, const char *name, const char *num);
+const char *zv_channel_cid_dnid(const struct zv_channel *chan);
+const char *zv_channel_cid_rdnis(const struct zv_channel *chan);
+const char *zv_channel_cid_ani(const struct zv_channel *chan);
+void zv_channel_set_cid_extra(struct zv_channel *chan, const char *dnid, const char *rdnis,
+			      const char *ani);
+const char *zv_channel_connected_num(const struct zv_channel *chan);
+const char *zv_channel_connected_name(const struct zv_channel *chan);
+void zv_channel_set_connected(struct zv_channel *chan, const char *name, const char *num);
+const char *zv_channel_language(const struct zv_channel *chan);
+void zv_channel_set_language(struct zv_channel *chan, const char *lang);
+const char *zv_channel_accountcode(const struct zv_channel *chan);
+void zv_channel_set_accountcode(struct zv_channel *chan, const char *code);
+int zv_channel_amaflags(const struct zv_channel *chan);
+void zv_channel_set_amaflags(struct zv_channel *chan, int flags);
+const char *zv_channel_musicclass(const struct zv_channel *chan);
+void zv_channel_set_musicclass(struct zv_channel *chan, const char *cls);
+
+/* The application running now (for `core show channels`). */
+void zv_channel_set_app(struct zv_channel *chan, const char *app, const char *data);
+
+/*
+ * Channel variables.  Names are case-sensitive as in Asterisk 1.8+.
+ * Inheritance: a name set as "_X" is inherited one level by channels this
+ * one creates, "__X" forever; zv_channel_inherit_vars() copies them.
+ * set with value NULL deletes.  0 or -ENOMEM.
+ */
+int zv_channel_var_set(struct zv_channel *chan, const char *name, const char *value);
+const char *zv_channel_var_get(const struct zv_channel *chan, const char *name);
+void zv_channel_var_foreach(const struct zv_channel *chan,
+			    void (*cb)(void *arg, const char *name, const char *value),
+			    void *arg);
+int zv_channel_inherit_vars(struct zv_channel *child, const struct zv_channel *parent);
+
+/* Hang-up.  cause 0 keeps an earlier cause (default NORMAL_CLEARING). */
+void zv_channel_softhangup(struct zv_channel *chan, int cause);
+bool zv_channel_is_hungup(const struct zv_channel *chan);
+int zv_channel_hangupcause(const struct zv_channel *chan);
+void zv_channel_set_hangupcause(struct zv_channel *chan, int cause);
+/* Ends the channel: driver hangup, events, unregisters the name.  Called
+ * by the pbx when the dialplan ends, or by whoever owns a channel that
+ * runs no dialplan.  Idempotent.  Drops nothing: the caller still holds
+ * its reference. */
+void zv_channel_destroy(struct zv_channel *chan);
+
+/* Answer / indicate through the driver; keep state in sync. */
+int zv_channel_answer(struct zv_channel *chan);
+int zv_channel_indicate(struct zv_channel *chan, enum zv_control control);
+
+/*
+ * From the driver: something happened (ANSWER, DTMF digit, control).
+ * Queued in the channel and wakes its coroutine.  Loop thread.
+ */
+void zv_channel_queue_digit(struct zv_channel *chan, char digit);
+void zv_channel_queue_control(struct zv_channel *chan, enum zv_control control);
+enum zv_control zv_channel_last_control(const struct zv_channel *chan);
+
+/*
+ * Wait in the channel's coroutine (inside dialplan applications) for at
+ * most timeout_ms (0: no limit): returns a queued DTMF digit (as a char
+ * value > 0), a ZV_WAKE_* value, or -ETIMEDOUT.  Returns ZV_WAKE_HANGUP
+ * at once, and every time, after a hang-up.
+ */
+int zv_channel_wait(struct zv_channel *chan, uint32_t timeout_ms);
+/* Sleep the full time unless hung up (then ZV_WAKE_HANGUP); digits that
+ * arrive stay queued for a later wait.  0 on time out. */
+int zv_channel_sleep(struct zv_channel *chan, uint32_t ms);
+
+/* The coroutine running the channel's dialplan (NULL if none). */
+struct zv_coro *zv_channel_coro(const struct zv_channel *chan);
+void zv_channel_set_coro(struct zv_channel *chan, struct zv_coro *co);
+
+/* Application-private data kept with the channel (e.g. the Gosub stack),
+ * found by a key string, freed with the channel through destroy. */
+void *zv_channel_datastore_get(const struct zv_channel *chan, const char *key);
+int zv_channel_datastore_set(struct zv_channel *chan, const char *key, void *data,
+			     void (*destroy)(void *data));
+
+time_t zv_channel_created(const struct zv_channel *chan);
+time_t zv_channel_answered(const struct zv_channel *chan);
+
+#endif
