@@ -41,7 +41,34 @@ long zv_core_active_calls(void)
 
 bool zv_core_accepting_calls(void)
 {
-	return !atomic_load(&refusing_calls);
+	if (atomic_load(&refusing_calls))
+		return false;
+	return !zv_settings.maxcalls || zv_core_active_calls() < (long)zv_settings.maxcalls;
+}
+
+void zv_core_call_started(void)
+{
+	atomic_fetch_add(&active_calls, 1);
+}
+
+void zv_core_call_ended(void)
+{
+	atomic_fetch_sub(&active_calls, 1);
+}
+
+const char *zv_core_datadir(void)
+{
+	return zv_settings.datadir;
+}
+
+const char *zv_core_spooldir(void)
+{
+	return zv_settings.spooldir;
+}
+
+const char *zv_core_systemname(void)
+{
+	return zv_settings.systemname ? zv_settings.systemname : "";
 }
 
 size_t zv_diag_log(const struct zv_diag *diag)

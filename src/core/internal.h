@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include <zvonok/config.h>
+#include <zvonok/core.h>
 #include <zvonok/diag.h>
 #include <zvonok/loop.h>
 #include <zvonok/module.h>
@@ -135,9 +136,6 @@ void zv_core_request_stop(enum zv_stop_mode mode);
 void zv_core_request_reload(void);
 /* Reload now (main loop); result text into diag. */
 int zv_core_reload(struct zv_diag *diag);
-/* Calls in progress, maintained by the channel core. */
-long zv_core_active_calls(void);
-bool zv_core_accepting_calls(void);
 
 /* Log every diag entry at its severity; returns the error count. */
 size_t zv_diag_log(const struct zv_diag *diag);

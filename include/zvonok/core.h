@@ -1,0 +1,24 @@
+/*
+ * Daemon-wide state that channel drivers and applications consult.
+ * Any thread.
+ */
+#ifndef ZVONOK_CORE_H
+#define ZVONOK_CORE_H
+
+#include <stdbool.h>
+
+/* Calls (channels) alive now; `core stop gracefully` waits for 0. */
+long zv_core_active_calls(void);
+/* False after `core stop gracefully` or above maxcalls: drivers refuse new
+ * calls (SIP answers 503). */
+bool zv_core_accepting_calls(void);
+/* The channel core counts channels with these. */
+void zv_core_call_started(void);
+void zv_core_call_ended(void);
+
+/* Directories from zvonok.conf (astdatadir, astspooldir, ...). */
+const char *zv_core_datadir(void);
+const char *zv_core_spooldir(void);
+const char *zv_core_systemname(void);
+
+#endif

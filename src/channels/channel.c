@@ -1,0 +1,780 @@
+/*
+ * The channel core: allocation and naming, the registry of live channels,
+ * variables, caller id, hang-up, events to the bus, and waiting for what
+ * happens to a channel from its coroutine.  See include/zvonok/channel.h.
+ *
+ * DESIGN
+ * A channel's fields belong to its loop.  The only cross-thread state is
+ * the registry (a read-write-locked array used by find/foreach, both
+ * rare) and a small "info" copy per channel under its own mutex, updated
+ * when the location, state or application changes, so `core show channels`
+ * can read every channel from the main loop without touching a worker's
+ * objects.  Digits and controls queued by the driver wake the channel's
+ * coroutine; the wait loop re-checks the queues after each wake-up, so
+ * nothing depends on the exact wake value.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define ZV_LOG_MODULE "channel"
+#include <zvonok/channel.h>
+#include <zvonok/config.h>
+#include <zvonok/core.h>
+#include <zvonok/coro.h>
+#include <zvonok/event.h>
+#include <zvonok/log.h>
+#include <zvonok/loop.h>
+#include <zvonok/module.h>
+#include <zvonok/obj.h>
+
+struct chan_var {
+	struct chan_var *next;
+	char *name; /* as set, with its leading underscores */
+	const char *bare; /* points into name past the underscores */
+	char *value;
+	int inherit; /* 0, 1 (_X) or 2 (__X) */
+};
+
+struct datastore {
+	struct datastore *next;
+	char *key;
+	void *data;
+	void (*destroy)(void *data);
+};
+
+#define DIGITS_MAX 64
+
+struct zv_channel {
+	const struct zv_channel_tech *tech;
+	void *tech_pvt;
+	struct zv_loop *loop;
+	struct zv_snapshot *snap;
+	char name[80];
+	char uniqueid[40];
+	char linkedid[40];
+	char callid[16];
+	enum zv_chan_state state;
+	char *context, *exten, *macrocontext;
+	int priority;
+	char *cid_num, *cid_name, *dnid, *rdnis, *ani;
+	char *conn_num, *conn_name;
+	char *language, *accountcode, *musicclass;
+	int amaflags;
+	struct chan_var *vars, **vars_tail;
+	struct datastore *stores;
+	struct zv_coro *coro;
+	bool hungup, destroyed, registered;
+	int cause;
+	char digits[DIGITS_MAX];
+	unsigned ndigits;
+	bool answer_pending;
+	bool control_pending;
+	enum zv_control last_control;
+	time_t created, answered;
+	pthread_mutex_t info_lock;
+	struct zv_channel_info info;
+};
+
+/* ---- technologies ---------------------------------------------------- */
+
+struct tech_entry {
+	struct zv_reg reg; /* first */
+	const struct zv_channel_tech *tech;
+	struct tech_entry *next;
+};
+
+static pthread_rwlock_t tech_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct tech_entry *techs;
+
+static void tech_drop(struct zv_reg *reg)
+{
+	struct tech_entry *e = (struct tech_entry *)reg;
+	pthread_rwlock_wrlock(&tech_lock);
+	for (struct tech_entry **pp = &techs; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&tech_lock);
+	free(e);
+}
+
+int zv_channel_tech_register(struct zv_module *mod, const struct zv_channel_tech *tech)
+{
+	if (zv_channel_tech_find(tech->type))
+		return -EEXIST;
+	struct tech_entry *e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->tech = tech;
+	pthread_rwlock_wrlock(&tech_lock);
+	e->next = techs;
+	techs = e;
+	pthread_rwlock_unlock(&tech_lock);
+	if (mod)
+		zv_module_own(mod, &e->reg, tech_drop);
+	return 0;
+}
+
+const struct zv_channel_tech *zv_channel_tech_find(const char *type)
+{
+	const struct zv_channel_tech *t = NULL;
+	pthread_rwlock_rdlock(&tech_lock);
+	for (struct tech_entry *e = techs; e; e = e->next) {
+		if (!strcasecmp(e->tech->type, type)) {
+			t = e->tech;
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&tech_lock);
+	return t;
+}
+
+/* ---- registry of live channels --------------------------------------- */
+
+static pthread_rwlock_t reg_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct zv_channel **live;
+static size_t nlive, clive;
+static atomic_uint name_seq, uid_seq, callid_seq;
+
+static int registry_add(struct zv_channel *chan)
+{
+	pthread_rwlock_wrlock(&reg_lock);
+	if (nlive == clive) {
+		size_t cap = clive ? clive * 2 : 64;
+		struct zv_channel **n = realloc(live, cap * sizeof(*n));
+		if (!n) {
+			pthread_rwlock_unlock(&reg_lock);
+			return -ENOMEM;
+		}
+		live = n;
+		clive = cap;
+	}
+	live[nlive++] = chan;
+	pthread_rwlock_unlock(&reg_lock);
+	return 0;
+}
+
+static void registry_remove(struct zv_channel *chan)
+{
+	pthread_rwlock_wrlock(&reg_lock);
+	for (size_t i = 0; i < nlive; i++) {
+		if (live[i] == chan) {
+			live[i] = live[--nlive];
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&reg_lock);
+}
+
+static struct zv_channel *registry_find(bool by_uid, const char *key)
+{
+	struct zv_channel *found = NULL;
+	pthread_rwlock_rdlock(&reg_lock);
+	for (size_t i = 0; i < nlive; i++) {
+		const char *k = by_uid ? live[i]->uniqueid : live[i]->name;
+		if (!strcmp(k, key) || (!by_uid && !strcasecmp(k, key))) {
+			found = zv_ref(live[i]);
+			break;
+		}
+	}
+	pthread_rwlock_unlock(&reg_lock);
+	return found;
+}
+
+struct zv_channel *zv_channel_find(const char *name)
+{
+	return registry_find(false, name);
+}
+
+struct zv_channel *zv_channel_find_by_uniqueid(const char *uniqueid)
+{
+	return registry_find(true, uniqueid);
+}
+
+size_t zv_channel_count(void)
+{
+	pthread_rwlock_rdlock(&reg_lock);
+	size_t n = nlive;
+	pthread_rwlock_unlock(&reg_lock);
+	return n;
+}
+
+void zv_channel_foreach(void (*cb)(void *arg, const struct zv_channel_info *info), void *arg)
+{
+	pthread_rwlock_rdlock(&reg_lock);
+	size_t n = nlive;
+	struct zv_channel_info *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+	if (copy) {
+		for (size_t i = 0; i < n; i++) {
+			pthread_mutex_lock(&live[i]->info_lock);
+			copy[i] = live[i]->info;
+			pthread_mutex_unlock(&live[i]->info_lock);
+		}
+	}
+	pthread_rwlock_unlock(&reg_lock);
+	for (size_t i = 0; copy && i < n; i++)
+		cb(arg, &copy[i]);
+	free(copy);
+}
+
+static void copy_field(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static void info_update(struct zv_channel *c)
+{
+	pthread_mutex_lock(&c->info_lock);
+	struct zv_channel_info *i = &c->info;
+	copy_field(i->context, sizeof(i->context), c->context);
+	copy_field(i->exten, sizeof(i->exten), c->exten);
+	i->priority = c->priority;
+	i->state = c->state;
+	copy_field(i->cid_num, sizeof(i->cid_num), c->cid_num);
+	copy_field(i->cid_name, sizeof(i->cid_name), c->cid_name);
+	copy_field(i->accountcode, sizeof(i->accountcode), c->accountcode);
+	copy_field(i->linkedid, sizeof(i->linkedid), c->linkedid);
+	i->answered = c->answered;
+	pthread_mutex_unlock(&c->info_lock);
+}
+
+/* ---- events ----------------------------------------------------------- */
+
+static void add_std_fields(struct zv_event *ev, const struct zv_channel *c)
+{
+	zv_event_add(ev, "Channel", "%s", c->name);
+	zv_event_add(ev, "ChannelState", "%d", (int)c->state);
+	zv_event_add(ev, "ChannelStateDesc", "%s", zv_chan_state_name(c->state));
+	zv_event_add(ev, "CallerIDNum", "%s", c->cid_num ? c->cid_num : "<unknown>");
+	zv_event_add(ev, "CallerIDName", "%s", c->cid_name ? c->cid_name : "<unknown>");
+	zv_event_add(ev, "ConnectedLineNum", "%s", c->conn_num ? c->conn_num : "<unknown>");
+	zv_event_add(ev, "ConnectedLineName", "%s", c->conn_name ? c->conn_name : "<unknown>");
+	zv_event_add(ev, "Language", "%s", c->language ? c->language : "en");
+	zv_event_add(ev, "AccountCode", "%s", c->accountcode ? c->accountcode : "");
+	zv_event_add(ev, "Context", "%s", c->context ? c->context : "");
+	zv_event_add(ev, "Exten", "%s", c->exten ? c->exten : "");
+	zv_event_add(ev, "Priority", "%d", c->priority);
+	zv_event_add(ev, "Uniqueid", "%s", c->uniqueid);
+	zv_event_add(ev, "Linkedid", "%s", c->linkedid);
+}
+
+static void publish(struct zv_channel *c, const char *name, int cause)
+{
+	struct zv_event *ev = zv_event_alloc(ZV_EVENT_CHANNEL, name);
+	if (!ev)
+		return;
+	add_std_fields(ev, c);
+	if (cause >= 0) {
+		zv_event_add(ev, "Cause", "%d", cause);
+		zv_event_add(ev, "Cause-txt", "%s", zv_cause_text(cause));
+	}
+	zv_event_publish(ev);
+	zv_unref(ev);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static void free_vars(struct zv_channel *c)
+{
+	struct chan_var *v = c->vars;
+	while (v) {
+		struct chan_var *n = v->next;
+		free(v->name);
+		free(v->value);
+		free(v);
+		v = n;
+	}
+	c->vars = NULL;
+	c->vars_tail = &c->vars;
+}
+
+static void free_stores(struct zv_channel *c)
+{
+	while (c->stores) {
+		struct datastore *d = c->stores;
+		c->stores = d->next;
+		if (d->destroy)
+			d->destroy(d->data);
+		free(d->key);
+		free(d);
+	}
+}
+
+static void channel_free(void *obj)
+{
+	struct zv_channel *c = obj;
+	if (!c->destroyed && c->registered) {
+		/* Last reference dropped without zv_channel_destroy(): a bug in
+		 * the owner, but do not leave a dangling registry entry. */
+		zv_warn("Channel %s freed without being destroyed", c->name);
+		registry_remove(c);
+		zv_core_call_ended();
+	}
+	free_stores(c);
+	free_vars(c);
+	zv_unref(c->coro);
+	zv_unref(c->snap);
+	free(c->context);
+	free(c->exten);
+	free(c->macrocontext);
+	free(c->cid_num);
+	free(c->cid_name);
+	free(c->dnid);
+	free(c->rdnis);
+	free(c->ani);
+	free(c->conn_num);
+	free(c->conn_name);
+	free(c->language);
+	free(c->accountcode);
+	free(c->musicclass);
+	pthread_mutex_destroy(&c->info_lock);
+}
+
+static int set_str(char **slot, const char *v)
+{
+	char *n = NULL;
+	if (v && !(n = strdup(v)))
+		return -ENOMEM;
+	free(*slot);
+	*slot = n;
+	return 0;
+}
+
+struct zv_channel *zv_channel_alloc(const struct zv_channel_tech *tech, const char *peer,
+				    void *tech_pvt, const char *context, const char *exten,
+				    enum zv_chan_state state)
+{
+	struct zv_loop *loop = zv_loop_current();
+	if (!loop)
+		return NULL;
+	struct zv_channel *c = zv_obj_alloc(sizeof(*c), channel_free);
+	if (!c)
+		return NULL;
+	pthread_mutex_init(&c->info_lock, NULL);
+	c->vars_tail = &c->vars;
+	c->tech = tech;
+	c->tech_pvt = tech_pvt;
+	c->loop = loop;
+	c->state = state;
+	c->priority = 1;
+	c->snap = zv_snapshot_ref_current();
+	c->created = time(NULL);
+	unsigned seq = atomic_fetch_add(&name_seq, 1) + 1;
+	snprintf(c->name, sizeof(c->name), "%s/%s-%08x", tech->type, peer ? peer : "", seq);
+	const char *sys = zv_core_systemname();
+	unsigned uid = atomic_fetch_add(&uid_seq, 1);
+	snprintf(c->uniqueid, sizeof(c->uniqueid), "%s%s%ld.%u", sys, *sys ? "-" : "",
+		 (long)c->created, uid);
+	snprintf(c->linkedid, sizeof(c->linkedid), "%s", c->uniqueid);
+	snprintf(c->callid, sizeof(c->callid), "C-%08x", atomic_fetch_add(&callid_seq, 1) + 1);
+	if (set_str(&c->context, context ? context : "default") ||
+	    set_str(&c->exten, exten ? exten : "s") || set_str(&c->language, "en"))
+		return zv_unref(c);
+
+	copy_field(c->info.name, sizeof(c->info.name), c->name);
+	copy_field(c->info.uniqueid, sizeof(c->info.uniqueid), c->uniqueid);
+	c->info.created = c->created;
+	info_update(c);
+	if (registry_add(c) < 0)
+		return zv_unref(c);
+	c->registered = true;
+	zv_core_call_started();
+	publish(c, "Newchannel", -1);
+	return c;
+}
+
+void zv_channel_destroy(struct zv_channel *c)
+{
+	if (c->destroyed)
+		return;
+	c->destroyed = true;
+	c->hungup = true;
+	if (!c->cause)
+		c->cause = ZV_CAUSE_NORMAL_CLEARING;
+	if (c->tech && c->tech->hangup)
+		c->tech->hangup(c);
+	publish(c, "Hangup", c->cause);
+	registry_remove(c);
+	c->registered = false;
+	zv_core_call_ended();
+	free_stores(c);
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+const char *zv_channel_name(const struct zv_channel *c) { return c->name; }
+const char *zv_channel_uniqueid(const struct zv_channel *c) { return c->uniqueid; }
+const char *zv_channel_linkedid(const struct zv_channel *c) { return c->linkedid; }
+const char *zv_channel_callid(const struct zv_channel *c) { return c->callid; }
+struct zv_loop *zv_channel_loop(const struct zv_channel *c) { return c->loop; }
+const struct zv_channel_tech *zv_channel_tech(const struct zv_channel *c) { return c->tech; }
+void *zv_channel_tech_pvt(const struct zv_channel *c) { return c->tech_pvt; }
+void zv_channel_set_tech_pvt(struct zv_channel *c, void *pvt) { c->tech_pvt = pvt; }
+enum zv_chan_state zv_channel_state(const struct zv_channel *c) { return c->state; }
+const struct zv_snapshot *zv_channel_snapshot(const struct zv_channel *c) { return c->snap; }
+const char *zv_channel_context(const struct zv_channel *c) { return c->context; }
+const char *zv_channel_exten(const struct zv_channel *c) { return c->exten; }
+int zv_channel_priority(const struct zv_channel *c) { return c->priority; }
+const char *zv_channel_macrocontext(const struct zv_channel *c) { return c->macrocontext; }
+const char *zv_channel_cid_num(const struct zv_channel *c) { return c->cid_num; }
+const char *zv_channel_cid_name(const struct zv_channel *c) { return c->cid_name; }
+const char *zv_channel_cid_dnid(const struct zv_channel *c) { return c->dnid; }
+const char *zv_channel_cid_rdnis(const struct zv_channel *c) { return c->rdnis; }
+const char *zv_channel_cid_ani(const struct zv_channel *c) { return c->ani; }
+const char *zv_channel_connected_num(const struct zv_channel *c) { return c->conn_num; }
+const char *zv_channel_connected_name(const struct zv_channel *c) { return c->conn_name; }
+const char *zv_channel_language(const struct zv_channel *c) { return c->language; }
+const char *zv_channel_accountcode(const struct zv_channel *c) { return c->accountcode; }
+int zv_channel_amaflags(const struct zv_channel *c) { return c->amaflags; }
+void zv_channel_set_amaflags(struct zv_channel *c, int flags) { c->amaflags = flags; }
+const char *zv_channel_musicclass(const struct zv_channel *c) { return c->musicclass; }
+struct zv_coro *zv_channel_coro(const struct zv_channel *c) { return c->coro; }
+bool zv_channel_is_hungup(const struct zv_channel *c) { return c->hungup; }
+int zv_channel_hangupcause(const struct zv_channel *c) { return c->cause; }
+void zv_channel_set_hangupcause(struct zv_channel *c, int cause) { c->cause = cause; }
+enum zv_control zv_channel_last_control(const struct zv_channel *c) { return c->last_control; }
+time_t zv_channel_created(const struct zv_channel *c) { return c->created; }
+time_t zv_channel_answered(const struct zv_channel *c) { return c->answered; }
+
+void zv_channel_set_coro(struct zv_channel *c, struct zv_coro *co)
+{
+	zv_unref(c->coro);
+	c->coro = zv_ref(co);
+}
+
+void zv_channel_set_state(struct zv_channel *c, enum zv_chan_state state)
+{
+	if (c->state == state)
+		return;
+	c->state = state;
+	if (state == ZV_STATE_UP && !c->answered)
+		c->answered = time(NULL);
+	info_update(c);
+	publish(c, "Newstate", -1);
+}
+
+void zv_channel_set_location(struct zv_channel *c, const char *context, const char *exten,
+			     int priority)
+{
+	if (context && context != c->context)
+		set_str(&c->context, context);
+	if (exten && exten != c->exten)
+		set_str(&c->exten, exten);
+	c->priority = priority;
+	info_update(c);
+}
+
+void zv_channel_set_cid(struct zv_channel *c, const char *name, const char *num)
+{
+	set_str(&c->cid_name, name);
+	set_str(&c->cid_num, num);
+	info_update(c);
+}
+
+void zv_channel_set_cid_extra(struct zv_channel *c, const char *dnid, const char *rdnis,
+			      const char *ani)
+{
+	set_str(&c->dnid, dnid);
+	set_str(&c->rdnis, rdnis);
+	set_str(&c->ani, ani);
+}
+
+void zv_channel_set_connected(struct zv_channel *c, const char *name, const char *num)
+{
+	set_str(&c->conn_name, name);
+	set_str(&c->conn_num, num);
+}
+
+void zv_channel_set_language(struct zv_channel *c, const char *lang)
+{
+	set_str(&c->language, lang && *lang ? lang : "en");
+}
+
+void zv_channel_set_accountcode(struct zv_channel *c, const char *code)
+{
+	set_str(&c->accountcode, code);
+	info_update(c);
+}
+
+void zv_channel_set_musicclass(struct zv_channel *c, const char *cls)
+{
+	set_str(&c->musicclass, cls);
+}
+
+void zv_channel_set_app(struct zv_channel *c, const char *app, const char *data)
+{
+	pthread_mutex_lock(&c->info_lock);
+	copy_field(c->info.appl, sizeof(c->info.appl), app);
+	copy_field(c->info.data, sizeof(c->info.data), data);
+	pthread_mutex_unlock(&c->info_lock);
+}
+
+/* ---- variables ------------------------------------------------------------ */
+
+static const char *strip_underscores(const char *name, int *levelp)
+{
+	int level = 0;
+	if (name[0] == '_') {
+		level = name[1] == '_' ? 2 : 1;
+		name += level;
+	}
+	if (levelp)
+		*levelp = level;
+	return name;
+}
+
+static struct chan_var **var_slot(const struct zv_channel *c, const char *bare)
+{
+	struct chan_var **pp = (struct chan_var **)&c->vars;
+	for (; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->bare, bare))
+			return pp;
+	return NULL;
+}
+
+int zv_channel_var_set(struct zv_channel *c, const char *name, const char *value)
+{
+	int level;
+	const char *bare = strip_underscores(name, &level);
+	struct chan_var **pp = var_slot(c, bare);
+	if (pp) {
+		struct chan_var *v = *pp;
+		*pp = v->next;
+		if (c->vars_tail == &v->next)
+			c->vars_tail = pp;
+		free(v->name);
+		free(v->value);
+		free(v);
+	}
+	if (!value)
+		return 0;
+	struct chan_var *v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->name = strdup(name);
+	v->value = strdup(value);
+	if (!v->name || !v->value) {
+		free(v->name);
+		free(v->value);
+		free(v);
+		return -ENOMEM;
+	}
+	v->bare = v->name + level;
+	v->inherit = level;
+	*c->vars_tail = v;
+	c->vars_tail = &v->next;
+	return 0;
+}
+
+const char *zv_channel_var_get(const struct zv_channel *c, const char *name)
+{
+	struct chan_var **pp = var_slot(c, strip_underscores(name, NULL));
+	return pp ? (*pp)->value : NULL;
+}
+
+void zv_channel_var_foreach(const struct zv_channel *c,
+			    void (*cb)(void *arg, const char *name, const char *value), void *arg)
+{
+	for (const struct chan_var *v = c->vars; v; v = v->next)
+		cb(arg, v->name, v->value);
+}
+
+int zv_channel_inherit_vars(struct zv_channel *child, const struct zv_channel *parent)
+{
+	for (const struct chan_var *v = parent->vars; v; v = v->next) {
+		if (!v->inherit)
+			continue;
+		/* _X arrives as X (no further), __X stays __X (forever). */
+		int err = zv_channel_var_set(child, v->inherit == 2 ? v->name : v->bare, v->value);
+		if (err)
+			return err;
+	}
+	snprintf(child->linkedid, sizeof(child->linkedid), "%s", parent->linkedid);
+	info_update(child);
+	return 0;
+}
+
+/* ---- datastores ----------------------------------------------------------- */
+
+void *zv_channel_datastore_get(const struct zv_channel *c, const char *key)
+{
+	for (struct datastore *d = c->stores; d; d = d->next)
+		if (!strcmp(d->key, key))
+			return d->data;
+	return NULL;
+}
+
+int zv_channel_datastore_set(struct zv_channel *c, const char *key, void *data,
+			     void (*destroy)(void *data))
+{
+	for (struct datastore **pp = &c->stores; *pp; pp = &(*pp)->next) {
+		if (!strcmp((*pp)->key, key)) {
+			struct datastore *d = *pp;
+			*pp = d->next;
+			if (d->destroy)
+				d->destroy(d->data);
+			free(d->key);
+			free(d);
+			break;
+		}
+	}
+	if (!data)
+		return 0;
+	struct datastore *d = calloc(1, sizeof(*d));
+	if (!d || !(d->key = strdup(key))) {
+		free(d);
+		return -ENOMEM;
+	}
+	d->data = data;
+	d->destroy = destroy;
+	d->next = c->stores;
+	c->stores = d;
+	return 0;
+}
+
+/* ---- hang-up, answer, events from the driver ------------------------------- */
+
+static void wake(struct zv_channel *c, int value)
+{
+	if (c->coro)
+		zv_coro_wake(c->coro, value);
+}
+
+void zv_channel_softhangup(struct zv_channel *c, int cause)
+{
+	if (cause > 0 && !c->cause)
+		c->cause = cause;
+	if (c->hungup)
+		return;
+	c->hungup = true;
+	wake(c, ZV_WAKE_HANGUP);
+}
+
+int zv_channel_answer(struct zv_channel *c)
+{
+	if (c->hungup)
+		return -EPIPE;
+	if (c->state == ZV_STATE_UP)
+		return 0;
+	if (c->tech && c->tech->answer) {
+		int err = c->tech->answer(c);
+		if (err)
+			return err;
+	}
+	zv_channel_set_state(c, ZV_STATE_UP);
+	return 0;
+}
+
+int zv_channel_indicate(struct zv_channel *c, enum zv_control control)
+{
+	if (c->hungup)
+		return -EPIPE;
+	int err = (c->tech && c->tech->indicate) ? c->tech->indicate(c, control) : 0;
+	if (!err && control == ZV_CONTROL_RINGING && c->state == ZV_STATE_RING)
+		zv_channel_set_state(c, ZV_STATE_RINGING);
+	return err;
+}
+
+void zv_channel_queue_digit(struct zv_channel *c, char digit)
+{
+	if (c->ndigits < DIGITS_MAX)
+		c->digits[c->ndigits++] = digit;
+	wake(c, (unsigned char)digit);
+}
+
+void zv_channel_queue_control(struct zv_channel *c, enum zv_control control)
+{
+	c->last_control = control;
+	if (control == ZV_CONTROL_ANSWER) {
+		c->answer_pending = true;
+		zv_channel_set_state(c, ZV_STATE_UP);
+		wake(c, ZV_WAKE_ANSWER);
+		return;
+	}
+	if (control == ZV_CONTROL_HANGUP) {
+		zv_channel_softhangup(c, 0);
+		return;
+	}
+	if (control == ZV_CONTROL_RINGING && c->state != ZV_STATE_UP)
+		zv_channel_set_state(c, ZV_STATE_RINGING);
+	else if (control == ZV_CONTROL_BUSY && c->state != ZV_STATE_UP)
+		zv_channel_set_state(c, ZV_STATE_BUSY);
+	c->control_pending = true;
+	wake(c, ZV_WAKE_CONTROL);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* What is queued, in priority order; 0 when nothing. */
+static int take_pending(struct zv_channel *c, bool digits_too)
+{
+	if (c->hungup)
+		return ZV_WAKE_HANGUP;
+	if (c->answer_pending) {
+		c->answer_pending = false;
+		return ZV_WAKE_ANSWER;
+	}
+	if (c->control_pending) {
+		c->control_pending = false;
+		return ZV_WAKE_CONTROL;
+	}
+	if (digits_too && c->ndigits) {
+		int d = (unsigned char)c->digits[0];
+		memmove(c->digits, c->digits + 1, --c->ndigits);
+		return d;
+	}
+	return 0;
+}
+
+int zv_channel_wait(struct zv_channel *c, uint32_t timeout_ms)
+{
+	uint64_t end = timeout_ms ? mono_ms() + timeout_ms : 0;
+	for (;;) {
+		int r = take_pending(c, true);
+		if (r)
+			return r;
+		uint32_t left = 0;
+		if (end) {
+			uint64_t now = mono_ms();
+			if (now >= end)
+				return -ETIMEDOUT;
+			left = (uint32_t)(end - now);
+		}
+		if (!zv_coro_current())
+			return -EINVAL;
+		r = zv_coro_wait(left);
+		if (r == -ETIMEDOUT)
+			return -ETIMEDOUT;
+	}
+}
+
+int zv_channel_sleep(struct zv_channel *c, uint32_t ms)
+{
+	uint64_t end = mono_ms() + ms;
+	for (;;) {
+		if (c->hungup)
+			return ZV_WAKE_HANGUP;
+		uint64_t now = mono_ms();
+		if (now >= end)
+			return 0;
+		if (!zv_coro_current())
+			return -EINVAL;
+		int r = zv_coro_wait((uint32_t)(end - now));
+		if (r == -ETIMEDOUT)
+			return c->hungup ? ZV_WAKE_HANGUP : 0;
+	}
+}
