@@ -82,6 +82,8 @@ struct zv_event_sub;
  * returns no new deliveries start, but one already posted to loop may
  * still run, so arg must stay valid until the loop has drained (free it
  * from a message posted to the same loop).
+ * A synchronous callback may unsubscribe (the removal completes when the
+ * publish returns) but may not subscribe (NULL is returned).
  * Returns the subscription (borrowed) or NULL on ENOMEM.
  */
 struct zv_event_sub *zv_event_subscribe(struct zv_module *mod, uint64_t mask,

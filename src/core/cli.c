@@ -27,7 +27,7 @@ struct cli_entry {
 	struct zv_reg reg; /* first: reg -> entry */
 	const struct zv_cli_cmd *cmd;
 	int nwords;
-	char *words[CLI_MAX_ARGS];
+	char *words[CLI_MAX_ARGS + 1];
 	char *wordbuf;
 };
 

@@ -28,6 +28,7 @@
 
 struct zv_event_sub {
 	struct zv_reg reg; /* first */
+	struct zv_event_sub *next_deferred;
 	uint64_t mask;
 	zv_event_filter_cb *filter;
 	zv_event_cb *cb;
@@ -37,6 +38,10 @@ struct zv_event_sub {
 };
 
 static pthread_rwlock_t subs_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* Removals asked for by a synchronous callback (which runs with the read
+ * lock held) wait here until the publish on this thread unwinds. */
+static _Thread_local unsigned publishing;
+static _Thread_local struct zv_event_sub *deferred;
 static struct zv_event_sub **subs;
 static size_t nsubs, csubs;
 static atomic_uint_fast64_t event_seq;
@@ -110,6 +115,8 @@ static void deliver(void *arg)
 	free(d);
 }
 
+static void sub_remove(struct zv_event_sub *sub);
+
 void zv_event_publish(struct zv_event *ev)
 {
 	struct timespec ts;
@@ -118,10 +125,12 @@ void zv_event_publish(struct zv_event *ev)
 	ev->seq = atomic_fetch_add(&event_seq, 1) + 1;
 	uint64_t bit = ZV_EVENT_MASK(ev->type);
 
+	publishing++;
 	pthread_rwlock_rdlock(&subs_lock);
 	for (size_t i = 0; i < nsubs; i++) {
 		struct zv_event_sub *s = subs[i];
-		if (!(s->mask & bit) || (s->filter && !s->filter(s->arg, ev)))
+		if (atomic_load(&s->dead) || !(s->mask & bit) ||
+		    (s->filter && !s->filter(s->arg, ev)))
 			continue;
 		if (!s->loop) {
 			s->cb(s->arg, ev);
@@ -139,11 +148,23 @@ void zv_event_publish(struct zv_event *ev)
 		}
 	}
 	pthread_rwlock_unlock(&subs_lock);
+	if (--publishing == 0) {
+		while (deferred) {
+			struct zv_event_sub *s = deferred;
+			deferred = s->next_deferred;
+			sub_remove(s);
+		}
+	}
 }
 
 static void sub_remove(struct zv_event_sub *sub)
 {
 	atomic_store(&sub->dead, true);
+	if (publishing) {
+		sub->next_deferred = deferred;
+		deferred = sub;
+		return;
+	}
 	pthread_rwlock_wrlock(&subs_lock);
 	for (size_t i = 0; i < nsubs; i++) {
 		if (subs[i] == sub) {
@@ -174,6 +195,11 @@ struct zv_event_sub *zv_event_subscribe(struct zv_module *mod, uint64_t mask,
 	s->cb = cb;
 	s->arg = arg;
 	s->loop = loop;
+	if (publishing) {
+		/* From a synchronous callback: the read lock is ours. */
+		zv_unref(s);
+		return NULL;
+	}
 	pthread_rwlock_wrlock(&subs_lock);
 	if (nsubs == csubs) {
 		size_t cap = csubs ? csubs * 2 : 16;

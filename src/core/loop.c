@@ -145,8 +145,11 @@ int zv_loop_post(struct zv_loop *loop, zv_loop_fn *fn, void *arg)
 	loop->tail = &m->next;
 	uint32_t qlen = ++loop->qlen;
 	pthread_mutex_unlock(&loop->lock);
-	if (qlen > atomic_load_explicit(&loop->qmax, memory_order_relaxed))
-		atomic_store_explicit(&loop->qmax, qlen, memory_order_relaxed);
+	uint32_t seen = atomic_load_explicit(&loop->qmax, memory_order_relaxed);
+	while (qlen > seen &&
+	       !atomic_compare_exchange_weak_explicit(&loop->qmax, &seen, qlen,
+						      memory_order_relaxed, memory_order_relaxed))
+		;
 	if (was_empty) {
 		uint64_t one = 1;
 		ssize_t r = write(loop->wake_fd, &one, sizeof(one));
@@ -184,6 +187,7 @@ static void run_queue(evutil_socket_t fd, short what, void *arg)
 
 static int loop_init(struct zv_loop *loop, const char *name)
 {
+	memset(loop, 0, sizeof(*loop));
 	snprintf(loop->name, sizeof(loop->name), "%s", name);
 	pthread_mutex_init(&loop->lock, NULL);
 	loop->tail = &loop->head;
@@ -225,8 +229,10 @@ static void loop_fini(struct zv_loop *loop)
 		event_base_free(loop->base);
 	if (loop->wake_fd >= 0)
 		close(loop->wake_fd);
-	pthread_mutex_destroy(&loop->lock);
-	memset(loop, 0, sizeof(*loop));
+	/* Keep the lock and stopped = true: a late zv_loop_post() on a
+	 * static loop (main) must get -ESHUTDOWN, not a crash. */
+	loop->wake_ev = NULL;
+	loop->base = NULL;
 	loop->wake_fd = -1;
 }
 
@@ -383,6 +389,9 @@ int zv_loops_init(unsigned n)
 		}
 		nworkers = i + 1;
 	}
+	pthread_mutex_lock(&pool_lock);
+	pool_stop = false;
+	pthread_mutex_unlock(&pool_lock);
 	npool = 2;
 	pool_threads = calloc(npool, sizeof(*pool_threads));
 	if (!pool_threads)
@@ -401,6 +410,17 @@ void zv_main_loop_run(void)
 static void exit_loop(void *arg)
 {
 	struct zv_loop *loop = arg;
+	event_base_loopbreak(loop->base);
+}
+
+/* Last message a worker runs: later posts fail with -ESHUTDOWN (their
+ * callers keep ownership) instead of being silently dropped. */
+static void exit_worker(void *arg)
+{
+	struct zv_loop *loop = arg;
+	pthread_mutex_lock(&loop->lock);
+	loop->stopped = true;
+	pthread_mutex_unlock(&loop->lock);
 	event_base_loopbreak(loop->base);
 }
 
@@ -428,7 +448,7 @@ void zv_loops_fini(void)
 	pool_tail = &pool_head;
 
 	for (unsigned i = 0; i < nworkers; i++)
-		zv_loop_post(&workers[i], exit_loop, &workers[i]);
+		zv_loop_post(&workers[i], exit_worker, &workers[i]);
 	for (unsigned i = 0; i < nworkers; i++) {
 		pthread_join(workers[i].thread, NULL);
 		loop_fini(&workers[i]);
