@@ -1,0 +1,655 @@
+/*
+ * SIP transports: UDP and TCP listeners, stream connections, sending, and
+ * the hand-over of each received message to the worker that owns it.
+ *
+ * DESIGN
+ * UDP: every worker has its own socket bound to the transport's address
+ * with SO_REUSEPORT and reads it with recvmmsg() in batches; any worker
+ * may send on its own socket (the source address is the same).  TCP:
+ * every worker listens (SO_REUSEPORT) and owns the connections it
+ * accepts; a connection frames messages with sip_msg_frame_len().  A
+ * message is parsed where it arrives; if its Call-ID belongs to another
+ * worker the whole message is posted there.  Connections are refcounted
+ * and kept in a table by peer address for reuse (responses and requests to
+ * a phone registered over TCP go over the connection it opened).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ZV_LOG_MODULE "sip"
+#include <zvonok/log.h>
+#include <zvonok/loop.h>
+#include <zvonok/obj.h>
+
+#include "sip/core/sip.h"
+
+#define UDP_BATCH 16
+#define UDP_MAX 65535
+#define TCP_MAX_PENDING (256 * 1024)
+
+struct tp_worker {
+	struct sip_tp *tp;
+	struct zv_loop *loop;
+	int fd; /* UDP socket */
+	struct event *ev;
+	struct evconnlistener *listener; /* TCP */
+};
+
+struct sip_tp {
+	char name[64];
+	enum sip_tp_proto proto;
+	struct sip_sockaddr local;
+	unsigned nworkers;
+	struct tp_worker *w;
+	struct sip_tp *next;
+};
+
+struct sip_conn {
+	struct sip_tp *tp;
+	struct zv_loop *loop; /* owner */
+	struct bufferevent *bev;
+	struct sip_sockaddr peer;
+	bool closed;
+	struct sip_conn *next; /* in the table */
+};
+
+static struct sip_tp *transports;
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sip_conn *conns;
+bool sip_logger_on;
+
+const char *sip_tp_proto_name(enum sip_tp_proto proto)
+{
+	static const char *const n[] = {"UDP", "TCP", "TLS", "WS", "WSS"};
+	return (unsigned)proto < 5 ? n[proto] : "?";
+}
+
+const char *sip_tp_proto_lower(enum sip_tp_proto proto)
+{
+	static const char *const n[] = {"udp", "tcp", "tls", "ws", "wss"};
+	return (unsigned)proto < 5 ? n[proto] : "?";
+}
+
+const char *sip_tp_name(const struct sip_tp *tp) { return tp->name; }
+enum sip_tp_proto sip_tp_proto(const struct sip_tp *tp) { return tp->proto; }
+const struct sip_sockaddr *sip_tp_local(const struct sip_tp *tp) { return &tp->local; }
+
+struct sip_tp *sip_tp_find_proto(enum sip_tp_proto proto)
+{
+	for (struct sip_tp *t = transports; t; t = t->next)
+		if (t->proto == proto)
+			return t;
+	return NULL;
+}
+
+struct sip_tp *sip_tp_find(const char *name)
+{
+	for (struct sip_tp *t = transports; t; t = t->next)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+void sip_tp_foreach(void (*cb)(void *arg, struct sip_tp *tp), void *arg)
+{
+	for (struct sip_tp *t = transports; t; t = t->next)
+		cb(arg, t);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void sip_log_msg(bool in, const struct sip_tp *tp, const struct sip_sockaddr *peer,
+		 const char *buf, size_t len)
+{
+	char addr[80];
+	sip_sockaddr_str(peer, addr, sizeof(addr));
+	zv_verb(0, "<--- %s SIP/%s %s %s --->\n%.*s", in ? "Received" : "Transmitting",
+		sip_tp_proto_name(tp->proto), in ? "from" : "to", addr, (int)len, buf);
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static void conn_destroy(void *obj)
+{
+	struct sip_conn *c = obj;
+	if (c->bev)
+		bufferevent_free(c->bev);
+}
+
+struct sip_conn *sip_conn_ref(struct sip_conn *conn)
+{
+	return zv_ref(conn);
+}
+
+void sip_conn_unref(struct sip_conn *conn)
+{
+	zv_unref(conn);
+}
+
+static void conn_table_add(struct sip_conn *c)
+{
+	pthread_mutex_lock(&conns_lock);
+	c->next = conns;
+	conns = zv_ref(c);
+	pthread_mutex_unlock(&conns_lock);
+}
+
+static void conn_table_remove(struct sip_conn *c)
+{
+	bool found = false;
+	pthread_mutex_lock(&conns_lock);
+	for (struct sip_conn **pp = &conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&conns_lock);
+	if (found)
+		zv_unref(c);
+}
+
+static struct sip_conn *conn_table_find(const struct sip_tp *tp, const struct sip_sockaddr *peer)
+{
+	struct sip_conn *found = NULL;
+	pthread_mutex_lock(&conns_lock);
+	for (struct sip_conn *c = conns; c; c = c->next) {
+		if (c->tp == tp && !c->closed && sip_sockaddr_equal(&c->peer, peer)) {
+			found = zv_ref(c);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&conns_lock);
+	return found;
+}
+
+/* Owner loop only. */
+static void conn_close(struct sip_conn *c)
+{
+	if (c->closed)
+		return;
+	c->closed = true;
+	if (c->bev) {
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+	}
+	conn_table_remove(c);
+}
+
+static void conn_read(struct bufferevent *bev, void *arg)
+{
+	struct sip_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	zv_ref(c);
+	while (!c->closed) {
+		size_t avail = evbuffer_get_length(in);
+		if (!avail)
+			break;
+		size_t look = avail < SIP_MSG_MAX_HEAD + 70000 ? avail : SIP_MSG_MAX_HEAD + 70000;
+		const char *p = (const char *)evbuffer_pullup(in, (ssize_t)look);
+		size_t skip = 0;
+		ssize_t n = sip_msg_frame_len(p, look, &skip);
+		if (skip)
+			evbuffer_drain(in, skip);
+		if (n == 0) {
+			if (avail > TCP_MAX_PENDING)
+				conn_close(c);
+			break;
+		}
+		if (n < 0) {
+			char a[80];
+			zv_warn("Closing TCP connection from %s: unframeable data (%s)",
+				sip_sockaddr_str(&c->peer, a, sizeof(a)), strerror((int)-n));
+			conn_close(c);
+			break;
+		}
+		sip__rx_dispatch(c->tp, c, &c->peer, p + skip, (size_t)n);
+		evbuffer_drain(in, (size_t)n);
+	}
+	zv_unref(c);
+}
+
+static void conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct sip_conn *c = arg;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		conn_close(c);
+}
+
+static struct sip_conn *conn_new(struct sip_tp *tp, struct zv_loop *loop, evutil_socket_t fd,
+				 const struct sip_sockaddr *peer)
+{
+	struct sip_conn *c = zv_obj_alloc(sizeof(*c), conn_destroy);
+	if (!c)
+		return NULL;
+	c->tp = tp;
+	c->loop = loop;
+	c->peer = *peer;
+	c->bev = bufferevent_socket_new(zv_loop_base(loop), fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		if (fd >= 0)
+			close(fd);
+		return zv_unref(c);
+	}
+	bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	conn_table_add(c);
+	return c;
+}
+
+static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		       int salen, void *arg)
+{
+	struct tp_worker *w = arg;
+	struct sip_sockaddr peer = {.len = (socklen_t)salen};
+	memcpy(&peer.ss, sa, (size_t)salen);
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct sip_conn *c = conn_new(w->tp, w->loop, fd, &peer);
+	zv_unref(c); /* the table holds it */
+}
+
+struct conn_write {
+	struct sip_conn *conn;
+	size_t len;
+	char data[];
+};
+
+static void conn_write_posted(void *arg)
+{
+	struct conn_write *cw = arg;
+	if (!cw->conn->closed)
+		bufferevent_write(cw->conn->bev, cw->data, cw->len);
+	zv_unref(cw->conn);
+	free(cw);
+}
+
+static int conn_send(struct sip_conn *c, const char *buf, size_t len)
+{
+	if (c->closed)
+		return -EPIPE;
+	if (zv_loop_is_current(c->loop))
+		return bufferevent_write(c->bev, buf, len) < 0 ? -EIO : 0;
+	struct conn_write *cw = malloc(sizeof(*cw) + len);
+	if (!cw)
+		return -ENOMEM;
+	cw->conn = zv_ref(c);
+	cw->len = len;
+	memcpy(cw->data, buf, len);
+	int err = zv_loop_post(c->loop, conn_write_posted, cw);
+	if (err) {
+		zv_unref(cw->conn);
+		free(cw);
+	}
+	return err;
+}
+
+/* Open a TCP connection from the current worker (connect in progress;
+ * writes are buffered until it completes). */
+static struct sip_conn *conn_connect(struct sip_tp *tp, const struct sip_sockaddr *peer)
+{
+	struct zv_loop *loop = zv_loop_current();
+	if (!loop)
+		return NULL;
+	struct sip_conn *c = conn_new(tp, loop, -1, peer);
+	if (!c)
+		return NULL;
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&peer->ss, (int)peer->len) < 0) {
+		conn_close(c);
+		return zv_unref(c);
+	}
+	return c;
+}
+
+/* ---- UDP --------------------------------------------------------------- */
+
+static void udp_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct tp_worker *w = arg;
+	static _Thread_local char *bufs;
+	if (!bufs && !(bufs = malloc((size_t)UDP_BATCH * UDP_MAX)))
+		return;
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct sockaddr_storage addrs[UDP_BATCH];
+	for (int i = 0; i < UDP_BATCH; i++) {
+		iov[i].iov_base = bufs + (size_t)i * UDP_MAX;
+		iov[i].iov_len = UDP_MAX;
+		memset(&msgs[i].msg_hdr, 0, sizeof(msgs[i].msg_hdr));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &addrs[i];
+		msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
+	}
+	int n = recvmmsg(fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < n; i++) {
+		struct sip_sockaddr src = {.len = msgs[i].msg_hdr.msg_namelen};
+		memcpy(&src.ss, &addrs[i], src.len);
+		size_t len = msgs[i].msg_len;
+		if (len <= 4 && !strspn(iov[i].iov_base, "\r\n\0"))
+			continue;
+		if (len <= 4)
+			continue; /* CRLF keep-alive (RFC 5626) or empty */
+		sip__rx_dispatch(w->tp, NULL, &src, iov[i].iov_base, len);
+	}
+}
+
+static int udp_socket(const struct sip_sockaddr *bind_addr, struct sip_sockaddr *boundp)
+{
+	int fd = socket(bind_addr->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	int rcv = 4 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (bind(fd, (const struct sockaddr *)&bind_addr->ss, bind_addr->len) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	boundp->len = sizeof(boundp->ss);
+	getsockname(fd, (struct sockaddr *)&boundp->ss, &boundp->len);
+	return fd;
+}
+
+/* ---- opening transports ------------------------------------------------- */
+
+struct open_ctx {
+	struct tp_worker *w;
+	int err;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+/* Runs on the worker: event objects belong to its base. */
+static void open_on_worker(void *arg)
+{
+	struct open_ctx *ctx = arg;
+	struct tp_worker *w = ctx->w;
+	struct sip_tp *tp = w->tp;
+	int err = 0;
+	if (tp->proto == SIP_TP_UDP) {
+		w->ev = event_new(zv_loop_base(w->loop), w->fd, EV_READ | EV_PERSIST, udp_read, w);
+		if (!w->ev || event_add(w->ev, NULL) < 0)
+			err = -ENOMEM;
+	} else {
+		w->listener = evconnlistener_new_bind(
+			zv_loop_base(w->loop), tcp_accept, w,
+			LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT |
+				LEV_OPT_CLOSE_ON_EXEC,
+			128, (struct sockaddr *)&tp->local.ss, (int)tp->local.len);
+		if (!w->listener)
+			err = -errno ? -errno : -EADDRINUSE;
+	}
+	pthread_mutex_lock(&ctx->lock);
+	ctx->err = err;
+	ctx->done = true;
+	pthread_cond_signal(&ctx->cond);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+static int run_on(struct tp_worker *w, void (*fn)(void *))
+{
+	struct open_ctx ctx = {.w = w};
+	pthread_mutex_init(&ctx.lock, NULL);
+	pthread_cond_init(&ctx.cond, NULL);
+	int err = zv_loop_post(w->loop, fn, &ctx);
+	if (!err) {
+		pthread_mutex_lock(&ctx.lock);
+		while (!ctx.done)
+			pthread_cond_wait(&ctx.cond, &ctx.lock);
+		pthread_mutex_unlock(&ctx.lock);
+		err = ctx.err;
+	}
+	pthread_mutex_destroy(&ctx.lock);
+	pthread_cond_destroy(&ctx.cond);
+	return err;
+}
+
+static void close_on_worker(void *arg)
+{
+	struct open_ctx *ctx = arg;
+	struct tp_worker *w = ctx->w;
+	if (w->ev)
+		event_free(w->ev);
+	w->ev = NULL;
+	if (w->listener)
+		evconnlistener_free(w->listener);
+	w->listener = NULL;
+	/* Connections owned by this worker. */
+	pthread_mutex_lock(&conns_lock);
+	struct sip_conn *mine[256];
+	size_t n = 0;
+	for (struct sip_conn *c = conns; c && n < 256; c = c->next)
+		if (c->loop == w->loop && c->tp == w->tp)
+			mine[n++] = zv_ref(c);
+	pthread_mutex_unlock(&conns_lock);
+	for (size_t i = 0; i < n; i++) {
+		conn_close(mine[i]);
+		zv_unref(mine[i]);
+	}
+	pthread_mutex_lock(&ctx->lock);
+	ctx->done = true;
+	pthread_cond_signal(&ctx->cond);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+int sip_tp_open(const char *name, enum sip_tp_proto proto, const struct sip_sockaddr *bind_addr,
+		struct sip_tp **tpp)
+{
+	if (proto != SIP_TP_UDP && proto != SIP_TP_TCP)
+		return -EPROTONOSUPPORT;
+	struct sip_tp *tp = calloc(1, sizeof(*tp));
+	if (!tp)
+		return -ENOMEM;
+	snprintf(tp->name, sizeof(tp->name), "%s", name);
+	tp->proto = proto;
+	tp->local = *bind_addr;
+	tp->nworkers = zv_workers_count();
+	tp->w = calloc(tp->nworkers, sizeof(*tp->w));
+	if (!tp->w) {
+		free(tp);
+		return -ENOMEM;
+	}
+	int err = 0;
+	for (unsigned i = 0; i < tp->nworkers && !err; i++) {
+		struct tp_worker *w = &tp->w[i];
+		w->tp = tp;
+		w->loop = zv_worker_peek(i);
+		w->fd = -1;
+		if (proto == SIP_TP_UDP) {
+			/* The first socket fixes the port when 0 was asked for. */
+			struct sip_sockaddr bound;
+			int fd = udp_socket(&tp->local, &bound);
+			if (fd < 0) {
+				err = fd;
+				break;
+			}
+			w->fd = fd;
+			tp->local = bound;
+		}
+		err = run_on(w, open_on_worker);
+		if (!err && proto == SIP_TP_TCP && i == 0 && !sip_sockaddr_port(&tp->local)) {
+			evutil_socket_t lfd = evconnlistener_get_fd(w->listener);
+			tp->local.len = sizeof(tp->local.ss);
+			getsockname(lfd, (struct sockaddr *)&tp->local.ss, &tp->local.len);
+		}
+	}
+	if (err) {
+		for (unsigned i = 0; i < tp->nworkers; i++) {
+			if (tp->w[i].loop)
+				run_on(&tp->w[i], close_on_worker);
+			if (tp->w[i].fd >= 0)
+				close(tp->w[i].fd);
+		}
+		free(tp->w);
+		free(tp);
+		return err;
+	}
+	tp->next = transports;
+	transports = tp;
+	*tpp = tp;
+	return 0;
+}
+
+void sip_tp_close_all(void)
+{
+	while (transports) {
+		struct sip_tp *tp = transports;
+		transports = tp->next;
+		for (unsigned i = 0; i < tp->nworkers; i++) {
+			run_on(&tp->w[i], close_on_worker);
+			if (tp->w[i].fd >= 0)
+				close(tp->w[i].fd);
+		}
+		free(tp->w);
+		free(tp);
+	}
+}
+
+/* ---- sending --------------------------------------------------------------- */
+
+static int udp_fd(const struct sip_tp *tp)
+{
+	struct zv_loop *me = zv_loop_current();
+	for (unsigned i = 0; i < tp->nworkers; i++)
+		if (tp->w[i].loop == me)
+			return tp->w[i].fd;
+	return tp->nworkers ? tp->w[0].fd : -1;
+}
+
+int sip_send(const struct sip_target *t, const char *buf, size_t len)
+{
+	if (!t->tp)
+		return -ENOTCONN;
+	if (sip_logger_on)
+		sip_log_msg(false, t->tp, &t->addr, buf, len);
+	if (t->tp->proto == SIP_TP_UDP) {
+		ssize_t n = sendto(udp_fd(t->tp), buf, len, MSG_DONTWAIT,
+				   (const struct sockaddr *)&t->addr.ss, t->addr.len);
+		return n < 0 ? -errno : 0;
+	}
+	if (t->conn && !t->conn->closed)
+		return conn_send(t->conn, buf, len);
+	struct sip_conn *c = conn_table_find(t->tp, &t->addr);
+	if (!c)
+		c = conn_connect(t->tp, &t->addr);
+	if (!c)
+		return -ECONNREFUSED;
+	int err = conn_send(c, buf, len);
+	zv_unref(c);
+	return err;
+}
+
+/* ---- receiving ---------------------------------------------------------------- */
+
+void sip_rx_free(struct sip_rx *rx)
+{
+	if (!rx)
+		return;
+	zv_unref(rx->conn);
+	free(rx->buf);
+	free(rx);
+}
+
+static void rx_on_owner(void *arg)
+{
+	sip__tsx_rx(arg);
+}
+
+/* A 400 for a request that did not parse, built from the raw header
+ * lines found before the failure.  Sent back to the source only. */
+static void answer_malformed(struct sip_tp *tp, struct sip_conn *conn,
+			     const struct sip_sockaddr *src, const struct sip_msg *m)
+{
+	static const enum sip_hdr_id copy[] = {SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO,
+					       SIP_HDR_CALL_ID, SIP_HDR_CSEQ};
+	unsigned status = sip_err_status(m->err);
+	struct sip_buf b;
+	sip_buf_init(&b);
+	sip_buf_printf(&b, "SIP/2.0 %u %s\r\n", status, sip_err_reason(m->err));
+	for (unsigned i = 0; i < m->n_hdrs; i++) {
+		for (size_t k = 0; k < sizeof(copy) / sizeof(*copy); k++) {
+			if (m->hdrs[i].id != copy[k])
+				continue;
+			sip_buf_printf(&b, "%s: ", sip_hdr_name(copy[k]));
+			sip_buf_str(&b, m->hdrs[i].value);
+			sip_buf_append(&b, "\r\n", 2);
+		}
+	}
+	sip_buf_printf(&b, "Server: %s\r\nContent-Length: 0\r\n\r\n", sip_user_agent());
+	if (!b.oom) {
+		struct sip_target t = {.tp = tp, .conn = conn, .addr = *src};
+		sip_send(&t, b.p, b.len);
+	}
+	sip_buf_free(&b);
+}
+
+static atomic_ulong malformed_count;
+
+unsigned long sip__malformed_count(void)
+{
+	return atomic_load(&malformed_count);
+}
+
+void sip__rx_dispatch(struct sip_tp *tp, struct sip_conn *conn,
+		      const struct sip_sockaddr *src, const char *buf, size_t len)
+{
+	if (sip_logger_on)
+		sip_log_msg(true, tp, src, buf, len);
+	struct sip_rx *rx = calloc(1, sizeof(*rx));
+	if (!rx)
+		return;
+	rx->buf = malloc(len + 1);
+	if (!rx->buf) {
+		free(rx);
+		return;
+	}
+	memcpy(rx->buf, buf, len);
+	rx->buf[len] = '\0';
+	rx->len = len;
+	rx->tp = tp;
+	rx->conn = zv_ref(conn);
+	rx->src = *src;
+	rx->rx_ms = now_ms();
+	if (sip_msg_parse(rx->buf, len, &rx->msg) < 0) {
+		atomic_fetch_add(&malformed_count, 1);
+		char a[80];
+		zv_debug(1, "Malformed SIP message from %s: %s",
+			 sip_sockaddr_str(src, a, sizeof(a)), sip_err_reason(rx->msg.err));
+		/* Requests get an answer; broken responses are dropped. */
+		if (rx->msg.is_request || (len > 4 && memcmp(buf, "SIP/", 4)))
+			answer_malformed(tp, conn, src, &rx->msg);
+		sip_rx_free(rx);
+		return;
+	}
+	struct zv_loop *owner = zv_worker_for_key(rx->msg.call_id.p, rx->msg.call_id.len);
+	if (zv_loop_is_current(owner)) {
+		sip__tsx_rx(rx);
+		return;
+	}
+	if (zv_loop_post(owner, rx_on_owner, rx) < 0)
+		sip_rx_free(rx);
+}

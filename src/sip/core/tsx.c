@@ -1,0 +1,640 @@
+/*
+ * SIP transactions (RFC 3261 §17, RFC 6026): server and client, INVITE
+ * and non-INVITE, with timers A-K, retransmission absorption and matching
+ * by branch (with the RFC 2543 fallback for requests without the magic
+ * cookie).
+ *
+ * DESIGN
+ * Each worker keeps its own transaction table (a chained hash in a
+ * thread-local struct): a transaction lives on the worker that owns its
+ * Call-ID, so nothing here is shared or locked.  Server transactions keep
+ * the request (struct sip_rx) and the last response text; client
+ * transactions keep the request text for retransmission.  Timers are
+ * zv_timer on the worker loop.  Over reliable transports the
+ * retransmission timers are not started and the wait timers are zero.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZV_LOG_MODULE "sip"
+#include <zvonok/log.h>
+#include <zvonok/loop.h>
+#include <zvonok/obj.h>
+
+#include "sip/core/sip.h"
+
+#define T1 500u
+#define T2 4000u
+#define T4 5000u
+#define NBUCKETS 4096
+
+enum tsx_state {
+	TSX_TRYING,
+	TSX_PROCEEDING,
+	TSX_COMPLETED,
+	TSX_ACCEPTED, /* INVITE server after 2xx (RFC 6026) */
+	TSX_CONFIRMED,
+	TSX_TERMINATED,
+};
+
+struct tsx_common {
+	struct tsx_common *next; /* hash chain */
+	bool server;
+	char *key;
+	enum sip_method method;
+	enum tsx_state state;
+	struct zv_timer retrans; /* A, E, G, or 2xx retransmission */
+	struct zv_timer timeout; /* B, F, H, D, I, J, K, L */
+	uint32_t interval;
+	bool reliable;
+	struct sip_target target;
+};
+
+struct sip_stsx {
+	struct tsx_common c;
+	struct sip_rx *rx;
+	char *last; /* last response sent */
+	size_t last_len;
+	unsigned last_status;
+	char to_tag[24];
+};
+
+struct sip_ctsx {
+	struct tsx_common c;
+	char *req;
+	size_t req_len;
+	sip_response_cb *cb;
+	void *arg;
+	char branch[64];
+};
+
+struct tsx_table {
+	struct tsx_common *buckets[NBUCKETS];
+	unsigned long nstsx, nctsx;
+};
+
+static _Thread_local struct tsx_table *table;
+static sip_request_cb *handlers[SIP_METHOD__COUNT];
+
+static atomic_ulong st_rx_req, st_rx_resp, st_tx_req, st_tx_resp, st_retrans, st_stsx, st_ctsx;
+unsigned long sip__malformed_count(void);
+
+void sip_stats_get(struct sip_stats *s)
+{
+	s->rx_requests = atomic_load(&st_rx_req);
+	s->rx_responses = atomic_load(&st_rx_resp);
+	s->tx_requests = atomic_load(&st_tx_req);
+	s->tx_responses = atomic_load(&st_tx_resp);
+	s->retransmissions = atomic_load(&st_retrans);
+	s->malformed = sip__malformed_count();
+	s->stsx_alive = atomic_load(&st_stsx);
+	s->ctsx_alive = atomic_load(&st_ctsx);
+}
+
+void sip_method_handler_set(enum sip_method method, sip_request_cb *cb)
+{
+	if ((unsigned)method < SIP_METHOD__COUNT)
+		handlers[method] = cb;
+}
+
+void sip__tsx_worker_init(void *arg)
+{
+	if (!table)
+		table = calloc(1, sizeof(*table));
+}
+
+/* ---- table -------------------------------------------------------------- */
+
+static unsigned hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 16777619u;
+	}
+	return h % NBUCKETS;
+}
+
+static struct tsx_common *lookup(const char *key, bool server)
+{
+	if (!table)
+		return NULL;
+	for (struct tsx_common *t = table->buckets[hash(key)]; t; t = t->next)
+		if (t->server == server && !strcmp(t->key, key))
+			return t;
+	return NULL;
+}
+
+static void insert(struct tsx_common *t)
+{
+	unsigned b = hash(t->key);
+	t->next = table->buckets[b];
+	table->buckets[b] = t;
+}
+
+static void unlink_tsx(struct tsx_common *t)
+{
+	for (struct tsx_common **pp = &table->buckets[hash(t->key)]; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			return;
+		}
+	}
+}
+
+/*
+ * The key of a request or response: branch (with the cookie) + sent-by +
+ * the method (ACK counts as INVITE so it finds its transaction; CANCEL has
+ * its own).  Without the cookie (RFC 2543): Call-ID, CSeq number, From tag
+ * and the raw top Via.
+ */
+static char *make_key(const struct sip_msg *m, enum sip_method method)
+{
+	const struct sip_via *v = &m->via;
+	enum sip_method km = method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : method;
+	char *key = NULL;
+	int n;
+	if (v->branch.len > 7 && !memcmp(v->branch.p, "z9hG4bK", 7))
+		n = asprintf(&key, "%.*s|%.*s:%u|%d", ZV_STR_FMT(v->branch), ZV_STR_FMT(v->host),
+			     v->has_port ? v->port : 0, (int)km);
+	else
+		n = asprintf(&key, "2543|%.*s|%u|%.*s|%.*s|%d", ZV_STR_FMT(m->call_id), m->cseq.seq,
+			     ZV_STR_FMT(m->from.tag), ZV_STR_FMT(v->host), (int)km);
+	return n < 0 ? NULL : key;
+}
+
+/* ---- server transactions --------------------------------------------------- */
+
+static void stsx_free(struct sip_stsx *st)
+{
+	zv_timer_fini(&st->c.retrans);
+	zv_timer_fini(&st->c.timeout);
+	unlink_tsx(&st->c);
+	free(st->c.key);
+	free(st->last);
+	sip_rx_free(st->rx);
+	free(st);
+	atomic_fetch_sub(&st_stsx, 1);
+}
+
+static void stsx_timeout(void *arg)
+{
+	/* H (no ACK), I, J, L: the transaction ends. */
+	stsx_free(arg);
+}
+
+static void stsx_resend(struct sip_stsx *st)
+{
+	if (st->last) {
+		sip_send(&st->c.target, st->last, st->last_len);
+		atomic_fetch_add(&st_retrans, 1);
+	}
+}
+
+static void stsx_retrans(void *arg)
+{
+	/* G: retransmit the final response until ACK; also the 2xx in
+	 * Accepted (the UAS core's duty, done here for all TUs). */
+	struct sip_stsx *st = arg;
+	stsx_resend(st);
+	st->c.interval = st->c.interval * 2 < T2 ? st->c.interval * 2 : T2;
+	zv_timer_start(&st->c.retrans, st->c.interval, 0);
+}
+
+const struct sip_rx *sip_stsx_request(const struct sip_stsx *st)
+{
+	return st->rx;
+}
+
+const char *sip_stsx_to_tag(struct sip_stsx *st)
+{
+	if (!st->to_tag[0]) {
+		if (st->rx->msg.to.has_tag)
+			zv_str_copy(st->rx->msg.to.tag, st->to_tag, sizeof(st->to_tag));
+		else
+			sip_random_token(st->to_tag, 12);
+	}
+	return st->to_tag;
+}
+
+int sip_stsx_respond(struct sip_stsx *st, unsigned status, const char *reason,
+		     const char *to_tag, const char *extra, const char *ctype, const char *body)
+{
+	if (st->c.state != TSX_TRYING && st->c.state != TSX_PROCEEDING)
+		return -EALREADY;
+	struct sip_buf b;
+	sip_buf_init(&b);
+	int err = sip_build_response(st->rx, status, reason, to_tag ? to_tag : sip_stsx_to_tag(st),
+				     extra, ctype, body, &b);
+	if (err) {
+		sip_buf_free(&b);
+		return err;
+	}
+	free(st->last);
+	st->last = b.p;
+	st->last_len = b.len;
+	st->last_status = status;
+	err = sip_send(&st->c.target, b.p, b.len);
+	atomic_fetch_add(&st_tx_resp, 1);
+	if (status < 200) {
+		st->c.state = TSX_PROCEEDING;
+		return err;
+	}
+	bool invite = st->c.method == SIP_METHOD_INVITE;
+	if (!invite) {
+		/* J: absorb retransmissions for 64*T1 on UDP. */
+		st->c.state = TSX_COMPLETED;
+		zv_timer_start(&st->c.timeout, st->c.reliable ? 0 : 64 * T1, 0);
+	} else if (status < 300) {
+		st->c.state = TSX_ACCEPTED;
+		st->c.interval = T1;
+		if (!st->c.reliable)
+			zv_timer_start(&st->c.retrans, T1, 0);
+		zv_timer_start(&st->c.timeout, 64 * T1, 0); /* L */
+	} else {
+		st->c.state = TSX_COMPLETED;
+		st->c.interval = T1;
+		if (!st->c.reliable)
+			zv_timer_start(&st->c.retrans, T1, 0);
+		zv_timer_start(&st->c.timeout, 64 * T1, 0); /* H */
+	}
+	return err;
+}
+
+int sip_respond_stateless(const struct sip_rx *rx, unsigned status, const char *reason,
+			  const char *extra)
+{
+	struct sip_buf b;
+	sip_buf_init(&b);
+	char tag[16];
+	sip_random_token(tag, 12);
+	int err = sip_build_response(rx, status, reason, tag, extra, NULL, NULL, &b);
+	if (!err) {
+		struct sip_target t;
+		sip_response_target(rx, &t);
+		err = sip_send(&t, b.p, b.len);
+		atomic_fetch_add(&st_tx_resp, 1);
+	}
+	sip_buf_free(&b);
+	return err;
+}
+
+static struct sip_stsx *stsx_new(struct sip_rx *rx, char *key)
+{
+	struct sip_stsx *st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->c.server = true;
+	st->c.key = key;
+	st->c.method = rx->msg.method;
+	st->c.state = TSX_TRYING;
+	st->c.reliable = rx->conn != NULL;
+	sip_response_target(rx, &st->c.target);
+	st->rx = rx;
+	struct zv_loop *loop = zv_loop_current();
+	if (zv_timer_init(&st->c.retrans, loop, stsx_retrans, st) < 0 ||
+	    zv_timer_init(&st->c.timeout, loop, stsx_timeout, st) < 0) {
+		zv_timer_fini(&st->c.retrans);
+		free(st);
+		return NULL;
+	}
+	insert(&st->c);
+	atomic_fetch_add(&st_stsx, 1);
+	return st;
+}
+
+static void handle_ack(struct sip_rx *rx)
+{
+	char *key = make_key(&rx->msg, SIP_METHOD_ACK);
+	struct sip_stsx *st = key ? (struct sip_stsx *)lookup(key, true) : NULL;
+	free(key);
+	if (st && st->c.state == TSX_COMPLETED) {
+		/* ACK for our non-2xx answer: stop G, wait I, then end. */
+		st->c.state = TSX_CONFIRMED;
+		zv_timer_stop(&st->c.retrans);
+		zv_timer_start(&st->c.timeout, st->c.reliable ? 0 : T4, 0);
+		sip_rx_free(rx);
+		return;
+	}
+	if (st && st->c.state == TSX_CONFIRMED) {
+		sip_rx_free(rx);
+		return;
+	}
+	/* ACK for a 2xx: stop retransmitting the 2xx of that INVITE, which
+	 * has the same Call-ID and CSeq number but another branch. */
+	for (unsigned b = 0; table && b < NBUCKETS; b++) {
+		for (struct tsx_common *t = table->buckets[b]; t; t = t->next) {
+			if (!t->server || t->method != SIP_METHOD_INVITE || t->state != TSX_ACCEPTED)
+				continue;
+			struct sip_stsx *is = (struct sip_stsx *)t;
+			if (is->rx->msg.cseq.seq == rx->msg.cseq.seq &&
+			    zv_str_eq(is->rx->msg.call_id, rx->msg.call_id)) {
+				zv_timer_stop(&t->retrans);
+				t->state = TSX_CONFIRMED;
+			}
+		}
+	}
+	if (handlers[SIP_METHOD_ACK]) {
+		/* The dialog layer wants to see it; no transaction. */
+		struct sip_stsx tmp = {.rx = rx};
+		handlers[SIP_METHOD_ACK](&tmp, rx);
+	}
+	sip_rx_free(rx);
+}
+
+static void handle_cancel(struct sip_rx *rx, char *key)
+{
+	char *ikey = make_key(&rx->msg, SIP_METHOD_INVITE);
+	struct sip_stsx *inv = ikey ? (struct sip_stsx *)lookup(ikey, true) : NULL;
+	free(ikey);
+	struct sip_stsx *st = stsx_new(rx, key);
+	if (!st) {
+		free(key);
+		sip_rx_free(rx);
+		return;
+	}
+	if (!inv) {
+		sip_stsx_respond(st, 481, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
+	sip_stsx_respond(st, 200, NULL, NULL, NULL, NULL, NULL);
+	if (inv->c.state == TSX_TRYING || inv->c.state == TSX_PROCEEDING) {
+		if (handlers[SIP_METHOD_CANCEL])
+			handlers[SIP_METHOD_CANCEL](inv, rx);
+		else
+			sip_stsx_respond(inv, 487, NULL, NULL, NULL, NULL, NULL);
+	}
+}
+
+static void handle_request(struct sip_rx *rx)
+{
+	atomic_fetch_add(&st_rx_req, 1);
+	enum sip_method method = rx->msg.method;
+	if (method == SIP_METHOD_ACK) {
+		handle_ack(rx);
+		return;
+	}
+	char *key = make_key(&rx->msg, method);
+	if (!key) {
+		sip_rx_free(rx);
+		return;
+	}
+	struct sip_stsx *old = (struct sip_stsx *)lookup(key, true);
+	if (old) {
+		/* A retransmission: answer with what we sent, if anything. */
+		atomic_fetch_add(&st_retrans, 1);
+		if (old->c.state != TSX_TRYING)
+			stsx_resend(old);
+		free(key);
+		sip_rx_free(rx);
+		return;
+	}
+	if (method == SIP_METHOD_CANCEL) {
+		handle_cancel(rx, key);
+		return;
+	}
+	struct sip_stsx *st = stsx_new(rx, key);
+	if (!st) {
+		free(key);
+		sip_respond_stateless(rx, 503, NULL, "Retry-After: 5\r\n");
+		sip_rx_free(rx);
+		return;
+	}
+	if (method == SIP_METHOD_INVITE)
+		sip_stsx_respond(st, 100, NULL, NULL, NULL, NULL, NULL);
+	sip_request_cb *h = (unsigned)method < SIP_METHOD__COUNT ? handlers[method] : NULL;
+	if (!h) {
+		sip_stsx_respond(st, method == SIP_METHOD_UNKNOWN ? 501 : 405, NULL, NULL,
+				 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, SUBSCRIBE, "
+				 "NOTIFY, MESSAGE, INFO, REFER, UPDATE, PRACK\r\n",
+				 NULL, NULL);
+		return;
+	}
+	h(st, rx);
+}
+
+/* ---- client transactions ------------------------------------------------------ */
+
+static void ctsx_free(struct sip_ctsx *ct)
+{
+	zv_timer_fini(&ct->c.retrans);
+	zv_timer_fini(&ct->c.timeout);
+	unlink_tsx(&ct->c);
+	free(ct->c.key);
+	free(ct->req);
+	zv_unref(ct->c.target.conn);
+	free(ct);
+	atomic_fetch_sub(&st_ctsx, 1);
+}
+
+static void ctsx_finish(struct sip_ctsx *ct, unsigned status, const struct sip_rx *rx)
+{
+	sip_response_cb *cb = ct->cb;
+	ct->cb = NULL;
+	if (cb)
+		cb(ct->arg, ct, status, rx);
+}
+
+static void ctsx_retrans(void *arg)
+{
+	struct sip_ctsx *ct = arg;
+	sip_send(&ct->c.target, ct->req, ct->req_len);
+	atomic_fetch_add(&st_retrans, 1);
+	bool invite = ct->c.method == SIP_METHOD_INVITE;
+	/* A doubles without bound (B ends it); E caps at T2 (and stays at
+	 * T2 once a provisional arrived). */
+	uint32_t next = ct->c.interval * 2;
+	if (!invite && (next > T2 || ct->c.state == TSX_PROCEEDING))
+		next = T2;
+	ct->c.interval = next;
+	zv_timer_start(&ct->c.retrans, next, 0);
+}
+
+static void ctsx_timeout(void *arg)
+{
+	struct sip_ctsx *ct = arg;
+	if (ct->c.state == TSX_TRYING || ct->c.state == TSX_PROCEEDING) {
+		/* B or F: no final answer. */
+		ctsx_finish(ct, 408, NULL);
+	}
+	/* D or K in Completed: just end. */
+	ctsx_free(ct);
+}
+
+int sip_ctsx_send(const struct sip_target *target, enum sip_method method, const char *branch,
+		  const char *buf, size_t len, sip_response_cb *cb, void *arg,
+		  struct sip_ctsx **ctp)
+{
+	if (!table)
+		return -EINVAL;
+	struct sip_ctsx *ct = calloc(1, sizeof(*ct));
+	if (!ct)
+		return -ENOMEM;
+	ct->req = malloc(len);
+	if (!ct->req) {
+		free(ct);
+		return -ENOMEM;
+	}
+	memcpy(ct->req, buf, len);
+	ct->req_len = len;
+	ct->cb = cb;
+	ct->arg = arg;
+	snprintf(ct->branch, sizeof(ct->branch), "%s", branch);
+	enum sip_method km = method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : method;
+	if (asprintf(&ct->c.key, "%s|%d", branch, (int)km) < 0) {
+		free(ct->req);
+		free(ct);
+		return -ENOMEM;
+	}
+	ct->c.method = method;
+	ct->c.state = TSX_TRYING;
+	ct->c.target = *target;
+	ct->c.target.conn = sip_conn_ref(target->conn);
+	ct->c.reliable = target->tp && sip_tp_proto(target->tp) != SIP_TP_UDP;
+	ct->c.interval = T1;
+	struct zv_loop *loop = zv_loop_current();
+	zv_timer_init(&ct->c.retrans, loop, ctsx_retrans, ct);
+	zv_timer_init(&ct->c.timeout, loop, ctsx_timeout, ct);
+	insert(&ct->c);
+	atomic_fetch_add(&st_ctsx, 1);
+	atomic_fetch_add(&st_tx_req, 1);
+	int err = sip_send(&ct->c.target, buf, len);
+	if (err) {
+		ctsx_free(ct);
+		return err;
+	}
+	if (!ct->c.reliable)
+		zv_timer_start(&ct->c.retrans, T1, 0);
+	zv_timer_start(&ct->c.timeout, 64 * T1, 0);
+	if (ctp)
+		*ctp = ct;
+	return 0;
+}
+
+void sip_ctsx_abandon(struct sip_ctsx *ct)
+{
+	ct->cb = NULL;
+}
+
+/*
+ * The ACK for a non-2xx final answer to our INVITE (RFC 3261 §17.1.1.3):
+ * the request's Request-URI, top Via, Route, From, Call-ID, and the To of
+ * the response.  Replaces the stored request so a retransmitted answer
+ * gets the same ACK again.
+ */
+static void ctsx_send_ack(struct sip_ctsx *ct, const struct sip_rx *resp)
+{
+	struct sip_msg *req = malloc(sizeof(*req));
+	if (!req)
+		return;
+	if (sip_msg_parse(ct->req, ct->req_len, req) < 0) {
+		free(req);
+		return;
+	}
+	struct sip_buf b;
+	sip_buf_init(&b);
+	sip_buf_printf(&b, "ACK %.*s SIP/2.0\r\n", ZV_STR_FMT(req->ruri));
+	const struct sip_hdr *via = sip_msg_hdr(req, SIP_HDR_VIA);
+	struct zv_str rest = via->value, top;
+	sip_list_next(&rest, &top);
+	sip_buf_printf(&b, "Via: %.*s\r\nMax-Forwards: 70\r\n", ZV_STR_FMT(top));
+	for (const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_ROUTE); h; h = sip_msg_hdr_next(req, h))
+		sip_buf_printf(&b, "Route: %.*s\r\n", ZV_STR_FMT(h->value));
+	sip_buf_printf(&b, "From: %.*s\r\n", ZV_STR_FMT(sip_msg_hdr(req, SIP_HDR_FROM)->value));
+	sip_buf_printf(&b, "To: %.*s\r\n", ZV_STR_FMT(sip_msg_hdr(&resp->msg, SIP_HDR_TO)->value));
+	sip_buf_printf(&b, "Call-ID: %.*s\r\nCSeq: %u ACK\r\nContent-Length: 0\r\n\r\n",
+		       ZV_STR_FMT(req->call_id), req->cseq.seq);
+	free(req);
+	if (b.oom) {
+		sip_buf_free(&b);
+		return;
+	}
+	free(ct->req);
+	ct->req = b.p;
+	ct->req_len = b.len;
+	sip_send(&ct->c.target, ct->req, ct->req_len);
+}
+
+static void handle_response(struct sip_rx *rx)
+{
+	atomic_fetch_add(&st_rx_resp, 1);
+	const struct sip_msg *m = &rx->msg;
+	enum sip_method method = (enum sip_method)m->cseq.method;
+	char key[200];
+	snprintf(key, sizeof(key), "%.*s|%d", ZV_STR_FMT(m->via.branch),
+		 (int)(method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : method));
+	struct sip_ctsx *ct = (struct sip_ctsx *)lookup(key, false);
+	if (!ct) {
+		/* Stray: e.g. a retransmitted 2xx after the INVITE transaction
+		 * ended (the dialog layer re-sends its ACK); dropped for now. */
+		sip_rx_free(rx);
+		return;
+	}
+	unsigned status = m->status;
+	if (ct->c.state == TSX_COMPLETED) {
+		/* Retransmitted final response: absorb (and re-ACK INVITE). */
+		if (ct->c.method == SIP_METHOD_INVITE)
+			sip_send(&ct->c.target, ct->req, ct->req_len);
+		sip_rx_free(rx);
+		return;
+	}
+	if (status < 200) {
+		if (ct->c.method == SIP_METHOD_INVITE)
+			zv_timer_stop(&ct->c.retrans);
+		ct->c.state = TSX_PROCEEDING;
+		if (ct->cb)
+			ct->cb(ct->arg, ct, status, rx);
+		sip_rx_free(rx);
+		return;
+	}
+	zv_timer_stop(&ct->c.retrans);
+	zv_timer_stop(&ct->c.timeout);
+	ctsx_finish(ct, status, rx);
+	if (ct->c.method == SIP_METHOD_INVITE && status >= 300) {
+		/* D: absorb retransmissions (32 s on UDP). */
+		ctsx_send_ack(ct, rx);
+		ct->c.state = TSX_COMPLETED;
+		zv_timer_start(&ct->c.timeout, ct->c.reliable ? 0 : 32000, 0);
+	} else if (ct->c.method != SIP_METHOD_INVITE) {
+		/* K */
+		ct->c.state = TSX_COMPLETED;
+		zv_timer_start(&ct->c.timeout, ct->c.reliable ? 0 : T4, 0);
+	} else {
+		ctsx_free(ct);
+	}
+	sip_rx_free(rx);
+}
+
+void sip__tsx_rx(struct sip_rx *rx)
+{
+	if (!table)
+		sip__tsx_worker_init(NULL);
+	if (!table) {
+		sip_rx_free(rx);
+		return;
+	}
+	if (rx->msg.is_request)
+		handle_request(rx);
+	else
+		handle_response(rx);
+}
+
+void sip__tsx_worker_fini(void *arg)
+{
+	if (!table)
+		return;
+	for (unsigned b = 0; b < NBUCKETS; b++) {
+		while (table->buckets[b]) {
+			struct tsx_common *t = table->buckets[b];
+			if (t->server)
+				stsx_free((struct sip_stsx *)t);
+			else
+				ctsx_free((struct sip_ctsx *)t);
+		}
+	}
+	free(table);
+	table = NULL;
+}
