@@ -54,7 +54,7 @@
  * 0750, when missing), switch it to WAL and create the table.  Used by the
  * module's start and by unit tests, which need no daemon.  Returns 0,
  * -EALREADY if a database is open, -EIO (not a database, corrupt, no
- * permission: logged) or -ENOMEM.
+ * permission: logged), -EINVAL (no path) or -ENOMEM.
  */
 int zv_db_open_path(const char *path);
 
