@@ -409,6 +409,19 @@ void zv_channel_destroy(struct zv_channel *c)
 	free_stores(c);
 }
 
+int zv_channel_set_name(struct zv_channel *c, const char *name)
+{
+	if (!name || strlen(name) >= sizeof(c->name))
+		return -EINVAL;
+	pthread_rwlock_wrlock(&reg_lock);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	pthread_rwlock_unlock(&reg_lock);
+	pthread_mutex_lock(&c->info_lock);
+	copy_field(c->info.name, sizeof(c->info.name), c->name);
+	pthread_mutex_unlock(&c->info_lock);
+	return 0;
+}
+
 /* ---- accessors ------------------------------------------------------------ */
 
 const char *zv_channel_name(const struct zv_channel *c) { return c->name; }
@@ -756,9 +769,7 @@ int zv_channel_wait(struct zv_channel *c, uint32_t timeout_ms)
 		}
 		if (!zv_coro_current())
 			return -EINVAL;
-		r = zv_coro_wait(left);
-		if (r == -ETIMEDOUT)
-			return -ETIMEDOUT;
+		zv_coro_wait(left); /* then re-check queues and the clock */
 	}
 }
 
@@ -773,8 +784,6 @@ int zv_channel_sleep(struct zv_channel *c, uint32_t ms)
 			return 0;
 		if (!zv_coro_current())
 			return -EINVAL;
-		int r = zv_coro_wait((uint32_t)(end - now));
-		if (r == -ETIMEDOUT)
-			return c->hungup ? ZV_WAKE_HANGUP : 0;
+		zv_coro_wait((uint32_t)(end - now)); /* re-check hang-up and clock */
 	}
 }

@@ -336,9 +336,8 @@ int zv_coro_sleep(uint32_t ms)
 		if (now >= end)
 			return 0;
 		int r = zv_coro_wait((uint32_t)(end - now));
-		if (r == -ETIMEDOUT)
-			return 0;
-		if (r != 0)
+		if (r != 0 && r != -ETIMEDOUT)
 			return r;
+		/* timed out or a 0 wake: the loop re-checks the clock */
 	}
 }

@@ -323,6 +323,10 @@ int zv_timer_init(struct zv_timer *t, struct zv_loop *loop, zv_loop_fn *cb,
 int zv_timer_start(struct zv_timer *t, uint32_t ms, uint32_t period_ms)
 {
 	t->period_ms = period_ms;
+	/* libevent measures from the time it cached when the loop woke; a
+	 * callback that ran long would otherwise get a timer that fires
+	 * early.  Refresh the cache so ms counts from now. */
+	event_base_update_cache_time(event_get_base(t->ev));
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	return evtimer_add(t->ev, &tv) < 0 ? -EINVAL : 0;
 }
