@@ -143,6 +143,14 @@ struct zv_channel *zv_channel_alloc(const struct zv_channel_tech *tech, const ch
 				    void *tech_pvt, const char *context, const char *exten,
 				    enum zv_chan_state state);
 
+/*
+ * Rename chan (loop thread; the registry and the `core show channels`
+ * copy follow).  For drivers whose names are not "<Tech>/<peer>-<seq>",
+ * such as Local's "Local/100@ctx-00000001;1".  0, or -EINVAL when the
+ * name does not fit the 80-byte name field.
+ */
+int zv_channel_set_name(struct zv_channel *chan, const char *name);
+
 /* Find a live channel by exact name (any thread).  Returns a reference or
  * NULL.  Also by unique id with zv_channel_find_by_uniqueid(). */
 struct zv_channel *zv_channel_find(const char *name);

@@ -19,6 +19,9 @@ void zv_core_call_ended(void);
 /* Directories from zvonok.conf (astdatadir, astspooldir, ...). */
 const char *zv_core_datadir(void);
 const char *zv_core_spooldir(void);
+/* astdbdir: where sqlite databases live (astdb.sqlite3, sip_contacts...);
+ * NULL when not configured (unit tests). */
+const char *zv_core_dbdir(void);
 const char *zv_core_systemname(void);
 
 #endif

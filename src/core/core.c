@@ -66,6 +66,11 @@ const char *zv_core_spooldir(void)
 	return zv_settings.spooldir;
 }
 
+const char *zv_core_dbdir(void)
+{
+	return zv_settings.dbdir;
+}
+
 const char *zv_core_systemname(void)
 {
 	return zv_settings.systemname ? zv_settings.systemname : "";
