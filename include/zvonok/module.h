@@ -77,6 +77,14 @@ struct zv_module_entry {
 
 const char *zv_module_name(const struct zv_module *mod);
 
+/*
+ * Re-read the named module's config files and re-run its prepare/commit
+ * (what `module reload <name>` does).  Problems go to diag with
+ * file:line; on any error nothing changes.  Main thread.
+ * 0, -ENOENT (no such loaded module), -EINVAL, -ENOMEM.
+ */
+int zv_module_reload(const char *name, struct zv_diag *diag);
+
 /* Per-module private pointer, e.g. its committed state. */
 void *zv_module_data(const struct zv_module *mod);
 void zv_module_set_data(struct zv_module *mod, void *data);

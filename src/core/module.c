@@ -444,6 +444,11 @@ int zv_modules_reconfigure_one(const char *name, struct zv_diag *diag)
 	return err;
 }
 
+int zv_module_reload(const char *name, struct zv_diag *diag)
+{
+	return zv_modules_reconfigure_one(name, diag);
+}
+
 static int start_one(struct zv_module *m)
 {
 	if (m->state != MOD_LOADED)

@@ -23,7 +23,6 @@
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
 
-#include "core/internal.h"
 #include "dialplan/dp_engine.h"
 #include "dialplan/dp_pattern.h"
 
@@ -161,7 +160,7 @@ static enum zv_cli_result cli_dialplan_reload(struct zv_cli_req *req, int argc, 
 {
 	struct zv_diag diag;
 	zv_diag_init(&diag);
-	int err = zv_modules_reconfigure_one("dialplan", &diag);
+	int err = zv_module_reload("dialplan", &diag);
 	for (size_t i = 0; i < diag.n; i++) {
 		char line[1200];
 		zv_diag_format(&diag.v[i], line, sizeof(line));
