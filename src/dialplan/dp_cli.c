@@ -18,7 +18,9 @@
 #define ZV_LOG_MODULE "pbx"
 #include <zvonok/channel.h>
 #include <zvonok/cli.h>
+#include <zvonok/core.h>
 #include <zvonok/log.h>
+#include <zvonok/module.h>
 #include <zvonok/loop.h>
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
