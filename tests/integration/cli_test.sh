@@ -74,6 +74,12 @@ zv_stop
 expect_contains "$(cat "$ZV_DIR/out.log")" "SIGTERM: shutting down"
 expect_contains "$(cat "$ZV_DIR/out.log")" "Zvonok ending"
 
+# -c: the console on stdin runs commands in the daemon itself.
+out=$( (printf 'core show version\n'; sleep 0.5; printf 'core stop now\n') |
+	timeout 10 "$ZVONOK" -c -C "$ZV_DIR" 2>&1) || fail "zvonok -c exited with an error"
+expect_contains "$out" "\*CLI> Zvonok [0-9.]+ built on"
+expect_contains "$out" "Zvonok ending"
+
 # Nothing listening: a clear error and a non-zero status.
 if out=$("$ZVONOK" -C "$ZV_DIR" -rx "core show version" 2>&1); then
 	fail "-rx without a daemon returned 0"
