@@ -1,0 +1,795 @@
+/*
+ * Functions about channels, the dialplan and shared state: CALLERID,
+ * CONNECTEDLINE, CHANNEL, GLOBAL, SHARED, CDR, DB, DB_EXISTS, DB_DELETE,
+ * DB_KEYS, DEVICE_STATE, EXTENSION_STATE, HINT, DIALPLAN_EXISTS,
+ * VALID_EXTEN.
+ *
+ * CDR() keeps its fields in a channel datastore (see cdr_fields.h) until
+ * the CDR engine exists; that engine will read the same datastore.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define ZV_LOG_MODULE "func_channel"
+#include <zvonok/astdb.h>
+#include <zvonok/channel.h>
+#include <zvonok/devstate.h>
+#include <zvonok/log.h>
+#include <zvonok/module.h>
+#include <zvonok/obj.h>
+#include <zvonok/pbx.h>
+
+#include "dialplan/dp_args.h"
+#include "funcs/channel/cdr_fields.h"
+#include "funcs/string/func_strings.h"
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* ---- CALLERID / CONNECTEDLINE ---------------------------------------------- */
+
+/* Split "\"Name\" <num>" (or "Name <num>", or "num") into name and num. */
+static void parse_callerid(const char *in, char *name, size_t nsize, char *num, size_t numsize)
+{
+	name[0] = num[0] = '\0';
+	const char *lt = strrchr(in, '<');
+	const char *gt = lt ? strchr(lt, '>') : NULL;
+	if (lt && gt) {
+		snprintf(num, numsize, "%.*s", (int)(gt - lt - 1), lt + 1);
+		const char *s = in, *e = lt;
+		while (s < e && *s == ' ')
+			s++;
+		while (e > s && e[-1] == ' ')
+			e--;
+		if (e - s >= 2 && *s == '"' && e[-1] == '"') {
+			s++;
+			e--;
+		}
+		snprintf(name, nsize, "%.*s", (int)(e - s), s);
+	} else {
+		const char *s = in;
+		while (*s == ' ')
+			s++;
+		bool digits = *s != '\0';
+		for (const char *p = s; *p; p++)
+			if (!strchr("0123456789+*#-() ", *p))
+				digits = false;
+		if (digits)
+			snprintf(num, numsize, "%s", s);
+		else
+			snprintf(name, nsize, "%s", s);
+	}
+}
+
+static int callerid_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			 size_t len)
+{
+	if (!chan)
+		return -EINVAL;
+	const char *what = data;
+	if (!strcasecmp(what, "all")) {
+		const char *n = zv_channel_cid_name(chan), *u = zv_channel_cid_num(chan);
+		if (n && *n)
+			snprintf(buf, len, "\"%s\" <%s>", n, nz(u));
+		else
+			snprintf(buf, len, "%s", nz(u));
+	} else if (!strcasecmp(what, "name"))
+		snprintf(buf, len, "%s", nz(zv_channel_cid_name(chan)));
+	else if (!strcasecmp(what, "num") || !strcasecmp(what, "number"))
+		snprintf(buf, len, "%s", nz(zv_channel_cid_num(chan)));
+	else if (!strcasecmp(what, "ani") || !strcasecmp(what, "ani-num"))
+		snprintf(buf, len, "%s", nz(zv_channel_cid_ani(chan)));
+	else if (!strcasecmp(what, "dnid") || !strcasecmp(what, "dnid-num"))
+		snprintf(buf, len, "%s", nz(zv_channel_cid_dnid(chan)));
+	else if (!strcasecmp(what, "rdnis") || !strcasecmp(what, "rdnis-num"))
+		snprintf(buf, len, "%s", nz(zv_channel_cid_rdnis(chan)));
+	else {
+		zv_warn("CALLERID: unknown item '%s'", what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int callerid_write(struct zv_channel *chan, const char *name, char *data,
+			  const char *value)
+{
+	if (!chan)
+		return -EINVAL;
+	if (!strcasecmp(data, "all")) {
+		char n[256], u[256];
+		parse_callerid(value, n, sizeof(n), u, sizeof(u));
+		zv_channel_set_cid(chan, n[0] ? n : NULL, u[0] ? u : NULL);
+	} else if (!strcasecmp(data, "name")) {
+		char u[256];
+		snprintf(u, sizeof(u), "%s", nz(zv_channel_cid_num(chan)));
+		zv_channel_set_cid(chan, value, u[0] ? u : NULL);
+	} else if (!strcasecmp(data, "num") || !strcasecmp(data, "number")) {
+		char n[256];
+		snprintf(n, sizeof(n), "%s", nz(zv_channel_cid_name(chan)));
+		zv_channel_set_cid(chan, n[0] ? n : NULL, value);
+	} else if (!strcasecmp(data, "ani") || !strcasecmp(data, "dnid") ||
+		   !strcasecmp(data, "rdnis")) {
+		char dnid[256], rdnis[256], ani[256];
+		snprintf(dnid, sizeof(dnid), "%s", nz(zv_channel_cid_dnid(chan)));
+		snprintf(rdnis, sizeof(rdnis), "%s", nz(zv_channel_cid_rdnis(chan)));
+		snprintf(ani, sizeof(ani), "%s", nz(zv_channel_cid_ani(chan)));
+		char *slot = !strcasecmp(data, "ani") ? ani : !strcasecmp(data, "dnid") ? dnid : rdnis;
+		snprintf(slot, 256, "%s", value);
+		zv_channel_set_cid_extra(chan, dnid, rdnis, ani);
+	} else {
+		zv_warn("CALLERID: unknown item '%s'", data);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int connected_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			  size_t len)
+{
+	if (!chan)
+		return -EINVAL;
+	const char *n = zv_channel_connected_name(chan), *u = zv_channel_connected_num(chan);
+	if (!strcasecmp(data, "all")) {
+		if (n && *n)
+			snprintf(buf, len, "\"%s\" <%s>", n, nz(u));
+		else
+			snprintf(buf, len, "%s", nz(u));
+	} else if (!strcasecmp(data, "name"))
+		snprintf(buf, len, "%s", nz(n));
+	else if (!strcasecmp(data, "num") || !strcasecmp(data, "number"))
+		snprintf(buf, len, "%s", nz(u));
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int connected_write(struct zv_channel *chan, const char *name, char *data,
+			   const char *value)
+{
+	if (!chan)
+		return -EINVAL;
+	char n[256], u[256];
+	snprintf(n, sizeof(n), "%s", nz(zv_channel_connected_name(chan)));
+	snprintf(u, sizeof(u), "%s", nz(zv_channel_connected_num(chan)));
+	if (!strcasecmp(data, "all"))
+		parse_callerid(value, n, sizeof(n), u, sizeof(u));
+	else if (!strcasecmp(data, "name"))
+		snprintf(n, sizeof(n), "%s", value);
+	else if (!strcasecmp(data, "num") || !strcasecmp(data, "number"))
+		snprintf(u, sizeof(u), "%s", value);
+	else
+		return -EINVAL;
+	zv_channel_set_connected(chan, n[0] ? n : NULL, u[0] ? u : NULL);
+	return 0;
+}
+
+/* ---- CHANNEL --------------------------------------------------------------- */
+
+static const char *const ama_names[] = {"DEFAULT", "OMIT", "BILLING", "DOCUMENTATION"};
+
+static int channel_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			size_t len)
+{
+	if (!chan)
+		return -EINVAL;
+	const char *v = NULL;
+	char tmp[64];
+	if (!strcasecmp(data, "name"))
+		v = zv_channel_name(chan);
+	else if (!strcasecmp(data, "state"))
+		v = zv_chan_state_name(zv_channel_state(chan));
+	else if (!strcasecmp(data, "language"))
+		v = zv_channel_language(chan);
+	else if (!strcasecmp(data, "accountcode"))
+		v = nz(zv_channel_accountcode(chan));
+	else if (!strcasecmp(data, "uniqueid"))
+		v = zv_channel_uniqueid(chan);
+	else if (!strcasecmp(data, "linkedid"))
+		v = zv_channel_linkedid(chan);
+	else if (!strcasecmp(data, "context"))
+		v = zv_channel_context(chan);
+	else if (!strcasecmp(data, "exten"))
+		v = zv_channel_exten(chan);
+	else if (!strcasecmp(data, "priority")) {
+		snprintf(tmp, sizeof(tmp), "%d", zv_channel_priority(chan));
+		v = tmp;
+	} else if (!strcasecmp(data, "callid"))
+		v = zv_channel_callid(chan);
+	else if (!strcasecmp(data, "musicclass"))
+		v = nz(zv_channel_musicclass(chan));
+	else if (!strcasecmp(data, "channeltype"))
+		v = zv_channel_tech(chan)->type;
+	else if (!strcasecmp(data, "amaflags")) {
+		int f = zv_channel_amaflags(chan);
+		v = (f >= 0 && f < 4) ? ama_names[f] : "DEFAULT";
+	} else if (!strcasecmp(data, "hangupcause")) {
+		snprintf(tmp, sizeof(tmp), "%d", zv_channel_hangupcause(chan));
+		v = tmp;
+	}
+	if (!v) {
+		zv_warn("CHANNEL: unknown or unsupported item '%s'", data);
+		return -EINVAL;
+	}
+	snprintf(buf, len, "%s", v);
+	return 0;
+}
+
+static int channel_write(struct zv_channel *chan, const char *name, char *data,
+			 const char *value)
+{
+	if (!chan)
+		return -EINVAL;
+	if (!strcasecmp(data, "language"))
+		zv_channel_set_language(chan, value);
+	else if (!strcasecmp(data, "accountcode"))
+		zv_channel_set_accountcode(chan, value);
+	else if (!strcasecmp(data, "musicclass"))
+		zv_channel_set_musicclass(chan, value);
+	else if (!strcasecmp(data, "amaflags")) {
+		for (int i = 0; i < 4; i++)
+			if (!strcasecmp(value, ama_names[i])) {
+				zv_channel_set_amaflags(chan, i);
+				return 0;
+			}
+		zv_warn("CHANNEL(amaflags): unknown flag '%s'", value);
+		return -EINVAL;
+	} else {
+		zv_warn("CHANNEL: item '%s' cannot be set", data);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* ---- GLOBAL, SHARED ---------------------------------------------------------- */
+
+static int global_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+		       size_t len)
+{
+	if (zv_pbx_global_get(data, buf, len) < 0)
+		buf[0] = '\0';
+	return 0;
+}
+
+static int global_write(struct zv_channel *chan, const char *name, char *data,
+			const char *value)
+{
+	return zv_pbx_global_set(data, *value ? value : NULL);
+}
+
+/* SHARED(var[,channel]): variables kept in a datastore of the target
+ * channel so other channels can read them.  Another channel belongs to its
+ * own loop: a SHARED() of a foreign channel is a best-effort read of a
+ * value written under no lock, as with ImportVar. */
+struct shared_vars {
+	struct zv_channel *owner_dummy; /* unused: keeps the struct non-empty */
+	char **names, **values;
+	size_t n;
+};
+
+static void shared_free(void *data)
+{
+	struct shared_vars *sv = data;
+	for (size_t i = 0; i < sv->n; i++) {
+		free(sv->names[i]);
+		free(sv->values[i]);
+	}
+	free(sv->names);
+	free(sv->values);
+	free(sv);
+}
+
+static struct zv_channel *shared_target(struct zv_channel *chan, size_t argc, char **argv)
+{
+	if (argc > 1 && *argv[1])
+		return zv_channel_find(argv[1]);
+	return zv_ref(chan);
+}
+
+static int shared_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+		       size_t len)
+{
+	char *argv[2];
+	size_t argc = 0;
+	dp_args_split(data, ',', 0, argv, 2, &argc);
+	if (argc < 1)
+		return -EINVAL;
+	struct zv_channel *t = shared_target(chan, argc, argv);
+	buf[0] = '\0';
+	if (!t)
+		return 0;
+	struct shared_vars *sv = zv_channel_datastore_get(t, "SHARED");
+	for (size_t i = 0; sv && i < sv->n; i++)
+		if (!strcmp(sv->names[i], argv[0]))
+			snprintf(buf, len, "%s", sv->values[i]);
+	zv_unref(t);
+	return 0;
+}
+
+static int shared_write(struct zv_channel *chan, const char *name, char *data,
+			const char *value)
+{
+	char *argv[2];
+	size_t argc = 0;
+	dp_args_split(data, ',', 0, argv, 2, &argc);
+	if (argc < 1)
+		return -EINVAL;
+	struct zv_channel *t = shared_target(chan, argc, argv);
+	if (!t)
+		return -ENOENT;
+	struct shared_vars *sv = zv_channel_datastore_get(t, "SHARED");
+	int err = 0;
+	if (!sv) {
+		sv = calloc(1, sizeof(*sv));
+		if (!sv || (err = zv_channel_datastore_set(t, "SHARED", sv, shared_free))) {
+			free(sv);
+			zv_unref(t);
+			return err ? err : -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < sv->n; i++) {
+		if (!strcmp(sv->names[i], argv[0])) {
+			char *nv = strdup(value);
+			if (!nv) {
+				zv_unref(t);
+				return -ENOMEM;
+			}
+			free(sv->values[i]);
+			sv->values[i] = nv;
+			zv_unref(t);
+			return 0;
+		}
+	}
+	char **nn = realloc(sv->names, (sv->n + 1) * sizeof(*nn));
+	if (nn)
+		sv->names = nn;
+	char **nv = realloc(sv->values, (sv->n + 1) * sizeof(*nv));
+	if (nv)
+		sv->values = nv;
+	if (!nn || !nv || !(sv->names[sv->n] = strdup(argv[0])) ||
+	    !(sv->values[sv->n] = strdup(value))) {
+		if (nn && nv)
+			free(sv->names[sv->n]);
+		zv_unref(t);
+		return -ENOMEM;
+	}
+	sv->n++;
+	zv_unref(t);
+	return 0;
+}
+
+/* ---- CDR ------------------------------------------------------------------------ */
+
+static void cdr_free(void *data)
+{
+	struct cdr_fields *f = data;
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->names[i]);
+		free(f->values[i]);
+	}
+	free(f->names);
+	free(f->values);
+	free(f);
+}
+
+struct cdr_fields *cdr_fields_get(struct zv_channel *chan, bool create)
+{
+	struct cdr_fields *f = zv_channel_datastore_get(chan, CDR_FIELDS_DATASTORE);
+	if (f || !create)
+		return f;
+	f = calloc(1, sizeof(*f));
+	if (!f || zv_channel_datastore_set(chan, CDR_FIELDS_DATASTORE, f, cdr_free)) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static void fmt_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	if (!t) {
+		buf[0] = '\0';
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %T", &tm);
+}
+
+static int cdr_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+		    size_t len)
+{
+	if (!chan)
+		return -EINVAL;
+	char *argv[2];
+	size_t argc = 0;
+	dp_args_split(data, ',', 0, argv, 2, &argc);
+	if (argc < 1)
+		return -EINVAL;
+	const char *field = argv[0];
+	struct cdr_fields *f = cdr_fields_get(chan, false);
+	for (size_t i = 0; f && i < f->n; i++) {
+		if (!strcasecmp(f->names[i], field)) {
+			snprintf(buf, len, "%s", f->values[i]);
+			return 0;
+		}
+	}
+	time_t now = time(NULL), start = zv_channel_created(chan), ans = zv_channel_answered(chan);
+	if (!strcasecmp(field, "channel"))
+		snprintf(buf, len, "%s", zv_channel_name(chan));
+	else if (!strcasecmp(field, "src"))
+		snprintf(buf, len, "%s", nz(zv_channel_cid_num(chan)));
+	else if (!strcasecmp(field, "clid")) {
+		const char *n = zv_channel_cid_name(chan), *u = zv_channel_cid_num(chan);
+		if (n && *n)
+			snprintf(buf, len, "\"%s\" <%s>", n, nz(u));
+		else
+			snprintf(buf, len, "%s", nz(u));
+	} else if (!strcasecmp(field, "dst"))
+		snprintf(buf, len, "%s", zv_channel_exten(chan));
+	else if (!strcasecmp(field, "dcontext"))
+		snprintf(buf, len, "%s", zv_channel_context(chan));
+	else if (!strcasecmp(field, "uniqueid"))
+		snprintf(buf, len, "%s", zv_channel_uniqueid(chan));
+	else if (!strcasecmp(field, "linkedid"))
+		snprintf(buf, len, "%s", zv_channel_linkedid(chan));
+	else if (!strcasecmp(field, "accountcode"))
+		snprintf(buf, len, "%s", nz(zv_channel_accountcode(chan)));
+	else if (!strcasecmp(field, "amaflags"))
+		snprintf(buf, len, "%s", ama_names[zv_channel_amaflags(chan) & 3]);
+	else if (!strcasecmp(field, "start"))
+		fmt_time(start, buf, len);
+	else if (!strcasecmp(field, "answer"))
+		fmt_time(ans, buf, len);
+	else if (!strcasecmp(field, "duration"))
+		snprintf(buf, len, "%ld", (long)(now - start));
+	else if (!strcasecmp(field, "billsec"))
+		snprintf(buf, len, "%ld", ans ? (long)(now - ans) : 0L);
+	else if (!strcasecmp(field, "disposition"))
+		snprintf(buf, len, "%s", ans ? "ANSWERED" : "NO ANSWER");
+	else if (!strcasecmp(field, "userfield") || !strcasecmp(field, "lastapp") ||
+		 !strcasecmp(field, "lastdata") || !strcasecmp(field, "dstchannel") ||
+		 !strcasecmp(field, "end"))
+		buf[0] = '\0';
+	else
+		buf[0] = '\0'; /* an unset custom field */
+	return 0;
+}
+
+static int cdr_write(struct zv_channel *chan, const char *name, char *data, const char *value)
+{
+	if (!chan)
+		return -EINVAL;
+	char *argv[2];
+	size_t argc = 0;
+	dp_args_split(data, ',', 0, argv, 2, &argc);
+	if (argc < 1 || !*argv[0])
+		return -EINVAL;
+	static const char *const readonly[] = {"clid", "src", "dst", "dcontext", "channel",
+					       "dstchannel", "lastapp", "lastdata", "start",
+					       "answer", "end", "duration", "billsec",
+					       "disposition", "uniqueid", "linkedid"};
+	for (size_t i = 0; i < sizeof(readonly) / sizeof(*readonly); i++) {
+		if (!strcasecmp(argv[0], readonly[i])) {
+			zv_warn("CDR(%s) is read-only", argv[0]);
+			return -EPERM;
+		}
+	}
+	if (!strcasecmp(argv[0], "accountcode")) {
+		zv_channel_set_accountcode(chan, value);
+		return 0;
+	}
+	if (!strcasecmp(argv[0], "amaflags"))
+		return channel_write(chan, "CHANNEL", "amaflags", value);
+	struct cdr_fields *f = cdr_fields_get(chan, true);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n; i++) {
+		if (!strcasecmp(f->names[i], argv[0])) {
+			char *nv = strdup(value);
+			if (!nv)
+				return -ENOMEM;
+			free(f->values[i]);
+			f->values[i] = nv;
+			return 0;
+		}
+	}
+	char **nn = realloc(f->names, (f->n + 1) * sizeof(*nn));
+	if (!nn)
+		return -ENOMEM;
+	f->names = nn;
+	char **nv = realloc(f->values, (f->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	f->values = nv;
+	f->names[f->n] = strdup(argv[0]);
+	f->values[f->n] = strdup(value);
+	if (!f->names[f->n] || !f->values[f->n]) {
+		free(f->names[f->n]);
+		free(f->values[f->n]);
+		return -ENOMEM;
+	}
+	f->n++;
+	return 0;
+}
+
+/* ---- DB ------------------------------------------------------------------------ */
+
+/* "family/key" split at the last '/'. */
+static int split_db(char *data, char **familyp, char **keyp)
+{
+	char *slash = strrchr(data, '/');
+	if (!slash || slash == data || !slash[1]) {
+		zv_warn("DB requires an argument, DB(<family>/<key>)");
+		return -EINVAL;
+	}
+	*slash = '\0';
+	*familyp = data;
+	*keyp = slash + 1;
+	return 0;
+}
+
+static int db_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+		   size_t len)
+{
+	char *family, *key, *value = NULL;
+	if (split_db(data, &family, &key))
+		return -EINVAL;
+	int err = zv_db_get(family, key, &value);
+	if (err) {
+		zv_debug(1, "DB: %s/%s not found", family, key);
+		buf[0] = '\0';
+		return 0;
+	}
+	snprintf(buf, len, "%s", value);
+	free(value);
+	return 0;
+}
+
+static int db_write(struct zv_channel *chan, const char *name, char *data, const char *value)
+{
+	char *family, *key;
+	if (split_db(data, &family, &key))
+		return -EINVAL;
+	int err = zv_db_put(family, key, value);
+	if (err)
+		zv_warn("DB: cannot store %s/%s: %s", family, key, strerror(-err));
+	return err;
+}
+
+static int db_exists_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			  size_t len)
+{
+	char *family, *key, *value = NULL;
+	if (split_db(data, &family, &key))
+		return -EINVAL;
+	if (zv_db_get(family, key, &value) == 0) {
+		if (chan)
+			zv_channel_var_set(chan, "DB_RESULT", value);
+		free(value);
+		snprintf(buf, len, "1");
+	} else {
+		snprintf(buf, len, "0");
+	}
+	return 0;
+}
+
+static int db_delete_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			  size_t len)
+{
+	char *family, *key, *value = NULL;
+	if (split_db(data, &family, &key))
+		return -EINVAL;
+	buf[0] = '\0';
+	if (zv_db_get(family, key, &value) == 0) {
+		snprintf(buf, len, "%s", value);
+		if (chan)
+			zv_channel_var_set(chan, "DB_RESULT", value);
+		free(value);
+		zv_db_del(family, key);
+	} else {
+		zv_debug(1, "DB_DELETE: %s/%s not found", family, key);
+	}
+	return 0;
+}
+
+struct keys_out {
+	char *buf;
+	size_t len, used;
+};
+
+static int add_key(void *arg, const char *key)
+{
+	struct keys_out *k = arg;
+	int n = snprintf(k->buf + k->used, k->len - k->used, "%s%s", k->used ? "," : "", key);
+	if (n < 0 || k->used + (size_t)n >= k->len)
+		return 1; /* full: stop */
+	k->used += (size_t)n;
+	return 0;
+}
+
+static int db_keys_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			size_t len)
+{
+	/* Asterisk takes the family with or without leading/trailing '/'. */
+	while (*data == '/')
+		data++;
+	size_t n = strlen(data);
+	while (n && data[n - 1] == '/')
+		data[--n] = '\0';
+	struct keys_out k = {buf, len, 0};
+	buf[0] = '\0';
+	int err = zv_db_keys(data, add_key, &k);
+	return err < 0 ? err : 0;
+}
+
+/* ---- device and extension state ------------------------------------------------- */
+
+static int devstate_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			 size_t len)
+{
+	snprintf(buf, len, "%s", zv_devstate_state2str(zv_devstate_get(data)));
+	return 0;
+}
+
+static int devstate_write(struct zv_channel *chan, const char *name, char *data,
+			  const char *value)
+{
+	if (strncasecmp(data, "Custom:", 7)) {
+		zv_warn("DEVICE_STATE: only Custom: devices can be set");
+		return -EPERM;
+	}
+	return zv_devstate_set_custom(data, zv_devstate_str2state(value));
+}
+
+/* "exten[@context]" with the channel's context as default. */
+static void split_exten(struct zv_channel *chan, char *data, char **extenp, const char **ctxp)
+{
+	char *at = strchr(data, '@');
+	*extenp = data;
+	if (at) {
+		*at = '\0';
+		*ctxp = at + 1;
+	} else {
+		*ctxp = chan ? zv_channel_context(chan) : "default";
+	}
+}
+
+static const char *extstate_name(int st)
+{
+	switch (st) {
+	case ZV_EXTENSION_NOT_INUSE: return "NOT_INUSE";
+	case ZV_EXTENSION_INUSE: return "INUSE";
+	case ZV_EXTENSION_BUSY: return "BUSY";
+	case ZV_EXTENSION_UNAVAILABLE: return "UNAVAILABLE";
+	case ZV_EXTENSION_RINGING: return "RINGING";
+	case ZV_EXTENSION_INUSE | ZV_EXTENSION_RINGING: return "RINGINUSE";
+	case ZV_EXTENSION_INUSE | ZV_EXTENSION_ONHOLD: return "HOLDINUSE";
+	case ZV_EXTENSION_ONHOLD: return "ONHOLD";
+	default: return "UNKNOWN";
+	}
+}
+
+static int extstate_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			 size_t len)
+{
+	char *exten;
+	const char *ctx;
+	split_exten(chan, data, &exten, &ctx);
+	int st = zv_pbx_extension_state(ctx, exten);
+	snprintf(buf, len, "%s", st < 0 ? "UNKNOWN" : extstate_name(st));
+	return 0;
+}
+
+static int hint_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+		     size_t len)
+{
+	char *comma = strchr(data, ',');
+	if (comma)
+		*comma = '\0'; /* options (n: the name part) are not supported */
+	char *exten;
+	const char *ctx;
+	split_exten(chan, data, &exten, &ctx);
+	if (zv_pbx_hint_get(ctx, exten, buf, len) < 0)
+		buf[0] = '\0';
+	return 0;
+}
+
+static int dialplan_exists_read(struct zv_channel *chan, const char *name, char *data,
+				char *buf, size_t len)
+{
+	char *argv[3];
+	size_t argc = 0;
+	dp_args_split(data, ',', 0, argv, 3, &argc);
+	if (argc < 1 || !*argv[0])
+		return -EINVAL;
+	bool found;
+	if (argc == 1) {
+		/* Context only: does it have a "s" or any extension?  Asterisk
+		 * checks that the context exists. */
+		found = zv_pbx_exists(chan, argv[0], "s", 1, NULL) ||
+			zv_pbx_canmatch(chan, argv[0], "", NULL);
+	} else {
+		int prio = argc > 2 && *argv[2] ? atoi(argv[2]) : 1;
+		found = zv_pbx_exists(chan, argv[0], argv[1], prio, NULL);
+	}
+	snprintf(buf, len, "%d", found);
+	return 0;
+}
+
+static int valid_exten_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			    size_t len)
+{
+	char *argv[3];
+	size_t argc = 0;
+	dp_args_split(data, ',', 0, argv, 3, &argc);
+	if (argc < 2 || !*argv[1]) {
+		zv_warn("VALID_EXTEN requires an extension");
+		return -EINVAL;
+	}
+	const char *ctx = *argv[0] ? argv[0] : (chan ? zv_channel_context(chan) : "default");
+	int prio = argc > 2 && *argv[2] ? atoi(argv[2]) : 1;
+	const char *cid = chan ? zv_channel_cid_num(chan) : NULL;
+	snprintf(buf, len, "%d", zv_pbx_exists(chan, ctx, argv[1], prio, cid));
+	return 0;
+}
+
+static const struct zv_func funcs[] = {
+	{"CALLERID", "Gets or sets Caller*ID data on the channel.", "CALLERID(datatype)",
+	 "datatype: all, name, num, ani, dnid, rdnis.", callerid_read, callerid_write},
+	{"CONNECTEDLINE", "Gets or sets Connected Line data on the channel.",
+	 "CONNECTEDLINE(datatype)", "datatype: all, name, num.", connected_read, connected_write},
+	{"CHANNEL", "Gets/sets various pieces of information about the channel.", "CHANNEL(item)",
+	 "Readable: name, state, language, accountcode, uniqueid, linkedid, context, exten, "
+	 "priority, callid, musicclass, channeltype, amaflags, hangupcause.  Writable: "
+	 "language, accountcode, musicclass, amaflags.",
+	 channel_read, channel_write},
+	{"GLOBAL", "Gets or sets the global variable specified.", "GLOBAL(varname)", "",
+	 global_read, global_write},
+	{"SHARED", "Gets or sets the shared variable specified.", "SHARED(varname[,channel])", "",
+	 shared_read, shared_write},
+	{"CDR", "Gets or sets a CDR variable.", "CDR(name[,options])",
+	 "Built-in fields are read-only except accountcode, amaflags and userfield; any other "
+	 "name is a custom field.",
+	 cdr_read, cdr_write},
+	{"DB", "Read from or write to the Asterisk database.", "DB(family/key)", "", db_read,
+	 db_write},
+	{"DB_EXISTS", "Check to see if a key exists in the Asterisk database.",
+	 "DB_EXISTS(family/key)", "1 or 0; sets ${DB_RESULT} to the value.", db_exists_read, NULL},
+	{"DB_DELETE", "Return a value from the database and delete it.", "DB_DELETE(family/key)",
+	 "Sets ${DB_RESULT} too.", db_delete_read, NULL},
+	{"DB_KEYS", "Obtain a list of keys within the Asterisk database.", "DB_KEYS([prefix])",
+	 "Comma-separated names one level below prefix.", db_keys_read, NULL},
+	{"DEVICE_STATE", "Get or Set a device state.", "DEVICE_STATE(device)",
+	 "Only Custom: devices can be set.", devstate_read, devstate_write},
+	{"EXTENSION_STATE", "Get an extension's state.", "EXTENSION_STATE(extension[@context])",
+	 "UNKNOWN, NOT_INUSE, INUSE, BUSY, UNAVAILABLE, RINGING, RINGINUSE, HOLDINUSE, ONHOLD.",
+	 extstate_read, NULL},
+	{"HINT", "Get the devices set for a dialplan hint.", "HINT(extension[@context][,options])",
+	 "", hint_read, NULL},
+	{"DIALPLAN_EXISTS", "Checks the existence of a dialplan target.",
+	 "DIALPLAN_EXISTS(context[,extension[,priority]])", "1 or 0.", dialplan_exists_read, NULL},
+	{"VALID_EXTEN", "Determine whether an extension exists or not.",
+	 "VALID_EXTEN([context],extension[,priority])", "1 or 0.", valid_exten_read, NULL},
+};
+
+static int channel_funcs_load(struct zv_module *mod)
+{
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(*funcs); i++) {
+		int err = zv_func_register(mod, &funcs[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+ZV_MODULE(func_channel) = {
+	.summary = "Channel, database, device state and dialplan functions",
+	.requires = "astdb,devstate",
+	.load = channel_funcs_load,
+};
