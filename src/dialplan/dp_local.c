@@ -141,6 +141,11 @@ static int parse_dest(const char *dest, char **extenp, char **contextp, bool *no
 	return 0;
 }
 
+static void copy_var(void *arg, const char *name, const char *value)
+{
+	zv_channel_var_set(arg, name, value);
+}
+
 static int local_call(struct zv_channel *owner, const char *dest, int timeout_ms)
 {
 	struct local_pvt *p = zv_obj_alloc(sizeof(*p), pvt_destroy);
@@ -173,7 +178,10 @@ static int local_call(struct zv_channel *owner, const char *dest, int timeout_ms
 	snprintf(name, sizeof(name), "%s;2", base);
 	zv_channel_set_name(chan, name);
 
+	/* As Asterisk's Local channel: ;2 gets every variable of ;1 under
+	 * its full name, not only the inheritable ones (and the linkedid). */
 	zv_channel_inherit_vars(chan, owner);
+	zv_channel_var_foreach(owner, copy_var, chan);
 	zv_channel_set_cid(chan, zv_channel_cid_name(owner), zv_channel_cid_num(owner));
 	zv_channel_set_language(chan, zv_channel_language(owner));
 	if (zv_channel_accountcode(owner))

@@ -1,7 +1,7 @@
 /*
  * The basic dialplan applications: Answer, Hangup, NoOp, Verbose, Log,
  * Set, MSet, Wait, Busy, Congestion, Progress, Ringing, System, TrySystem,
- * ImportVar, SetAMAFlags.  Behaviour and argument syntax as Asterisk
+ * ImportVar, Random, SetAMAFlags.  Behaviour and argument syntax as Asterisk
  * documents them.
  */
 #include <errno.h>
@@ -361,7 +361,28 @@ static enum zv_app_result setamaflags_exec(struct zv_channel *chan, const char *
 	return ZV_APP_CONTINUE;
 }
 
+/* Random([probability]:[[context,]exten,]priority): jump with the given
+ * percent probability (deprecated in Asterisk, still accepted). */
+static enum zv_app_result random_exec(struct zv_channel *chan, const char *data)
+{
+	const char *colon = strchr(data, ':');
+	if (!colon) {
+		zv_warn("Random requires an argument ([probability]:[[context,]extension,]priority)");
+		return ZV_APP_CONTINUE;
+	}
+	long prob = colon == data ? 0 : strtol(data, NULL, 10);
+	if (prob < 0 || prob > 100)
+		prob = 0;
+	if (random() % 100 + prob > 99)
+		zv_pbx_parseable_goto(chan, colon + 1);
+	return ZV_APP_CONTINUE;
+}
+
 static const struct zv_app apps[] = {
+	{"Random", "Conditionally branches, based upon a probability",
+	 "Random([probability]:[[context,]extension,]priority)",
+	 "Jumps to the target with probability percent chance (deprecated in Asterisk).",
+	 random_exec},
 	{"Answer", "Answer a channel if ringing", "Answer([delay])",
 	 "Answers the channel if it is not up yet; waits delay milliseconds after.",
 	 answer_exec},
