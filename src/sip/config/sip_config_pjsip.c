@@ -205,7 +205,8 @@ static const struct zv_conf_option auth_opts[] = {
 	{"refresh_token", NOEFFECT},
 	{"password_digest", NOEFFECT},
 	{"supported_algorithms_uac", NOEFFECT},
-	{"supported_algorithms_uas", NOEFFECT},
+	{"supported_algorithms_uas", "digest algorithms offered, in order "
+				     "(md5, sha-256; default md5,sha-256)"},
 	{NULL, NULL},
 };
 
@@ -292,6 +293,8 @@ static const struct zv_conf_option global_opts[] = {
 	{"ban_time", "Zvonok: seconds a ban lasts (600)"},
 	{"unauth_rate_limit", "Zvonok: unauthenticated requests/s per "
 			      "source (50, 0: off)"},
+	{"default_auth_algorithms_uas", "digest algorithms offered to unknown "
+					"users (default md5,sha-256)"},
 	{"all_codecs_on_empty_reinvite", NOEFFECT},
 	{"allow_sending_180_after_183", NOEFFECT},
 	{"contact_expiration_check_interval", NOEFFECT},

@@ -209,6 +209,18 @@ int sip_ctsx_send(const struct sip_target *target, enum sip_method method, const
 /* Stop waiting for a transaction's responses (its callback will not run). */
 void sip_ctsx_abandon(struct sip_ctsx *ct);
 
+/*
+ * Admission filter: called on the owning worker for every received
+ * request (not responses) before any transaction lookup or creation.
+ * Returning false drops the request; the filter may have answered it
+ * statelessly (sip_respond_stateless()) first, e.g. 503 when overloaded,
+ * or not at all (a banned source).  One filter (the registrar's
+ * protection); NULL removes it.  Set at start, cleared at stop, main
+ * thread; the filter itself must be thread-safe.
+ */
+typedef bool(sip_rx_filter_cb)(const struct sip_rx *rx);
+void sip_rx_filter_set(sip_rx_filter_cb *filter);
+
 /* Statistics for CLI and benchmarks (current worker's and all). */
 struct sip_stats {
 	uint64_t rx_requests, rx_responses, tx_requests, tx_responses;

@@ -322,11 +322,14 @@ static struct sip_conn *conn_connect(struct sip_tp *tp, const struct sip_sockadd
 
 /* ---- UDP --------------------------------------------------------------- */
 
+/* The receive buffers of the calling worker (freed in close_on_worker). */
+static _Thread_local char *udp_bufs;
+
 static void udp_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct tp_worker *w = arg;
-	static _Thread_local char *bufs;
-	if (!bufs && !(bufs = malloc((size_t)UDP_BATCH * UDP_MAX)))
+	char *bufs = udp_bufs;
+	if (!bufs && !(bufs = udp_bufs = malloc((size_t)UDP_BATCH * UDP_MAX)))
 		return;
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
@@ -435,6 +438,8 @@ static void close_on_worker(void *arg)
 	if (w->ev)
 		event_free(w->ev);
 	w->ev = NULL;
+	free(udp_bufs);
+	udp_bufs = NULL;
 	if (w->listener)
 		evconnlistener_free(w->listener);
 	w->listener = NULL;

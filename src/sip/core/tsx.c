@@ -78,6 +78,12 @@ struct tsx_table {
 
 static _Thread_local struct tsx_table *table;
 static sip_request_cb *handlers[SIP_METHOD__COUNT];
+static sip_rx_filter_cb *_Atomic rx_filter;
+
+void sip_rx_filter_set(sip_rx_filter_cb *filter)
+{
+	atomic_store(&rx_filter, filter);
+}
 
 static atomic_ulong st_rx_req, st_rx_resp, st_tx_req, st_tx_resp, st_retrans, st_stsx, st_ctsx;
 unsigned long sip__malformed_count(void);
@@ -613,6 +619,11 @@ void sip__tsx_rx(struct sip_rx *rx)
 	if (!table)
 		sip__tsx_worker_init(NULL);
 	if (!table) {
+		sip_rx_free(rx);
+		return;
+	}
+	sip_rx_filter_cb *filter = atomic_load(&rx_filter);
+	if (rx->msg.is_request && filter && !filter(rx)) {
 		sip_rx_free(rx);
 		return;
 	}

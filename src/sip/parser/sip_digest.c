@@ -11,22 +11,22 @@
 #include "sip/parser/sip_digest.h"
 #include "sip/parser/sip_scan.h"
 
-/* Parameter table: name and the offset of its view in struct sip_auth. */
+/* Parameter table: name and the offset of its view in struct sip_auth_hdr. */
 static const struct {
 	const char *name;
 	size_t off;
 } auth_fields[] = {
-	{"username", offsetof(struct sip_auth, username)},
-	{"realm", offsetof(struct sip_auth, realm)},
-	{"nonce", offsetof(struct sip_auth, nonce)},
-	{"uri", offsetof(struct sip_auth, uri)},
-	{"response", offsetof(struct sip_auth, response)},
-	{"algorithm", offsetof(struct sip_auth, algorithm)},
-	{"cnonce", offsetof(struct sip_auth, cnonce)},
-	{"opaque", offsetof(struct sip_auth, opaque)},
-	{"qop", offsetof(struct sip_auth, qop)},
-	{"nc", offsetof(struct sip_auth, nc)},
-	{"domain", offsetof(struct sip_auth, domain)},
+	{"username", offsetof(struct sip_auth_hdr, username)},
+	{"realm", offsetof(struct sip_auth_hdr, realm)},
+	{"nonce", offsetof(struct sip_auth_hdr, nonce)},
+	{"uri", offsetof(struct sip_auth_hdr, uri)},
+	{"response", offsetof(struct sip_auth_hdr, response)},
+	{"algorithm", offsetof(struct sip_auth_hdr, algorithm)},
+	{"cnonce", offsetof(struct sip_auth_hdr, cnonce)},
+	{"opaque", offsetof(struct sip_auth_hdr, opaque)},
+	{"qop", offsetof(struct sip_auth_hdr, qop)},
+	{"nc", offsetof(struct sip_auth_hdr, nc)},
+	{"domain", offsetof(struct sip_auth_hdr, domain)},
 };
 
 #define N_AUTH_FIELDS (sizeof(auth_fields) / sizeof(auth_fields[0]))
@@ -50,9 +50,9 @@ static int bool_param(struct zv_str v, bool *outp)
 	return 0;
 }
 
-int sip_auth_parse(struct zv_str value, struct sip_auth *authp)
+int sip_auth_parse(struct zv_str value, struct sip_auth_hdr *authp)
 {
-	struct sip_auth *a = authp;
+	struct sip_auth_hdr *a = authp;
 	struct zv_str s = sip__trim(value);
 	unsigned seen = 0, seen_stale = 0, seen_uh = 0;
 

@@ -29,7 +29,7 @@ enum sip_digest_alg {
 /* Longest hex digest plus NUL: size output buffers with this. */
 #define SIP_DIGEST_HEX_MAX 65
 
-struct sip_auth {
+struct sip_auth_hdr {
 	struct zv_str scheme;		/* "Digest" */
 	struct zv_str username;
 	struct zv_str realm;
@@ -55,7 +55,7 @@ struct sip_auth {
  * unterminated quotes, a parameter given twice, nc not 8 hex digits,
  * stale not true/false.
  */
-int sip_auth_parse(struct zv_str value, struct sip_auth *authp);
+int sip_auth_parse(struct zv_str value, struct sip_auth_hdr *authp);
 
 /* Does the qop value (a token or a comma list) offer this option ("auth")? */
 bool sip_auth_qop_has(struct zv_str qop, const char *option);

@@ -144,7 +144,7 @@ static void test_sess_and_auth_int(void **state)
 
 static void test_parse(void **state)
 {
-	struct sip_auth a;
+	struct sip_auth_hdr a;
 
 	assert_int_equal(sip_auth_parse(S("Digest username=\"Mufasa\",\r\n realm=\"testrealm@host.com\", "
 					  "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", uri=\"/dir/index.html\", "

@@ -1,0 +1,121 @@
+#!/bin/bash
+# Outbound registration between two Zvonoks: instance A runs the
+# registrar (sip_registrar) with an endpoint that requires digest auth;
+# instance B registers to it (sip_outbound) with its outbound auth.
+# server_uri names the host "localhost" (resolved on the blocking pool).
+# Asserts B shows Registered, A's `pjsip show contacts` lists B's contact,
+# a wrong password ends Rejected, and stopping B removes the contact.
+. "$(dirname "$0")/lib.sh"
+
+B_PID=""
+B_DIR=""
+b_cleanup() {
+	[ -n "$B_PID" ] && kill -KILL "$B_PID" 2>/dev/null
+	[ -n "$B_DIR" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$B_DIR"
+	zv_cleanup
+}
+trap b_cleanup EXIT
+
+zv_setup
+APORT=$(zv_free_port udp)
+BPORT=$(zv_free_port udp)
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[transport-udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$APORT
+
+[zv-b]
+type=endpoint
+context=default
+auth=zv-b-auth
+aors=zv-b
+
+[zv-b-auth]
+type=auth
+auth_type=userpass
+username=zv-b
+password=s3cret
+
+[zv-b]
+type=aor
+max_contacts=1
+EOC
+zv_start
+
+b_start() { # password
+	B_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zvtestb.XXXXXX")
+	mkdir -p "$B_DIR/run" "$B_DIR/log"
+	sed -e "s|^astrundir.*|astrundir => run|" "$ZV_DIR/zvonok.conf" >"$B_DIR/zvonok.conf"
+	cat >"$B_DIR/pjsip.conf" <<EOC
+[transport-udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$BPORT
+
+[to-a]
+type=registration
+server_uri=sip:localhost:$APORT
+client_uri=sip:zv-b@127.0.0.1:$APORT
+contact_user=zvb
+outbound_auth=to-a-auth
+retry_interval=60
+expiration=300
+
+[to-a-auth]
+type=auth
+auth_type=userpass
+username=zv-b
+password=$1
+EOC
+	"$ZVONOK" -f -C "$B_DIR" >"$B_DIR/out.log" 2>&1 &
+	B_PID=$!
+	for _ in $(seq 1 100); do
+		"$ZVONOK" -C "$B_DIR" -rx "core show version" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	fail "instance B did not start"
+}
+
+b_wait_state() { # pattern
+	for _ in $(seq 1 100); do
+		out=$("$ZVONOK" -C "$B_DIR" -rx "pjsip show registrations")
+		printf '%s' "$out" | grep -qE "$1" && return 0
+		sleep 0.05
+	done
+	fail "B's registration is not /$1/: $out"
+}
+
+b_stop() {
+	kill -TERM "$B_PID"
+	for _ in $(seq 1 200); do
+		kill -0 "$B_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$B_PID" || fail "instance B exited with an error"
+	B_PID=""
+	[ -z "${ZV_KEEP:-}" ] && rm -rf "$B_DIR"
+	B_DIR=""
+}
+
+# Right password: registered, contact on A.
+b_start s3cret
+b_wait_state "to-a/sip:localhost:$APORT +to-a-auth +Registered"
+out=$(zv_rx "pjsip show contacts")
+expect_contains "$out" "zv-b/sip:zvb@127.0.0.1:$BPORT" "A's pjsip show contacts"
+b_stop
+for _ in $(seq 1 40); do
+	out=$(zv_rx "pjsip show contacts")
+	printf '%s' "$out" | grep -q "sip:zvb@" || break
+	sleep 0.05
+done
+expect_not_contains "$out" "sip:zvb@127.0.0.1:$BPORT" "A's contacts after B stopped"
+
+# Wrong password: challenged twice, Rejected (auth_rejection_permanent).
+b_start wrong
+b_wait_state "to-a/sip:localhost:$APORT +to-a-auth +Rejected"
+expect_not_contains "$(zv_rx 'pjsip show contacts')" "sip:zvb@" "A's contacts"
+b_stop
+
+zv_stop
+echo "PASS: $TEST_NAME"
