@@ -9,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sip_auth a;
+	struct sip_auth_hdr a;
 	char user[128], out[SIP_DIGEST_HEX_MAX];
 	size_t ulen;
 

@@ -25,7 +25,7 @@ static void typed(const struct sip_hdr *h)
 	struct sip_addr a;
 	struct sip_via via;
 	struct sip_uri u;
-	struct sip_auth au;
+	struct sip_auth_hdr au;
 	struct sip_event ev;
 	struct sip_subscription_state ss;
 	struct sip_cseq cs;
