@@ -35,11 +35,8 @@
  * changes from ZV_EVENT_EXTENSION_STATE events (Exten, Context, Status);
  * a negative Status (hint or extension removed) ends the subscription
  * with a terminated;reason=noresource NOTIFY.
- * zv_pbx_extension_state() (dialplan layer) and the registrar's contact
- * lookup are weak references, because the sip layer does not link the
- * dialplan layer (unit tests link src/sip and src/core only): without
- * them every extension is taken as idle and unsolicited MWI finds no
- * contacts.
+ * The sip layer depends on the dialplan layer for hints
+ * (ZV_LAYER_DEPS_sip in CMakeLists.txt); dependencies still point inward.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -68,9 +65,6 @@
 #include "sip/registrar/registrar.h"
 #include "sip/subscriptions/pubsub_body.h"
 #include "sip/subscriptions/pubsub_int.h"
-
-#pragma weak zv_pbx_extension_state
-#pragma weak sip_registrar_foreach_endpoint
 
 #define SUB_DEFAULT_EXPIRES 3600u
 #define SUB_MIN_EXPIRES 60u
@@ -577,7 +571,7 @@ static void on_subscribe(struct sip_stsx *st, const struct sip_rx *rx)
 			respond(st, err == -ENOENT ? 404 : 500, NULL);
 			goto out;
 		}
-	} else if (zv_pbx_extension_state) {
+	} else {
 		int es = zv_pbx_extension_state(s->context, s->resource);
 		if (es < 0) { /* -ENOENT: no hint (Asterisk answers 404 too) */
 			zv_verb(3, "SUBSCRIBE to %s@%s: no hint", s->resource, s->context);
@@ -825,8 +819,6 @@ static bool mailbox_listed(const char *const *list, size_t n, const char *mailbo
 
 static void unsolicited_mwi(const char *mailbox)
 {
-	if (!sip_registrar_foreach_endpoint)
-		return;
 	struct sip_config *cfg = sip_config_ref_current();
 	size_t n = cfg ? sip_config_endpoint_count(cfg) : 0;
 	for (size_t i = 0; i < n; i++) {
