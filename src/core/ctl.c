@@ -53,10 +53,12 @@ struct session {
 	size_t npending;
 	bool flush_posted;
 	unsigned busy; /* commands running */
+	struct session *prev, *next; /* open sessions (main loop) */
 };
 
 static struct evconnlistener *listener;
 static char *listen_path;
+static struct session *sessions; /* open sessions, main loop only */
 
 static void session_destroy(void *obj)
 {
@@ -70,6 +72,13 @@ static void session_close(struct session *s)
 	if (s->closed)
 		return;
 	s->closed = true;
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (sessions == s)
+		sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
 	zv_log_sink_remove(s->sink); /* no sink callback runs after this */
 	s->sink = NULL;
 	bufferevent_free(s->bev);
@@ -192,6 +201,10 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	bufferevent_setcb(s->bev, session_read, NULL, session_event, s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	s->next = sessions;
+	if (sessions)
+		sessions->prev = s;
+	sessions = s;
 }
 
 static int connect_socket(const char *path)
@@ -256,6 +269,14 @@ int zv_ctl_listen(const char *path)
 
 void zv_ctl_close(void)
 {
+	/* Clients still connected (e.g. the one that sent `core stop now`)
+	 * see the connection close. */
+	while (sessions) {
+		struct session *s = sessions;
+		if (s->bev) /* what the socket takes now of pending output */
+			evbuffer_write(bufferevent_get_output(s->bev), bufferevent_getfd(s->bev));
+		session_close(s);
+	}
 	if (listener)
 		evconnlistener_free(listener);
 	listener = NULL;
