@@ -49,6 +49,10 @@ void zv_cli_printf(struct zv_cli_req *req, const char *fmt, ...)
 void zv_cli_vprintf(struct zv_cli_req *req, const char *fmt, va_list ap);
 int zv_cli_nfixed(const struct zv_cli_req *req);
 
+/* Print every entry of diag as "file:line: error: text" lines. */
+struct zv_diag;
+void zv_cli_print_diag(struct zv_cli_req *req, const struct zv_diag *diag);
+
 /* Keep a request alive past the handler (for ZV_CLI_PENDING). */
 struct zv_cli_req *zv_cli_req_ref(struct zv_cli_req *req);
 /* Finish a pending request; drops the reference taken by

@@ -61,6 +61,10 @@ struct zv_func {
 /* Register (main thread); removed when mod unloads.  0, -EEXIST, -ENOMEM. */
 int zv_app_register(struct zv_module *mod, const struct zv_app *app);
 int zv_func_register(struct zv_module *mod, const struct zv_func *func);
+/* Register n applications / functions; stops at the first failure (those
+ * registered so far stay owned by mod and go when it unloads). */
+int zv_apps_register(struct zv_module *mod, const struct zv_app *apps, size_t n);
+int zv_funcs_register(struct zv_module *mod, const struct zv_func *funcs, size_t n);
 
 /* Lookup by name, case-insensitive (any thread; valid while the owning
  * module stays loaded, which is true for the duration of a call). */

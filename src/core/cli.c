@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include <zvonok/cli.h>
+#include <zvonok/diag.h>
 #include <zvonok/module.h>
 #include <zvonok/obj.h>
 
@@ -214,6 +215,15 @@ void zv_cli_printf(struct zv_cli_req *req, const char *fmt, ...)
 int zv_cli_nfixed(const struct zv_cli_req *req)
 {
 	return req->nfixed;
+}
+
+void zv_cli_print_diag(struct zv_cli_req *req, const struct zv_diag *diag)
+{
+	for (size_t i = 0; i < diag->n; i++) {
+		char line[1200];
+		zv_diag_format(&diag->v[i], line, sizeof(line));
+		zv_cli_printf(req, "%s\n", line);
+	}
 }
 
 static void req_destroy(void *obj)

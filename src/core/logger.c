@@ -186,12 +186,8 @@ static enum zv_cli_result reload_logger(struct zv_cli_req *req)
 {
 	struct zv_diag diag;
 	zv_diag_init(&diag);
-	int err = zv_modules_reconfigure_one("logger", &diag);
-	for (size_t i = 0; i < diag.n; i++) {
-		char line[1024];
-		zv_diag_format(&diag.v[i], line, sizeof(line));
-		zv_cli_printf(req, "%s\n", line);
-	}
+	int err = zv_module_reload("logger", &diag);
+	zv_cli_print_diag(req, &diag);
 	zv_diag_clear(&diag);
 	return err ? ZV_CLI_FAILURE : ZV_CLI_SUCCESS;
 }

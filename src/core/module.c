@@ -573,15 +573,6 @@ static enum zv_cli_result cli_module_show(struct zv_cli_req *req, int argc, char
 	return ZV_CLI_SUCCESS;
 }
 
-static void print_diag(struct zv_cli_req *req, const struct zv_diag *diag)
-{
-	for (size_t i = 0; i < diag->n; i++) {
-		char line[1024];
-		zv_diag_format(&diag->v[i], line, sizeof(line));
-		zv_cli_printf(req, "%s\n", line);
-	}
-}
-
 static enum zv_cli_result cli_module_reload(struct zv_cli_req *req, int argc, char **argv)
 {
 	int nf = zv_cli_nfixed(req);
@@ -597,7 +588,7 @@ static enum zv_cli_result cli_module_reload(struct zv_cli_req *req, int argc, ch
 				zv_cli_printf(req, "Module '%s' reloaded successfully.\n", argv[i]);
 		}
 	}
-	print_diag(req, &diag);
+	zv_cli_print_diag(req, &diag);
 	zv_diag_log(&diag);
 	zv_diag_clear(&diag);
 	if (err) {
@@ -666,7 +657,7 @@ static enum zv_cli_result cli_module_load(struct zv_cli_req *req, int argc, char
 	}
 	if (!err)
 		err = start_one(m);
-	print_diag(req, &diag);
+	zv_cli_print_diag(req, &diag);
 	zv_diag_clear(&diag);
 	if (err) {
 		zv_cli_printf(req, "Unable to load module %s\n", m->name);

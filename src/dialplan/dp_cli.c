@@ -163,11 +163,7 @@ static enum zv_cli_result cli_dialplan_reload(struct zv_cli_req *req, int argc, 
 	struct zv_diag diag;
 	zv_diag_init(&diag);
 	int err = zv_module_reload("dialplan", &diag);
-	for (size_t i = 0; i < diag.n; i++) {
-		char line[1200];
-		zv_diag_format(&diag.v[i], line, sizeof(line));
-		zv_cli_printf(req, "%s\n", line);
-	}
+	zv_cli_print_diag(req, &diag);
 	zv_diag_clear(&diag);
 	if (err) {
 		zv_cli_printf(req, "Dialplan not reloaded: the previous dialplan stays.\n");

@@ -135,6 +135,26 @@ int zv_func_register(struct zv_module *mod, const struct zv_func *func)
 	return reg_add(&funcs, mod, func->name, func, func_drop);
 }
 
+int zv_apps_register(struct zv_module *mod, const struct zv_app *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int err = zv_app_register(mod, &list[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int zv_funcs_register(struct zv_module *mod, const struct zv_func *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int err = zv_func_register(mod, &list[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 const struct zv_app *zv_app_find(const char *name)
 {
 	return reg_find(&apps, name);

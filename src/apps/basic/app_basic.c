@@ -429,12 +429,7 @@ static const struct zv_app apps[] = {
 
 static int app_basic_load(struct zv_module *mod)
 {
-	for (size_t i = 0; i < sizeof(apps) / sizeof(*apps); i++) {
-		int err = zv_app_register(mod, &apps[i]);
-		if (err)
-			return err;
-	}
-	return 0;
+	return zv_apps_register(mod, apps, sizeof(apps) / sizeof(*apps));
 }
 
 ZV_MODULE(app_basic) = {

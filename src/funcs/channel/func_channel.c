@@ -780,12 +780,7 @@ static const struct zv_func funcs[] = {
 
 static int channel_funcs_load(struct zv_module *mod)
 {
-	for (size_t i = 0; i < sizeof(funcs) / sizeof(*funcs); i++) {
-		int err = zv_func_register(mod, &funcs[i]);
-		if (err)
-			return err;
-	}
-	return 0;
+	return zv_funcs_register(mod, funcs, sizeof(funcs) / sizeof(*funcs));
 }
 
 ZV_MODULE(func_channel) = {
