@@ -262,28 +262,80 @@ static int global_write(struct zv_channel *chan, const char *name, char *data,
 	return zv_pbx_global_set(data, *value ? value : NULL);
 }
 
+/* ---- name/value lists (SHARED variables, CDR fields) ---------------------- */
+
+static void fields_free(void *data)
+{
+	struct cdr_fields *f = data;
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->names[i]);
+		free(f->values[i]);
+	}
+	free(f->names);
+	free(f->values);
+	free(f);
+}
+
+/* The list kept in chan's datastore key; created when create is true. */
+static struct cdr_fields *fields_of(struct zv_channel *chan, const char *key, bool create)
+{
+	struct cdr_fields *f = zv_channel_datastore_get(chan, key);
+	if (f || !create)
+		return f;
+	f = calloc(1, sizeof(*f));
+	if (!f || zv_channel_datastore_set(chan, key, f, fields_free)) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static const char *fields_get(const struct cdr_fields *f, const char *name)
+{
+	for (size_t i = 0; f && i < f->n; i++)
+		if (!strcasecmp(f->names[i], name))
+			return f->values[i];
+	return NULL;
+}
+
+static int fields_set(struct cdr_fields *f, const char *name, const char *value)
+{
+	char *nv = strdup(value);
+	if (!nv)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->n; i++) {
+		if (!strcasecmp(f->names[i], name)) {
+			free(f->values[i]);
+			f->values[i] = nv;
+			return 0;
+		}
+	}
+	char *nn = strdup(name);
+	char **names = nn ? realloc(f->names, (f->n + 1) * sizeof(*names)) : NULL;
+	if (names)
+		f->names = names;
+	char **values = names ? realloc(f->values, (f->n + 1) * sizeof(*values)) : NULL;
+	if (!values) {
+		free(nn);
+		free(nv);
+		return -ENOMEM;
+	}
+	f->values = values;
+	f->names[f->n] = nn;
+	f->values[f->n] = nv;
+	f->n++;
+	return 0;
+}
+
+struct cdr_fields *cdr_fields_get(struct zv_channel *chan, bool create)
+{
+	return fields_of(chan, CDR_FIELDS_DATASTORE, create);
+}
+
 /* SHARED(var[,channel]): variables kept in a datastore of the target
  * channel so other channels can read them.  Another channel belongs to its
  * own loop: a SHARED() of a foreign channel is a best-effort read of a
  * value written under no lock, as with ImportVar. */
-struct shared_vars {
-	struct zv_channel *owner_dummy; /* unused: keeps the struct non-empty */
-	char **names, **values;
-	size_t n;
-};
-
-static void shared_free(void *data)
-{
-	struct shared_vars *sv = data;
-	for (size_t i = 0; i < sv->n; i++) {
-		free(sv->names[i]);
-		free(sv->values[i]);
-	}
-	free(sv->names);
-	free(sv->values);
-	free(sv);
-}
-
 static struct zv_channel *shared_target(struct zv_channel *chan, size_t argc, char **argv)
 {
 	if (argc > 1 && *argv[1])
@@ -303,10 +355,8 @@ static int shared_read(struct zv_channel *chan, const char *name, char *data, ch
 	buf[0] = '\0';
 	if (!t)
 		return 0;
-	struct shared_vars *sv = zv_channel_datastore_get(t, "SHARED");
-	for (size_t i = 0; sv && i < sv->n; i++)
-		if (!strcmp(sv->names[i], argv[0]))
-			snprintf(buf, len, "%s", sv->values[i]);
+	const char *v = fields_get(fields_of(t, "SHARED", false), argv[0]);
+	snprintf(buf, len, "%s", v ? v : "");
 	zv_unref(t);
 	return 0;
 }
@@ -322,73 +372,13 @@ static int shared_write(struct zv_channel *chan, const char *name, char *data,
 	struct zv_channel *t = shared_target(chan, argc, argv);
 	if (!t)
 		return -ENOENT;
-	struct shared_vars *sv = zv_channel_datastore_get(t, "SHARED");
-	int err = 0;
-	if (!sv) {
-		sv = calloc(1, sizeof(*sv));
-		if (!sv || (err = zv_channel_datastore_set(t, "SHARED", sv, shared_free))) {
-			free(sv);
-			zv_unref(t);
-			return err ? err : -ENOMEM;
-		}
-	}
-	for (size_t i = 0; i < sv->n; i++) {
-		if (!strcmp(sv->names[i], argv[0])) {
-			char *nv = strdup(value);
-			if (!nv) {
-				zv_unref(t);
-				return -ENOMEM;
-			}
-			free(sv->values[i]);
-			sv->values[i] = nv;
-			zv_unref(t);
-			return 0;
-		}
-	}
-	char **nn = realloc(sv->names, (sv->n + 1) * sizeof(*nn));
-	if (nn)
-		sv->names = nn;
-	char **nv = realloc(sv->values, (sv->n + 1) * sizeof(*nv));
-	if (nv)
-		sv->values = nv;
-	if (!nn || !nv || !(sv->names[sv->n] = strdup(argv[0])) ||
-	    !(sv->values[sv->n] = strdup(value))) {
-		if (nn && nv)
-			free(sv->names[sv->n]);
-		zv_unref(t);
-		return -ENOMEM;
-	}
-	sv->n++;
+	struct cdr_fields *f = fields_of(t, "SHARED", true);
+	int err = f ? fields_set(f, argv[0], value) : -ENOMEM;
 	zv_unref(t);
-	return 0;
+	return err;
 }
 
 /* ---- CDR ------------------------------------------------------------------------ */
-
-static void cdr_free(void *data)
-{
-	struct cdr_fields *f = data;
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->names[i]);
-		free(f->values[i]);
-	}
-	free(f->names);
-	free(f->values);
-	free(f);
-}
-
-struct cdr_fields *cdr_fields_get(struct zv_channel *chan, bool create)
-{
-	struct cdr_fields *f = zv_channel_datastore_get(chan, CDR_FIELDS_DATASTORE);
-	if (f || !create)
-		return f;
-	f = calloc(1, sizeof(*f));
-	if (!f || zv_channel_datastore_set(chan, CDR_FIELDS_DATASTORE, f, cdr_free)) {
-		free(f);
-		return NULL;
-	}
-	return f;
-}
 
 static void fmt_time(time_t t, char *buf, size_t len)
 {
@@ -412,12 +402,10 @@ static int cdr_read(struct zv_channel *chan, const char *name, char *data, char 
 	if (argc < 1)
 		return -EINVAL;
 	const char *field = argv[0];
-	struct cdr_fields *f = cdr_fields_get(chan, false);
-	for (size_t i = 0; f && i < f->n; i++) {
-		if (!strcasecmp(f->names[i], field)) {
-			snprintf(buf, len, "%s", f->values[i]);
-			return 0;
-		}
+	const char *custom = fields_get(cdr_fields_get(chan, false), field);
+	if (custom) {
+		snprintf(buf, len, "%s", custom);
+		return 0;
 	}
 	time_t now = time(NULL), start = zv_channel_created(chan), ans = zv_channel_answered(chan);
 	if (!strcasecmp(field, "channel"))
@@ -487,35 +475,7 @@ static int cdr_write(struct zv_channel *chan, const char *name, char *data, cons
 	if (!strcasecmp(argv[0], "amaflags"))
 		return channel_write(chan, "CHANNEL", "amaflags", value);
 	struct cdr_fields *f = cdr_fields_get(chan, true);
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < f->n; i++) {
-		if (!strcasecmp(f->names[i], argv[0])) {
-			char *nv = strdup(value);
-			if (!nv)
-				return -ENOMEM;
-			free(f->values[i]);
-			f->values[i] = nv;
-			return 0;
-		}
-	}
-	char **nn = realloc(f->names, (f->n + 1) * sizeof(*nn));
-	if (!nn)
-		return -ENOMEM;
-	f->names = nn;
-	char **nv = realloc(f->values, (f->n + 1) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	f->values = nv;
-	f->names[f->n] = strdup(argv[0]);
-	f->values[f->n] = strdup(value);
-	if (!f->names[f->n] || !f->values[f->n]) {
-		free(f->names[f->n]);
-		free(f->values[f->n]);
-		return -ENOMEM;
-	}
-	f->n++;
-	return 0;
+	return f ? fields_set(f, argv[0], value) : -ENOMEM;
 }
 
 /* ---- DB ------------------------------------------------------------------------ */
