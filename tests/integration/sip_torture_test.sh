@@ -33,6 +33,18 @@ for proto in udp tcp; do
 done
 [ "$n" -eq $(( 2 * $(ls "$corpus"/*.sip | wc -l) )) ] || fail "only $n answers checked"
 
+# RFC 5626 keep-alive on TCP: a double-CRLF ping gets a single CRLF pong,
+# and the connection still carries requests afterwards.
+out=$(python3 - "$port" <<'EOP'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(b"\r\n\r\n")
+pong = s.recv(16)
+print("pong" if pong == b"\r\n" else "bad pong %r" % pong)
+EOP
+)
+expect_eq "$out" "pong" "keep-alive answer"
+
 # Still alive and counting.
 out=$(python3 "$ZV_SRC/tests/sip/send_raw.py" udp 127.0.0.1 "$port" "$corpus/ok_basic.sip")
 expect_contains "$out" "SIP/2.0 200 OK" "OPTIONS after the corpus"

@@ -204,6 +204,16 @@ static void conn_read(struct bufferevent *bev, void *arg)
 		size_t avail = evbuffer_get_length(in);
 		if (!avail)
 			break;
+		/* RFC 5626 keep-alive: a double-CRLF ping gets a CRLF pong. */
+		if (avail >= 4) {
+			unsigned char head[4];
+			evbuffer_copyout(in, head, 4);
+			if (!memcmp(head, "\r\n\r\n", 4)) {
+				evbuffer_drain(in, 4);
+				bufferevent_write(c->bev, "\r\n", 2);
+				continue;
+			}
+		}
 		size_t look = avail < SIP_MSG_MAX_HEAD + 70000 ? avail : SIP_MSG_MAX_HEAD + 70000;
 		const char *p = (const char *)evbuffer_pullup(in, (ssize_t)look);
 		size_t skip = 0;
