@@ -19,6 +19,7 @@ import os
 import random
 import re
 import socket
+import ssl
 import sys
 import time
 
@@ -33,11 +34,17 @@ class Client:
         self.a = a
         self.host, port = a.server.rsplit(":", 1)
         self.port = int(port)
-        self.tcp = a.tcp
+        self.tcp = a.tcp or a.tls
         if self.tcp:
             self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             self.sock.bind((a.bind, 0))
             self.sock.connect((self.host, self.port))
+            if a.tls:
+                ctx = ssl.create_default_context(cafile=a.cafile)
+                ctx.check_hostname = False
+                if not a.cafile:
+                    ctx.verify_mode = ssl.CERT_NONE
+                self.sock = ctx.wrap_socket(self.sock)
         else:
             self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             self.sock.bind((a.bind, 0))
@@ -50,7 +57,7 @@ class Client:
 
     def request(self, auth=None, contact=None, expires=None):
         a = self.a
-        proto = "TCP" if self.tcp else "UDP"
+        proto = "TLS" if self.a.tls else "TCP" if self.tcp else "UDP"
         branch = "z9hG4bK%016x" % random.getrandbits(64)
         if contact is None and a.contact_hostport:
             contact = "<sip:%s@%s>" % (a.contact_user or a.user, a.contact_hostport)
@@ -144,6 +151,8 @@ def main():
     p.add_argument("--contact-hostport", help="Contact host:port instead of ours")
     p.add_argument("--star", action="store_true", help="Contact: * with Expires: 0")
     p.add_argument("--tcp", action="store_true")
+    p.add_argument("--tls", action="store_true", help="TLS (certificate checked with --cafile)")
+    p.add_argument("--cafile")
     p.add_argument("--call-id")
     p.add_argument("--cseq", type=int, default=1)
     p.add_argument("--stale-wait", type=float, default=0,

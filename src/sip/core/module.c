@@ -166,8 +166,15 @@ static int sip_start(struct zv_module *mod)
 							   ? sizeof(struct sockaddr_in6)
 							   : sizeof(struct sockaddr_in)};
 		memcpy(&addr.ss, &t->bind, sizeof(addr.ss));
+		struct sip_tp_tls tls = {
+			.cert_file = t->cert_file,
+			.key_file = t->priv_key_file,
+			.ca_file = t->ca_list_file,
+			.verify_client = t->verify_client,
+			.verify_server = t->verify_server,
+		};
 		struct sip_tp *tp;
-		err = sip_tp_open(t->def.name, tp_proto(t->proto), &addr, &tp);
+		err = sip_tp_open(t->def.name, tp_proto(t->proto), &addr, &tls, &tp);
 		if (err == -EPROTONOSUPPORT) {
 			zv_warn("%s:%u: transport '%s': %s is not supported yet; skipped",
 				t->def.file, t->def.line, t->def.name,

@@ -77,9 +77,23 @@ struct sip_target {
 	struct sip_sockaddr addr;
 };
 
-/* Open the listening sockets of a transport; main thread, workers up. */
+/* TLS settings of a transport (PEM files; NULL when not set). */
+struct sip_tp_tls {
+	const char *cert_file;
+	const char *key_file;
+	const char *ca_file;
+	bool verify_client; /* require and check a client certificate */
+	bool verify_server; /* check servers we connect to against ca_file */
+};
+
+/*
+ * Open the listening sockets of a transport; main thread, workers up.
+ * tls is required for SIP_TP_TLS and ignored otherwise.  Errors: -EINVAL
+ * with a message logged when the certificate or key cannot be used,
+ * -EPROTONOSUPPORT for transports not built yet, or the bind error.
+ */
 int sip_tp_open(const char *name, enum sip_tp_proto proto, const struct sip_sockaddr *bind,
-		struct sip_tp **tpp);
+		const struct sip_tp_tls *tls, struct sip_tp **tpp);
 void sip_tp_close_all(void);
 /* The first open transport of a protocol, or NULL. */
 struct sip_tp *sip_tp_find_proto(enum sip_tp_proto proto);

@@ -18,8 +18,11 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/listener.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -51,6 +54,8 @@ struct tp_worker {
 struct sip_tp {
 	char name[64];
 	enum sip_tp_proto proto;
+	SSL_CTX *server_ctx; /* TLS: accepted connections */
+	SSL_CTX *client_ctx; /* TLS: connections we open */
 	struct sip_sockaddr local;
 	unsigned nworkers;
 	struct tp_worker *w;
@@ -245,6 +250,28 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 		conn_close(c);
 }
 
+/* A bufferevent for fd: plain, or TLS (accepting or connecting) on TLS
+ * transports.  The SSL object is freed with the bufferevent. */
+static struct bufferevent *stream_bev(struct sip_tp *tp, struct zv_loop *loop, evutil_socket_t fd,
+				      bool accepting)
+{
+	if (tp->proto != SIP_TP_TLS)
+		return bufferevent_socket_new(zv_loop_base(loop), fd, BEV_OPT_CLOSE_ON_FREE);
+	SSL *ssl = SSL_new(accepting ? tp->server_ctx : tp->client_ctx);
+	if (!ssl)
+		return NULL;
+	struct bufferevent *bev = bufferevent_openssl_socket_new(
+		zv_loop_base(loop), fd, ssl,
+		accepting ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING,
+		BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
 static struct sip_conn *conn_new(struct sip_tp *tp, struct zv_loop *loop, evutil_socket_t fd,
 				 const struct sip_sockaddr *peer)
 {
@@ -254,7 +281,7 @@ static struct sip_conn *conn_new(struct sip_tp *tp, struct zv_loop *loop, evutil
 	c->tp = tp;
 	c->loop = loop;
 	c->peer = *peer;
-	c->bev = bufferevent_socket_new(zv_loop_base(loop), fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = stream_bev(tp, loop, fd, fd >= 0);
 	if (!c->bev) {
 		if (fd >= 0)
 			close(fd);
@@ -471,21 +498,82 @@ static void close_on_worker(void *arg)
 	pthread_mutex_unlock(&ctx->lock);
 }
 
-int sip_tp_open(const char *name, enum sip_tp_proto proto, const struct sip_sockaddr *bind_addr,
-		struct sip_tp **tpp)
+static void tls_error(const char *name, const char *what, const char *file)
 {
-	if (proto != SIP_TP_UDP && proto != SIP_TP_TCP)
+	char err[256];
+	ERR_error_string_n(ERR_get_error(), err, sizeof(err));
+	zv_error("TLS transport '%s': %s%s%s: %s", name, what, file ? " " : "", file ? file : "",
+		 err);
+}
+
+/* Server and client contexts of a TLS transport (TLS 1.2 or later). */
+static int tls_contexts(struct sip_tp *tp, const struct sip_tp_tls *tls)
+{
+	if (!tls || !tls->cert_file || !tls->key_file) {
+		zv_error("TLS transport '%s' needs cert_file and priv_key_file", tp->name);
+		return -EINVAL;
+	}
+	SSL_CTX *s = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *c = SSL_CTX_new(TLS_client_method());
+	tp->server_ctx = s;
+	tp->client_ctx = c;
+	if (!s || !c)
+		return -ENOMEM;
+	SSL_CTX_set_min_proto_version(s, TLS1_2_VERSION);
+	SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(s, tls->cert_file) != 1) {
+		tls_error(tp->name, "cannot use certificate", tls->cert_file);
+		return -EINVAL;
+	}
+	if (SSL_CTX_use_PrivateKey_file(s, tls->key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(s) != 1) {
+		tls_error(tp->name, "cannot use private key", tls->key_file);
+		return -EINVAL;
+	}
+	/* The same identity for connections we open (client certificates). */
+	SSL_CTX_use_certificate_chain_file(c, tls->cert_file);
+	SSL_CTX_use_PrivateKey_file(c, tls->key_file, SSL_FILETYPE_PEM);
+	if (tls->ca_file && (SSL_CTX_load_verify_locations(s, tls->ca_file, NULL) != 1 ||
+			     SSL_CTX_load_verify_locations(c, tls->ca_file, NULL) != 1)) {
+		tls_error(tp->name, "cannot load CA list", tls->ca_file);
+		return -EINVAL;
+	}
+	SSL_CTX_set_verify(s, tls->verify_client ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+						 : SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_verify(c, tls->verify_server ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
+	return 0;
+}
+
+static void tp_free(struct sip_tp *tp)
+{
+	SSL_CTX_free(tp->server_ctx);
+	SSL_CTX_free(tp->client_ctx);
+	free(tp->w);
+	free(tp);
+}
+
+int sip_tp_open(const char *name, enum sip_tp_proto proto, const struct sip_sockaddr *bind_addr,
+		const struct sip_tp_tls *tls, struct sip_tp **tpp)
+{
+	if (proto != SIP_TP_UDP && proto != SIP_TP_TCP && proto != SIP_TP_TLS)
 		return -EPROTONOSUPPORT;
 	struct sip_tp *tp = calloc(1, sizeof(*tp));
 	if (!tp)
 		return -ENOMEM;
 	snprintf(tp->name, sizeof(tp->name), "%s", name);
 	tp->proto = proto;
+	if (proto == SIP_TP_TLS) {
+		int err = tls_contexts(tp, tls);
+		if (err) {
+			tp_free(tp);
+			return err;
+		}
+	}
 	tp->local = *bind_addr;
 	tp->nworkers = zv_workers_count();
 	tp->w = calloc(tp->nworkers, sizeof(*tp->w));
 	if (!tp->w) {
-		free(tp);
+		tp_free(tp);
 		return -ENOMEM;
 	}
 	int err = 0;
@@ -506,7 +594,7 @@ int sip_tp_open(const char *name, enum sip_tp_proto proto, const struct sip_sock
 			tp->local = bound;
 		}
 		err = run_on(w, open_on_worker);
-		if (!err && proto == SIP_TP_TCP && i == 0 && !sip_sockaddr_port(&tp->local)) {
+		if (!err && proto != SIP_TP_UDP && i == 0 && !sip_sockaddr_port(&tp->local)) {
 			evutil_socket_t lfd = evconnlistener_get_fd(w->listener);
 			tp->local.len = sizeof(tp->local.ss);
 			getsockname(lfd, (struct sockaddr *)&tp->local.ss, &tp->local.len);
@@ -519,8 +607,7 @@ int sip_tp_open(const char *name, enum sip_tp_proto proto, const struct sip_sock
 			if (tp->w[i].fd >= 0)
 				close(tp->w[i].fd);
 		}
-		free(tp->w);
-		free(tp);
+		tp_free(tp);
 		return err;
 	}
 	tp->next = transports;
@@ -539,8 +626,7 @@ void sip_tp_close_all(void)
 			if (tp->w[i].fd >= 0)
 				close(tp->w[i].fd);
 		}
-		free(tp->w);
-		free(tp);
+		tp_free(tp);
 	}
 }
 
