@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@
 #include <zvonok/obj.h>
 
 #include "sip/core/sip.h"
+#include "sip/core/ws.h"
 
 #define UDP_BATCH 16
 #define UDP_MAX 65535
@@ -68,6 +70,11 @@ struct sip_conn {
 	struct bufferevent *bev;
 	struct sip_sockaddr peer;
 	bool closed;
+	bool close_when_sent; /* after a refused handshake or a close frame */
+	bool ws; /* WebSocket framing (ws and wss transports) */
+	bool ws_open; /* handshake done */
+	uint8_t *ws_msg; /* fragments of a message being reassembled */
+	size_t ws_len;
 	struct sip_conn *next; /* in the table */
 };
 
@@ -135,6 +142,7 @@ void sip_log_msg(bool in, const struct sip_tp *tp, const struct sip_sockaddr *pe
 static void conn_destroy(void *obj)
 {
 	struct sip_conn *c = obj;
+	free(c->ws_msg);
 	if (c->bev)
 		bufferevent_free(c->bev);
 }
@@ -200,10 +208,18 @@ static void conn_close(struct sip_conn *c)
 	conn_table_remove(c);
 }
 
+static void ws_read(struct sip_conn *c, struct evbuffer *in);
+
 static void conn_read(struct bufferevent *bev, void *arg)
 {
 	struct sip_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	if (c->ws) {
+		zv_ref(c);
+		ws_read(c, in);
+		zv_unref(c);
+		return;
+	}
 	zv_ref(c);
 	while (!c->closed) {
 		size_t avail = evbuffer_get_length(in);
@@ -238,6 +254,8 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			break;
 		}
 		sip__rx_dispatch(c->tp, c, &c->peer, p + skip, (size_t)n);
+		if (c->closed)
+			break; /* closed while handling it: in is gone */
 		evbuffer_drain(in, (size_t)n);
 	}
 	zv_unref(c);
@@ -250,12 +268,22 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 		conn_close(c);
 }
 
+static void conn_close(struct sip_conn *c);
+
+/* Output drained: a connection we refused or closed can go now. */
+static void conn_written(struct bufferevent *bev, void *arg)
+{
+	struct sip_conn *c = arg;
+	if (c->close_when_sent)
+		conn_close(c);
+}
+
 /* A bufferevent for fd: plain, or TLS (accepting or connecting) on TLS
  * transports.  The SSL object is freed with the bufferevent. */
 static struct bufferevent *stream_bev(struct sip_tp *tp, struct zv_loop *loop, evutil_socket_t fd,
 				      bool accepting)
 {
-	if (tp->proto != SIP_TP_TLS)
+	if (tp->proto != SIP_TP_TLS && tp->proto != SIP_TP_WSS)
 		return bufferevent_socket_new(zv_loop_base(loop), fd, BEV_OPT_CLOSE_ON_FREE);
 	SSL *ssl = SSL_new(accepting ? tp->server_ctx : tp->client_ctx);
 	if (!ssl)
@@ -287,7 +315,8 @@ static struct sip_conn *conn_new(struct sip_tp *tp, struct zv_loop *loop, evutil
 			close(fd);
 		return zv_unref(c);
 	}
-	bufferevent_setcb(c->bev, conn_read, NULL, conn_event, c);
+	c->ws = tp->proto == SIP_TP_WS || tp->proto == SIP_TP_WSS;
+	bufferevent_setcb(c->bev, conn_read, conn_written, conn_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	conn_table_add(c);
 	return c;
@@ -324,14 +353,20 @@ static int conn_send(struct sip_conn *c, const char *buf, size_t len)
 {
 	if (c->closed)
 		return -EPIPE;
-	if (zv_loop_is_current(c->loop))
+	uint8_t hdr[10];
+	size_t hlen = c->ws ? ws_frame_header(WS_OP_TEXT, len, hdr) : 0;
+	if (zv_loop_is_current(c->loop)) {
+		if (hlen && bufferevent_write(c->bev, hdr, hlen) < 0)
+			return -EIO;
 		return bufferevent_write(c->bev, buf, len) < 0 ? -EIO : 0;
-	struct conn_write *cw = malloc(sizeof(*cw) + len);
+	}
+	struct conn_write *cw = malloc(sizeof(*cw) + hlen + len);
 	if (!cw)
 		return -ENOMEM;
 	cw->conn = zv_ref(c);
-	cw->len = len;
-	memcpy(cw->data, buf, len);
+	cw->len = hlen + len;
+	memcpy(cw->data, hdr, hlen);
+	memcpy(cw->data + hlen, buf, len);
 	int err = zv_loop_post(c->loop, conn_write_posted, cw);
 	if (err) {
 		zv_unref(cw->conn);
@@ -345,8 +380,8 @@ static int conn_send(struct sip_conn *c, const char *buf, size_t len)
 static struct sip_conn *conn_connect(struct sip_tp *tp, const struct sip_sockaddr *peer)
 {
 	struct zv_loop *loop = zv_loop_current();
-	if (!loop)
-		return NULL;
+	if (!loop || tp->proto == SIP_TP_WS || tp->proto == SIP_TP_WSS)
+		return NULL; /* WebSocket clients connect to us, never the reverse */
 	struct sip_conn *c = conn_new(tp, loop, -1, peer);
 	if (!c)
 		return NULL;
@@ -355,6 +390,186 @@ static struct sip_conn *conn_connect(struct sip_tp *tp, const struct sip_sockadd
 		return zv_unref(c);
 	}
 	return c;
+}
+
+/* ---- WebSocket (RFC 6455 / RFC 7118) ---------------------------------------- */
+
+/* Value of header name (case-insensitive) in an HTTP head, or NULL. */
+static const char *http_header(const char *head, const char *name, size_t *lenp)
+{
+	size_t nlen = strlen(name);
+	for (const char *line = strstr(head, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
+		const char *p = line + 2;
+		if (!strncasecmp(p, name, nlen) && p[nlen] == ':') {
+			p += nlen + 1;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			const char *end = strstr(p, "\r\n");
+			*lenp = end ? (size_t)(end - p) : strlen(p);
+			while (*lenp && (p[*lenp - 1] == ' ' || p[*lenp - 1] == '\t'))
+				(*lenp)--;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Does a comma-separated header value hold token (case-insensitive)? */
+static bool has_token(const char *v, size_t len, const char *token)
+{
+	size_t tl = strlen(token);
+	size_t i = 0;
+	while (i < len) {
+		while (i < len && (v[i] == ' ' || v[i] == ','))
+			i++;
+		size_t start = i;
+		while (i < len && v[i] != ',' && v[i] != ' ')
+			i++;
+		if (i - start == tl && !strncasecmp(v + start, token, tl))
+			return true;
+	}
+	return false;
+}
+
+/* The opening handshake: answer 101 to a WebSocket upgrade offering the
+ * "sip" subprotocol, 400 (and close) to anything else.  Returns true once
+ * the connection is open. */
+static bool ws_handshake(struct sip_conn *c, struct evbuffer *in)
+{
+	struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	if (end.pos < 0) {
+		if (evbuffer_get_length(in) > 8192)
+			conn_close(c);
+		return false;
+	}
+	size_t hlen = (size_t)end.pos + 4;
+	char *head = malloc(hlen + 1);
+	if (!head) {
+		conn_close(c);
+		return false;
+	}
+	evbuffer_remove(in, head, hlen);
+	head[hlen] = '\0';
+	size_t ulen = 0, klen = 0, plen = 0;
+	const char *up = http_header(head, "Upgrade", &ulen);
+	const char *key = http_header(head, "Sec-WebSocket-Key", &klen);
+	const char *proto = http_header(head, "Sec-WebSocket-Protocol", &plen);
+	char accept[32];
+	bool ok = !strncmp(head, "GET ", 4) && up && has_token(up, ulen, "websocket") && key &&
+		  proto && has_token(proto, plen, "sip") &&
+		  ws_accept_key(key, klen, accept, sizeof(accept)) == 0;
+	free(head);
+	char a[80];
+	if (!ok) {
+		zv_debug(1, "WebSocket handshake from %s refused",
+			 sip_sockaddr_str(&c->peer, a, sizeof(a)));
+		static const char bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+					  "Connection: close\r\n\r\n";
+		bufferevent_write(c->bev, bad, sizeof(bad) - 1);
+		c->close_when_sent = true;
+		return false;
+	}
+	char resp[256];
+	int n = snprintf(resp, sizeof(resp),
+			 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+			 "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n"
+			 "Sec-WebSocket-Protocol: sip\r\n\r\n",
+			 accept);
+	bufferevent_write(c->bev, resp, (size_t)n);
+	c->ws_open = true;
+	return true;
+}
+
+static void ws_send_control(struct sip_conn *c, enum ws_opcode op, const uint8_t *payload,
+			    size_t len)
+{
+	uint8_t hdr[10];
+	size_t h = ws_frame_header(op, len, hdr);
+	bufferevent_write(c->bev, hdr, h);
+	if (len)
+		bufferevent_write(c->bev, payload, len);
+}
+
+/* Close with a status code (RFC 6455 7.4: 1002 protocol error, 1009 too
+ * big) and drop the connection once the frame is out. */
+static void ws_fail(struct sip_conn *c, unsigned code)
+{
+	uint8_t status[2] = {(uint8_t)(code >> 8), (uint8_t)code};
+	ws_send_control(c, WS_OP_CLOSE, status, 2);
+	c->close_when_sent = true;
+}
+
+static void ws_message(struct sip_conn *c, const uint8_t *data, size_t len)
+{
+	sip__rx_dispatch(c->tp, c, &c->peer, (const char *)data, len);
+}
+
+static void ws_read(struct sip_conn *c, struct evbuffer *in)
+{
+	if (!c->ws_open && !ws_handshake(c, in))
+		return;
+	while (!c->closed && !c->close_when_sent) {
+		size_t avail = evbuffer_get_length(in);
+		if (avail < 2)
+			return;
+		size_t look = avail < WS_MAX_PAYLOAD + 14 ? avail : WS_MAX_PAYLOAD + 14;
+		uint8_t *p = evbuffer_pullup(in, (ssize_t)look);
+		struct ws_frame f;
+		ssize_t n = ws_frame_parse(p, look, &f);
+		if (n == 0)
+			return;
+		if (n < 0 || !f.masked) { /* clients must mask (RFC 6455 5.1) */
+			ws_fail(c, n == -E2BIG ? 1009 : 1002);
+			return;
+		}
+		uint8_t *payload = p + f.header_len;
+		size_t plen = (size_t)f.payload_len;
+		ws_unmask(&f, payload, plen);
+		switch (f.opcode) {
+		case WS_OP_TEXT:
+		case WS_OP_BINARY:
+			if (c->ws_msg) {
+				ws_fail(c, 1002); /* a new message inside a fragmented one */
+				return;
+			}
+			if (f.fin) {
+				ws_message(c, payload, plen);
+			} else if (!(c->ws_msg = malloc(WS_MAX_PAYLOAD))) {
+				conn_close(c);
+				return;
+			} else {
+				memcpy(c->ws_msg, payload, plen);
+				c->ws_len = plen;
+			}
+			break;
+		case WS_OP_CONT:
+			if (!c->ws_msg || c->ws_len + plen > WS_MAX_PAYLOAD) {
+				ws_fail(c, c->ws_msg ? 1009 : 1002);
+				return;
+			}
+			memcpy(c->ws_msg + c->ws_len, payload, plen);
+			c->ws_len += plen;
+			if (f.fin) {
+				ws_message(c, c->ws_msg, c->ws_len);
+				free(c->ws_msg);
+				c->ws_msg = NULL;
+				c->ws_len = 0;
+			}
+			break;
+		case WS_OP_PING:
+			ws_send_control(c, WS_OP_PONG, payload, plen);
+			break;
+		case WS_OP_CLOSE:
+			ws_send_control(c, WS_OP_CLOSE, payload, plen < 2 ? plen : 2);
+			c->close_when_sent = true;
+			break;
+		default:
+			break; /* pong */
+		}
+		if (c->closed)
+			return; /* closed while handling it: in is gone */
+		evbuffer_drain(in, (size_t)n);
+	}
 }
 
 /* ---- UDP --------------------------------------------------------------- */
@@ -555,14 +770,14 @@ static void tp_free(struct sip_tp *tp)
 int sip_tp_open(const char *name, enum sip_tp_proto proto, const struct sip_sockaddr *bind_addr,
 		const struct sip_tp_tls *tls, struct sip_tp **tpp)
 {
-	if (proto != SIP_TP_UDP && proto != SIP_TP_TCP && proto != SIP_TP_TLS)
+	if ((unsigned)proto > SIP_TP_WSS)
 		return -EPROTONOSUPPORT;
 	struct sip_tp *tp = calloc(1, sizeof(*tp));
 	if (!tp)
 		return -ENOMEM;
 	snprintf(tp->name, sizeof(tp->name), "%s", name);
 	tp->proto = proto;
-	if (proto == SIP_TP_TLS) {
+	if (proto == SIP_TP_TLS || proto == SIP_TP_WSS) {
 		int err = tls_contexts(tp, tls);
 		if (err) {
 			tp_free(tp);
