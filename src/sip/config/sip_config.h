@@ -313,6 +313,7 @@ struct sip_registration {
 
 struct sip_global {
 	const char *user_agent;
+	const char *dns_servers; /* Zvonok: "ip[:port],..."; NULL: resolv.conf */
 	const char *default_realm;
 	const char *endpoint_identifier_order; /* as written */
 	const char *default_outbound_endpoint;

@@ -282,6 +282,7 @@ static const struct zv_conf_option registration_opts[] = {
 static const struct zv_conf_option global_opts[] = {
 	{"type", "global"},
 	{"user_agent", "User-Agent and Server header"},
+	{"dns_servers", "Zvonok: DNS servers (ip[:port],...) instead of resolv.conf"},
 	{"default_realm", "realm of auths without realm="},
 	{"endpoint_identifier_order", "order of identify methods"},
 	{"default_outbound_endpoint", "endpoint for Dial without one"},
@@ -1121,6 +1122,8 @@ static void read_global(struct sip__build *b, const struct zv_conf_section *sec)
 		const char *k = v->name, *val = v->value;
 		if (!strcasecmp(k, "user_agent"))
 			g->user_agent = val;
+		else if (!strcasecmp(k, "dns_servers"))
+			g->dns_servers = val;
 		else if (!strcasecmp(k, "default_realm"))
 			g->default_realm = val;
 		else if (!strcasecmp(k, "endpoint_identifier_order"))

@@ -23,6 +23,7 @@
 #include "sip/config/sip_config.h"
 #include "sip/core/sip.h"
 #include "sip/core/sip_module.h"
+#include "sip/dns/sip_dns.h"
 
 static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sip_config *current_cfg;
@@ -71,6 +72,7 @@ static void sip_commit(struct zv_module *mod, void *state)
 	struct sip_config *cfg = state;
 	const struct sip_global *g = sip_config_global(cfg);
 	sip_set_user_agent(g->user_agent);
+	sip_dns_set_servers(g->dns_servers);
 	pthread_mutex_lock(&cfg_lock);
 	struct sip_config *old = current_cfg;
 	current_cfg = cfg;

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "sip/dns/sip_dns.h"
 #include "sip/outbound/uac.h"
 #include "sip/parser/sip_digest.h"
 #include "sip/parser/sip_uri.h"
@@ -133,22 +134,20 @@ int sip_uac_uri_addr(const char *uri, struct sip_sockaddr *addr)
 
 int sip_uac_resolve(const char *host, uint16_t port, struct sip_sockaddr *addr)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res = NULL;
-	char ps[8];
-	snprintf(ps, sizeof(ps), "%u", port ? port : 5060);
-	int rc = getaddrinfo(host, ps, &hints, &res);
-	if (rc || !res)
+	/* RFC 3263 (NAPTR, SRV, A/AAAA); our requests go over UDP unless the
+	 * transport says otherwise, so the first UDP target wins, else the
+	 * first of any transport. */
+	struct sip_dns_target t[16];
+	int n = sip_dns_resolve(host, port, -1, false, t, 16);
+	if (n <= 0)
 		return -EHOSTUNREACH;
-	const struct addrinfo *pick = res;
-	for (const struct addrinfo *ai = res; ai; ai = ai->ai_next)
-		if (ai->ai_family == AF_INET) {
-			pick = ai;
+	int pick = 0;
+	for (int i = 0; i < n; i++)
+		if (t[i].proto == SIP_TP_UDP) {
+			pick = i;
 			break;
 		}
-	memset(addr, 0, sizeof(*addr));
-	memcpy(&addr->ss, pick->ai_addr, pick->ai_addrlen);
-	addr->len = pick->ai_addrlen;
-	freeaddrinfo(res);
+	*addr = t[pick].addr;
 	return 0;
 }
 

@@ -57,9 +57,10 @@ int sip_uac_uri_hostport(const char *uri, char *host, size_t size, uint16_t *por
  */
 int sip_uac_uri_addr(const char *uri, struct sip_sockaddr *addr);
 
-/* Resolve a host name with getaddrinfo (blocking; pool threads only).
- * An IPv4 address is preferred when the name has both (our transports
- * are usually IPv4); port 0 means 5060.  0 or -EHOSTUNREACH. */
+/* Resolve a host name as RFC 3263 says (src/sip/dns; blocking: pool
+ * threads only).  The first UDP target is taken, else the first; IPv4
+ * before IPv6 for one name; port 0 means "look it up" (SRV) or 5060.
+ * 0 or -EHOSTUNREACH. */
 int sip_uac_resolve(const char *host, uint16_t port, struct sip_sockaddr *addr);
 
 /*
