@@ -2,8 +2,7 @@
 # digest, wrong passwords, replays, stale nonces, 423, max_contacts with and
 # without remove_existing, expiry 0, "Contact: *", TCP, md5_cred, sip.conf
 # peers, qualify, contacts surviving a restart, brute-force bans per source
-# IP (127.0.0.2 banned while 127.0.0.1 keeps registering), and baresip when
-# it is installed.  All peers on loopback; every wait is bounded.
+# IP (127.0.0.2 banned while 127.0.0.1 keeps registering), and baresip.  All peers on loopback; every wait is bounded.
 . "$(dirname "$0")/lib.sh"
 
 command -v sipp >/dev/null || { echo "SKIP: sipp (sip-tester) not installed"; exit 0; }
@@ -199,8 +198,10 @@ expect_contains "$(zv_rx 'pjsip show bans')" "127.0.0.2" "pjsip show bans"
 expect_contains "$(zv_rx 'sip unban 127.0.0.2')" "Unbanned 127.0.0.2" "sip unban"
 client --bind 127.0.0.2 --user 200 --password pw200 --contact-user bf --expires 120 >/dev/null || fail "127.0.0.2 still refused after unban"
 
-# 12. baresip (MD5), when installed.
-if command -v baresip >/dev/null && [ -d /usr/lib/baresip/modules ]; then
+# 12. baresip (MD5); scripts/install-deps installs it.
+command -v baresip >/dev/null && [ -d /usr/lib/baresip/modules ] ||
+	fail "baresip is not installed (scripts/install-deps installs baresip-core)"
+if true; then
 	BDIR="$ZV_DIR/baresip"
 	mkdir -p "$BDIR"
 	BPORT=$(zv_free_port udp)
@@ -240,8 +241,6 @@ EOF
 	kill "$BARESIP_PID" 2>/dev/null
 	wait "$BARESIP_PID" 2>/dev/null
 	[ -n "$ok" ] || fail "baresip did not register: $(tail -20 "$ZV_DIR/baresip.out")"
-else
-	echo "NOTE: baresip not installed; its registration is not tested"
 fi
 
 # 13. Stale nonce (started at the top).
