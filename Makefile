@@ -42,7 +42,8 @@ fuzz: deps
 	@scripts/run-fuzzers $(FUZZ_BUILD) $(FUZZ_RUNS) $(FUZZ_SECONDS)
 
 bench: build
-	@for b in bench/*.sh; do [ -e "$$b" ] && bash "$$b" $(BUILD); done
+	bash bench/dialplan.sh $(BUILD)
+	bash bench/register.sh $(abspath $(BUILD))/zvonok
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
