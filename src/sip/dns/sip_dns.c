@@ -67,7 +67,8 @@ static int srv_cmp(const void *a, const void *b)
 	const struct sip_dns_srv *x = a, *y = b;
 	if (x->priority != y->priority)
 		return x->priority < y->priority ? -1 : 1;
-	/* weight 0 first within a priority (RFC 2782's running-sum rule) */
+	/* within a priority, weight-0 records go first: RFC 2782 places them
+	 * at the start of the list before the running sums are computed */
 	return (x->weight != 0) - (y->weight != 0);
 }
 
