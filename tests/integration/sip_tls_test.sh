@@ -1,7 +1,8 @@
 #!/bin/bash
 # SIP over TLS: the transport serves our certificate (checked by openssl
 # s_client and by a client verifying against it), answers OPTIONS and
-# registers with digest; a transport with an unusable certificate stops the
+# registers with digest; idle TCP/TLS connections get CRLF keep-alives and
+# our pings get pongs; a transport with an unusable certificate stops the
 # start with a clear error.
 . "$(dirname "$0")/lib.sh"
 zv_setup
@@ -66,6 +67,56 @@ if python3 "$ZV_SRC/tests/sip/reg_client.py" --server 127.0.0.1:$port --tls --us
 	--password wrong --alg MD5 --expires 120 >/dev/null 2>&1; then
 	fail "a wrong password registered over TLS"
 fi
+zv_stop
+
+# Keep-alives (RFC 5626 4.4.1) on TCP and TLS: an idle connection gets a
+# CRLFCRLF ping after keep_alive_interval; our own ping gets a CRLF pong.
+tcp=$(zv_free_port)
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[global]
+type=global
+keep_alive_interval=1
+[tcp]
+type=transport
+protocol=tcp
+bind=127.0.0.1:$tcp
+[tls]
+type=transport
+protocol=tls
+bind=127.0.0.1:$port
+cert_file=$ZV_DIR/cert.pem
+priv_key_file=$ZV_DIR/key.pem
+EOC
+zv_start
+for spec in tcp:$tcp tls:$port; do
+	out=$(python3 - "${spec%%:*}" "${spec#*:}" <<'EOP'
+import socket, ssl, sys, time
+proto, port = sys.argv[1], int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+if proto == "tls":
+	ctx = ssl.create_default_context()
+	ctx.check_hostname = False
+	ctx.verify_mode = ssl.CERT_NONE
+	s = ctx.wrap_socket(s)
+def read(n):
+	b = b""
+	while len(b) < n:
+		chunk = s.recv(n - len(b))
+		if not chunk:
+			break
+		b += chunk
+	return b
+t0 = time.monotonic()
+ping = read(4)
+idle = time.monotonic() - t0
+s.sendall(b"\r\n\r\n")
+pong = read(2)
+print("ping" if ping == b"\r\n\r\n" and 0.5 < idle < 3.5 else "no ping %r %.1f" % (ping, idle),
+      "pong" if pong == b"\r\n" else "no pong %r" % pong)
+EOP
+)
+	expect_eq "$out" "ping pong" "keep-alive over ${spec%%:*}"
+done
 zv_stop
 
 # An unusable key: the start fails and says which file.

@@ -2,7 +2,8 @@
 # SIP over WebSocket (RFC 7118) and secure WebSocket: the upgrade needs the
 # "sip" subprotocol; each SIP message travels in one (possibly fragmented)
 # masked client frame; answers come back in frames; ping gets pong;
-# unmasked client frames close the connection with 1002.
+# unmasked client frames close the connection with 1002; idle connections
+# get ping frames (keep_alive_interval).
 . "$(dirname "$0")/lib.sh"
 zv_setup
 ws=$(zv_free_port)
@@ -10,6 +11,9 @@ wss=$(zv_free_port)
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
 	-keyout "$ZV_DIR/key.pem" -out "$ZV_DIR/cert.pem" 2>/dev/null || fail "openssl req failed"
 cat >"$ZV_DIR/pjsip.conf" <<EOC
+[global]
+type=global
+keep_alive_interval=1
 [ws]
 type=transport
 protocol=ws
@@ -47,6 +51,7 @@ for flag in "" --wss; do
 	expect_contains "$(client $flag 127.0.0.1 $port noproto)" "HTTP/1.1 400" \
 		"handshake without the sip subprotocol over ws$flag"
 	expect_eq "$(client $flag 127.0.0.1 $port unmasked)" "close 1002" "unmasked frame over ws$flag"
+	expect_eq "$(client $flag 127.0.0.1 $port idle)" "ping" "keep-alive ping over ws$flag"
 done
 zv_stop
 echo "PASS $TEST_NAME"

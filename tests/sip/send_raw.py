@@ -4,8 +4,13 @@ the first line of the answer to each (or "drop" when none comes within the
 timeout).  In each file @ID@ becomes a unique token and @PORT@ the local
 port of the socket, so answers can be matched and routed back.
 
+An answer must echo the request's top Via (RFC 3261 8.2.6.2: a response
+without it cannot be matched to the client transaction): the corpus puts
+branch=z9hG4bK@ID@ in every Via, and an answer with no Via carrying that
+branch is printed with " (no Via)" after its first line.
+
 usage: send_raw.py udp|tcp HOST PORT FILE...
-prints: NAME<TAB>first line of the answer | drop
+prints: NAME<TAB>first line of the answer[ (no Via)] | drop
 """
 import os
 import socket
@@ -40,6 +45,17 @@ def answer_tcp(sock, token):
     return buf
 
 
+def has_via(data, token):
+    """True when a Via header of the answer carries the request's branch."""
+    head = data.split(b"\r\n\r\n", 1)[0]
+    want = b"branch=z9hg4bk" + token.encode()
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() in (b"via", b"v") and want in value.lower():
+            return True
+    return False
+
+
 def main():
     proto, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     for path in sys.argv[4:]:
@@ -60,7 +76,12 @@ def main():
             sock.sendall(msg)
             data = answer_tcp(sock, token)
         sock.close()
-        first = data.split(b"\r\n", 1)[0].decode("latin-1") if data else "drop"
+        if data:
+            first = data.split(b"\r\n", 1)[0].decode("latin-1")
+            if not has_via(data, token):
+                first += " (no Via)"
+        else:
+            first = "drop"
         print(f"{name}\t{first}", flush=True)
 
 

@@ -8,6 +8,8 @@ stdlib only.  Subcommands print one line each:
   ws_client.py [--wss] HOST PORT noproto          -> HTTP status line
   ws_client.py [--wss] HOST PORT fragmented       -> first line of the answer
   ws_client.py [--wss] HOST PORT unmasked         -> "close <code>"
+  ws_client.py [--wss] HOST PORT idle             -> "ping" once the server
+                                                     pings the idle connection
 """
 import base64
 import hashlib
@@ -123,6 +125,10 @@ def main():
         s.sendall(frame(0x1, sip("OPTIONS", "x", lport), mask=False))
     while True:
         op, payload = read_frame(s)
+        if op == 0x9 and cmd == "idle":
+            s.sendall(frame(0xA, payload))
+            print("ping")
+            return
         if op == 0xA and cmd == "ping":
             print("pong " + payload.decode())
             return

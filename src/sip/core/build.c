@@ -73,16 +73,20 @@ const char *sip_reason_phrase(unsigned status)
 	}
 }
 
-static void src_ip(const struct sip_rx *rx, char *buf, size_t size)
+/* Decimal without printf: responses are built per request. */
+static void append_u(struct sip_buf *b, unsigned long v)
 {
-	const struct sockaddr_storage *ss = &rx->src.ss;
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, buf, (socklen_t)size);
-	else if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, buf,
-			  (socklen_t)size);
-	else
-		snprintf(buf, size, "0.0.0.0");
+	char tmp[24];
+	size_t n = sizeof(tmp);
+	do
+		tmp[--n] = (char)('0' + v % 10);
+	while ((v /= 10));
+	sip_buf_append(b, tmp + n, sizeof(tmp) - n);
+}
+
+static void append_c(struct sip_buf *b, const char *s)
+{
+	sip_buf_append(b, s, strlen(s));
 }
 
 /* The top Via value with received= and rport= filled in (RFC 3581). */
@@ -90,7 +94,7 @@ static void write_top_via(const struct sip_rx *rx, struct zv_str value, struct s
 {
 	const struct sip_via *via = &rx->msg.via;
 	char ip[64];
-	src_ip(rx, ip, sizeof(ip));
+	sip_sockaddr_ip(&rx->src, ip, sizeof(ip));
 	bool has_received = via->received.len > 0;
 	/* everything before the params, then each param */
 	size_t head = via->params.len ? (size_t)(via->params.p - value.p) : value.len;
@@ -102,17 +106,20 @@ static void write_top_via(const struct sip_rx *rx, struct zv_str value, struct s
 		while (n < rest.len && rest.p[n] != ';')
 			n++;
 		struct zv_str param = zv_str_trim(zv_str_make(rest.p + 1, n - 1));
-		if (zv_str_eq_cstr_ci(param, "rport"))
-			sip_buf_printf(out, ";rport=%u", sip_sockaddr_port(&rx->src));
-		else
+		if (zv_str_eq_cstr_ci(param, "rport")) {
+			sip_buf_append(out, ";rport=", 7);
+			append_u(out, sip_sockaddr_port(&rx->src));
+		} else
 			sip_buf_append(out, rest.p, n);
 		rest.p += n;
 		rest.len -= n;
 	}
 	char host[256];
 	zv_str_copy(via->host, host, sizeof(host));
-	if (!has_received && (via->rport || strcmp(host, ip)))
-		sip_buf_printf(out, ";received=%s", ip);
+	if (!has_received && (via->rport || strcmp(host, ip))) {
+		sip_buf_append(out, ";received=", 10);
+		append_c(out, ip);
+	}
 }
 
 int sip_build_response(const struct sip_rx *rx, unsigned status, const char *reason,
@@ -120,7 +127,11 @@ int sip_build_response(const struct sip_rx *rx, unsigned status, const char *rea
 		       const char *body, struct sip_buf *out)
 {
 	const struct sip_msg *m = &rx->msg;
-	sip_buf_printf(out, "SIP/2.0 %u %s\r\n", status, reason ? reason : sip_reason_phrase(status));
+	sip_buf_append(out, "SIP/2.0 ", 8);
+	append_u(out, status);
+	sip_buf_append(out, " ", 1);
+	append_c(out, reason ? reason : sip_reason_phrase(status));
+	sip_buf_append(out, "\r\n", 2);
 	bool first_via = true;
 	for (unsigned i = 0; i < m->n_hdrs; i++) {
 		const struct sip_hdr *h = &m->hdrs[i];
@@ -152,8 +163,10 @@ int sip_build_response(const struct sip_rx *rx, unsigned status, const char *rea
 		case SIP_HDR_TO:
 			sip_buf_append(out, "To: ", 4);
 			sip_buf_str(out, h->value);
-			if (!m->to.has_tag && status > 100 && to_tag)
-				sip_buf_printf(out, ";tag=%s", to_tag);
+			if (!m->to.has_tag && status > 100 && to_tag) {
+				sip_buf_append(out, ";tag=", 5);
+				append_c(out, to_tag);
+			}
 			sip_buf_append(out, "\r\n", 2);
 			break;
 		case SIP_HDR_CALL_ID:
@@ -179,11 +192,18 @@ int sip_build_response(const struct sip_rx *rx, unsigned status, const char *rea
 	}
 	if (extra)
 		sip_buf_append(out, extra, strlen(extra));
-	sip_buf_printf(out, "Server: %s\r\n", user_agent);
+	sip_buf_append(out, "Server: ", 8);
+	append_c(out, user_agent);
+	sip_buf_append(out, "\r\n", 2);
 	size_t blen = body ? strlen(body) : 0;
-	if (blen)
-		sip_buf_printf(out, "Content-Type: %s\r\n", ctype ? ctype : "application/sdp");
-	sip_buf_printf(out, "Content-Length: %zu\r\n\r\n", blen);
+	if (blen) {
+		sip_buf_append(out, "Content-Type: ", 14);
+		append_c(out, ctype ? ctype : "application/sdp");
+		sip_buf_append(out, "\r\n", 2);
+	}
+	sip_buf_append(out, "Content-Length: ", 16);
+	append_u(out, blen);
+	sip_buf_append(out, "\r\n\r\n", 4);
 	if (blen)
 		sip_buf_append(out, body, blen);
 	return out->oom ? -ENOMEM : 0;

@@ -73,6 +73,7 @@ static void sip_commit(struct zv_module *mod, void *state)
 	const struct sip_global *g = sip_config_global(cfg);
 	sip_set_user_agent(g->user_agent);
 	sip_dns_set_servers(g->dns_servers);
+	sip_tp_keepalive_set(g->keep_alive_interval);
 	pthread_mutex_lock(&cfg_lock);
 	struct sip_config *old = current_cfg;
 	current_cfg = cfg;

@@ -38,6 +38,9 @@ struct sip_sockaddr {
 
 /* "1.2.3.4:5060" / "[::1]:5060" into buf. */
 const char *sip_sockaddr_str(const struct sip_sockaddr *a, char *buf, size_t size);
+/* The address alone (no port), at least INET6_ADDRSTRLEN bytes; "0.0.0.0"
+ * when neither IPv4 nor IPv6.  IPv4 without inet_ntop()'s printf. */
+void sip_sockaddr_ip(const struct sip_sockaddr *a, char *buf, size_t size);
 /* Parse "host[:port]" with a numeric host; default_port when absent. */
 int sip_sockaddr_parse(const char *text, uint16_t default_port, struct sip_sockaddr *a);
 bool sip_sockaddr_equal(const struct sip_sockaddr *a, const struct sip_sockaddr *b);
@@ -105,6 +108,15 @@ enum sip_tp_proto sip_tp_proto(const struct sip_tp *tp);
 const struct sip_sockaddr *sip_tp_local(const struct sip_tp *tp);
 /* Visit transports (any thread, after start-up). */
 void sip_tp_foreach(void (*cb)(void *arg, struct sip_tp *tp), void *arg);
+
+/*
+ * Keep-alive interval of stream connections in seconds (RFC 5626 4.4.1;
+ * 0: off).  A connection with nothing received or sent for that long gets
+ * a CRLFCRLF ping (an empty ping frame on ws/wss once open).  Applies to
+ * connections opened afterwards; any thread.  Double-CRLF pings received
+ * are always answered with a CRLF pong.
+ */
+void sip_tp_keepalive_set(unsigned seconds);
 
 /* Send bytes to a target (any worker). 0 or negative errno. */
 int sip_send(const struct sip_target *t, const char *buf, size_t len);

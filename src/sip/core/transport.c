@@ -12,6 +12,10 @@
  * worker the whole message is posted there.  Connections are refcounted
  * and kept in a table by peer address for reuse (responses and requests to
  * a phone registered over TCP go over the connection it opened).
+ * Keep-alives (RFC 5626 4.4.1): a double-CRLF ping on a stream gets a CRLF
+ * pong; with an interval set, each connection has a one-shot timer on its
+ * owner loop that sends a ping (a WebSocket ping frame on ws/wss) once
+ * nothing has been received or sent for that long.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -75,12 +79,16 @@ struct sip_conn {
 	bool ws_open; /* handshake done */
 	uint8_t *ws_msg; /* fragments of a message being reassembled */
 	size_t ws_len;
+	struct event *ka_ev; /* keep-alive timer; NULL when off */
+	unsigned ka_s; /* its interval */
+	uint64_t last_ms; /* last byte received or sent (owner loop) */
 	struct sip_conn *next; /* in the table */
 };
 
 static struct sip_tp *transports;
 static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sip_conn *conns;
+static atomic_uint keepalive_s;
 bool sip_logger_on;
 
 const char *sip_tp_proto_name(enum sip_tp_proto proto)
@@ -143,6 +151,8 @@ static void conn_destroy(void *obj)
 {
 	struct sip_conn *c = obj;
 	free(c->ws_msg);
+	if (c->ka_ev)
+		event_free(c->ka_ev);
 	if (c->bev)
 		bufferevent_free(c->bev);
 }
@@ -201,6 +211,10 @@ static void conn_close(struct sip_conn *c)
 	if (c->closed)
 		return;
 	c->closed = true;
+	if (c->ka_ev) {
+		event_free(c->ka_ev);
+		c->ka_ev = NULL;
+	}
 	if (c->bev) {
 		bufferevent_free(c->bev);
 		c->bev = NULL;
@@ -214,6 +228,7 @@ static void conn_read(struct bufferevent *bev, void *arg)
 {
 	struct sip_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	c->last_ms = now_ms();
 	if (c->ws) {
 		zv_ref(c);
 		ws_read(c, in);
@@ -300,6 +315,35 @@ static struct bufferevent *stream_bev(struct sip_tp *tp, struct zv_loop *loop, e
 	return bev;
 }
 
+void sip_tp_keepalive_set(unsigned seconds)
+{
+	atomic_store(&keepalive_s, seconds);
+}
+
+static void ws_send_control(struct sip_conn *c, enum ws_opcode op, const uint8_t *payload,
+			    size_t len);
+
+/* Keep-alive timer (owner loop): ping if the connection has been idle for
+ * the interval, then wait for the rest of the next one. */
+static void conn_keepalive(evutil_socket_t fd, short what, void *arg)
+{
+	struct sip_conn *c = arg;
+	if (c->closed)
+		return;
+	uint64_t now = now_ms(), ival = (uint64_t)c->ka_s * 1000u;
+	if (now - c->last_ms + 10 >= ival) {
+		if (!c->ws)
+			bufferevent_write(c->bev, "\r\n\r\n", 4);
+		else if (c->ws_open && !c->close_when_sent)
+			ws_send_control(c, WS_OP_PING, NULL, 0);
+		c->last_ms = now;
+	}
+	uint64_t wait = c->last_ms + ival - now;
+	struct timeval tv = {.tv_sec = (time_t)(wait / 1000u),
+			     .tv_usec = (suseconds_t)(wait % 1000u) * 1000};
+	evtimer_add(c->ka_ev, &tv);
+}
+
 static struct sip_conn *conn_new(struct sip_tp *tp, struct zv_loop *loop, evutil_socket_t fd,
 				 const struct sip_sockaddr *peer)
 {
@@ -318,6 +362,12 @@ static struct sip_conn *conn_new(struct sip_tp *tp, struct zv_loop *loop, evutil
 	c->ws = tp->proto == SIP_TP_WS || tp->proto == SIP_TP_WSS;
 	bufferevent_setcb(c->bev, conn_read, conn_written, conn_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->last_ms = now_ms();
+	c->ka_s = atomic_load(&keepalive_s);
+	if (c->ka_s && (c->ka_ev = evtimer_new(zv_loop_base(loop), conn_keepalive, c))) {
+		struct timeval tv = {.tv_sec = (time_t)c->ka_s};
+		evtimer_add(c->ka_ev, &tv);
+	}
 	conn_table_add(c);
 	return c;
 }
@@ -343,8 +393,10 @@ struct conn_write {
 static void conn_write_posted(void *arg)
 {
 	struct conn_write *cw = arg;
-	if (!cw->conn->closed)
+	if (!cw->conn->closed) {
+		cw->conn->last_ms = now_ms();
 		bufferevent_write(cw->conn->bev, cw->data, cw->len);
+	}
 	zv_unref(cw->conn);
 	free(cw);
 }
@@ -356,6 +408,7 @@ static int conn_send(struct sip_conn *c, const char *buf, size_t len)
 	uint8_t hdr[10];
 	size_t hlen = c->ws ? ws_frame_header(WS_OP_TEXT, len, hdr) : 0;
 	if (zv_loop_is_current(c->loop)) {
+		c->last_ms = now_ms();
 		if (hlen && bufferevent_write(c->bev, hdr, hlen) < 0)
 			return -EIO;
 		return bufferevent_write(c->bev, buf, len) < 0 ? -EIO : 0;
@@ -896,12 +949,20 @@ static void rx_on_owner(void *arg)
 }
 
 /* A 400 for a request that did not parse, built from the raw header
- * lines found before the failure.  Sent back to the source only. */
+ * lines found before the failure.  Sent back to the source only, and only
+ * when a Via was found: without one the answer cannot be matched by the
+ * client (RFC 3261 8.2.6.2) and answering unparsable datagrams would make
+ * us a reflector for spoofed sources. */
 static void answer_malformed(struct sip_tp *tp, struct sip_conn *conn,
 			     const struct sip_sockaddr *src, const struct sip_msg *m)
 {
 	static const enum sip_hdr_id copy[] = {SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO,
 					       SIP_HDR_CALL_ID, SIP_HDR_CSEQ};
+	bool has_via = false;
+	for (unsigned i = 0; i < m->n_hdrs && !has_via; i++)
+		has_via = m->hdrs[i].id == SIP_HDR_VIA;
+	if (!has_via)
+		return;
 	unsigned status = sip_err_status(m->err);
 	struct sip_buf b;
 	sip_buf_init(&b);
@@ -935,9 +996,15 @@ void sip__rx_dispatch(struct sip_tp *tp, struct sip_conn *conn,
 {
 	if (sip_logger_on)
 		sip_log_msg(true, tp, src, buf, len);
-	struct sip_rx *rx = calloc(1, sizeof(*rx));
+	/* Not calloc: struct sip_msg is mostly its header array (~4 KB),
+	 * which sip_msg_parse() fills as far as it needs; it clears the
+	 * rest of msg itself.  Everything around msg is zeroed here. */
+	struct sip_rx *rx = malloc(sizeof(*rx));
 	if (!rx)
 		return;
+	memset(rx, 0, offsetof(struct sip_rx, msg));
+	memset((char *)&rx->msg + sizeof(rx->msg), 0,
+	       sizeof(*rx) - offsetof(struct sip_rx, msg) - sizeof(rx->msg));
 	rx->buf = malloc(len + 1);
 	if (!rx->buf) {
 		free(rx);

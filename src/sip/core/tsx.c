@@ -5,19 +5,28 @@
  * cookie).
  *
  * DESIGN
- * Each worker keeps its own transaction table (a chained hash in a
- * thread-local struct): a transaction lives on the worker that owns its
- * Call-ID, so nothing here is shared or locked.  Server transactions keep
- * the request (struct sip_rx) and the last response text; client
- * transactions keep the request text for retransmission.  Timers are
- * zv_timer on the worker loop.  Over reliable transports the
- * retransmission timers are not started and the wait timers are zero.
+ * Each worker keeps its own transaction table in a thread-local struct: a
+ * transaction lives on the worker that owns its Call-ID, so nothing here
+ * is shared or locked.  The table is open addressing with linear probing
+ * (slots of 64-bit hash + pointer, doubled at half load, backward-shift
+ * deletion): a lookup reads one slot line and compares the full key only
+ * on a hash match.  Keys are built on the stack and copied into the
+ * transaction's own allocation.  Server transactions keep the request
+ * (struct sip_rx) while the TU may answer and the last response text;
+ * a completed non-INVITE server transaction on UDP, which only absorbs
+ * retransmissions for 64*T1, drops the request once its handler returned.
+ * INVITE server transactions in Accepted are also on a list, for the ACK
+ * of a 2xx.  Client transactions keep the request text for
+ * retransmission.  Timers are zv_timer on the worker loop.  Over reliable
+ * transports the retransmission timers are not started and the wait
+ * timers are zero.
  */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ZV_LOG_MODULE "sip"
 #include <zvonok/log.h>
@@ -29,7 +38,8 @@
 #define T1 500u
 #define T2 4000u
 #define T4 5000u
-#define NBUCKETS 4096
+#define TABLE_MIN 4096 /* slots; a power of two */
+#define KEY_INLINE 192
 
 enum tsx_state {
 	TSX_TRYING,
@@ -41,9 +51,10 @@ enum tsx_state {
 };
 
 struct tsx_common {
-	struct tsx_common *next; /* hash chain */
+	uint64_t hash;
 	bool server;
-	char *key;
+	char *key; /* in the same allocation, after the struct */
+	size_t key_len;
 	enum sip_method method;
 	enum tsx_state state;
 	struct zv_timer retrans; /* A, E, G, or 2xx retransmission */
@@ -59,6 +70,7 @@ struct sip_stsx {
 	char *last; /* last response sent */
 	size_t last_len;
 	unsigned last_status;
+	struct sip_stsx *acc_next, **acc_pprev; /* INVITE in Accepted */
 	char to_tag[24];
 };
 
@@ -71,9 +83,16 @@ struct sip_ctsx {
 	char branch[64];
 };
 
+struct tsx_slot {
+	uint64_t hash;
+	struct tsx_common *t; /* NULL: free */
+};
+
 struct tsx_table {
-	struct tsx_common *buckets[NBUCKETS];
-	unsigned long nstsx, nctsx;
+	struct tsx_slot *slots;
+	size_t mask; /* slots - 1 */
+	size_t count;
+	struct sip_stsx *accepted; /* INVITE server transactions in Accepted */
 };
 
 static _Thread_local struct tsx_table *table;
@@ -108,78 +127,263 @@ void sip_method_handler_set(enum sip_method method, sip_request_cb *cb)
 
 void sip__tsx_worker_init(void *arg)
 {
-	if (!table)
-		table = calloc(1, sizeof(*table));
+	if (table)
+		return;
+	struct tsx_table *t = calloc(1, sizeof(*t));
+	if (!t || !(t->slots = calloc(TABLE_MIN, sizeof(*t->slots)))) {
+		free(t);
+		return;
+	}
+	t->mask = TABLE_MIN - 1;
+	table = t;
 }
 
 /* ---- table -------------------------------------------------------------- */
 
-static unsigned hash(const char *s)
+/* 64-bit hash of a key: 8 bytes a step, then a final mix (MurmurHash3's
+ * fmix64), so the low bits used for the slot depend on every byte. */
+static uint64_t key_hash(const char *p, size_t len, bool server)
 {
-	uint32_t h = 2166136261u;
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 16777619u;
+	const uint64_t k = 0x9e3779b97f4a7c15ull;
+	uint64_t h = (uint64_t)len * k ^ (server ? 0x5bd1e995ull : 0);
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		h = (h ^ v) * k;
+		h ^= h >> 29;
 	}
-	return h % NBUCKETS;
+	if (len) {
+		uint64_t v = 0;
+		memcpy(&v, p, len);
+		h = (h ^ v) * k;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
 }
 
-static struct tsx_common *lookup(const char *key, bool server)
+static struct tsx_common *lookup(const char *key, size_t len, uint64_t h, bool server)
 {
 	if (!table)
 		return NULL;
-	for (struct tsx_common *t = table->buckets[hash(key)]; t; t = t->next)
-		if (t->server == server && !strcmp(t->key, key))
-			return t;
-	return NULL;
+	for (size_t i = h & table->mask;; i = (i + 1) & table->mask) {
+		struct tsx_slot *s = &table->slots[i];
+		if (!s->t)
+			return NULL;
+		if (s->hash == h && s->t->server == server && s->t->key_len == len &&
+		    !memcmp(s->t->key, key, len))
+			return s->t;
+	}
 }
 
-static void insert(struct tsx_common *t)
+static void place(struct tsx_slot *slots, size_t mask, uint64_t h, struct tsx_common *t)
 {
-	unsigned b = hash(t->key);
-	t->next = table->buckets[b];
-	table->buckets[b] = t;
+	size_t i = h & mask;
+	while (slots[i].t)
+		i = (i + 1) & mask;
+	slots[i].hash = h;
+	slots[i].t = t;
+}
+
+/* Doubles the table when it would pass half load; on failure the table
+ * stays as it is (it still has room: the load stays below one). */
+static void grow(void)
+{
+	size_t ncap = (table->mask + 1) * 2;
+	struct tsx_slot *ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return;
+	for (size_t i = 0; i <= table->mask; i++)
+		if (table->slots[i].t)
+			place(ns, ncap - 1, table->slots[i].hash, table->slots[i].t);
+	free(table->slots);
+	table->slots = ns;
+	table->mask = ncap - 1;
+}
+
+static int insert(struct tsx_common *t)
+{
+	if ((table->count + 1) * 2 > table->mask + 1)
+		grow();
+	if (table->count + 1 > table->mask)
+		return -ENOMEM;
+	place(table->slots, table->mask, t->hash, t);
+	table->count++;
+	return 0;
 }
 
 static void unlink_tsx(struct tsx_common *t)
 {
-	for (struct tsx_common **pp = &table->buckets[hash(t->key)]; *pp; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			return;
+	size_t mask = table->mask, i = t->hash & mask;
+	while (table->slots[i].t != t) {
+		if (!table->slots[i].t)
+			return; /* not in the table (insert failed) */
+		i = (i + 1) & mask;
+	}
+	/* Backward shift: move later entries of the cluster whose home slot
+	 * is not in (i, j] into the hole, so probes never meet a gap. */
+	for (size_t j = i;;) {
+		j = (j + 1) & mask;
+		struct tsx_slot *s = &table->slots[j];
+		if (!s->t)
+			break;
+		size_t home = s->hash & mask;
+		bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+		if (!stays) {
+			table->slots[i] = *s;
+			i = j;
 		}
 	}
+	table->slots[i].t = NULL;
+	table->count--;
 }
 
 /*
  * The key of a request or response: branch (with the cookie) + sent-by +
  * the method (ACK counts as INVITE so it finds its transaction; CANCEL has
  * its own).  Without the cookie (RFC 2543): Call-ID, CSeq number, From tag
- * and the raw top Via.
+ * and the raw top Via.  Client keys are branch + method.  Built in place
+ * (on the heap only when longer than KEY_INLINE).
  */
-static char *make_key(const struct sip_msg *m, enum sip_method method)
+struct tsx_key {
+	char *p;
+	size_t len;
+	uint64_t hash;
+	char inl[KEY_INLINE];
+};
+
+static char *put(char *w, const char *s, size_t n)
+{
+	memcpy(w, s, n);
+	return w + n;
+}
+
+static char *put_u(char *w, unsigned v)
+{
+	char tmp[12];
+	size_t n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*w++ = tmp[--n];
+	return w;
+}
+
+static int key_alloc(struct tsx_key *k, size_t max)
+{
+	k->p = max <= sizeof(k->inl) ? k->inl : malloc(max);
+	return k->p ? 0 : -ENOMEM;
+}
+
+static void key_fini(struct tsx_key *k)
+{
+	if (k->p != k->inl)
+		free(k->p);
+	k->p = NULL;
+}
+
+static int key_server(struct tsx_key *k, const struct sip_msg *m, enum sip_method method)
 {
 	const struct sip_via *v = &m->via;
-	enum sip_method km = method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : method;
-	char *key = NULL;
-	int n;
-	if (v->branch.len > 7 && !memcmp(v->branch.p, "z9hG4bK", 7))
-		n = asprintf(&key, "%.*s|%.*s:%u|%d", ZV_STR_FMT(v->branch), ZV_STR_FMT(v->host),
-			     v->has_port ? v->port : 0, (int)km);
-	else
-		n = asprintf(&key, "2543|%.*s|%u|%.*s|%.*s|%d", ZV_STR_FMT(m->call_id), m->cseq.seq,
-			     ZV_STR_FMT(m->from.tag), ZV_STR_FMT(v->host), (int)km);
-	return n < 0 ? NULL : key;
+	unsigned km = (unsigned)(method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : method);
+	bool cookie = v->branch.len > 7 && !memcmp(v->branch.p, "z9hG4bK", 7);
+	size_t max = v->host.len + 40 +
+		     (cookie ? v->branch.len : m->call_id.len + m->from.tag.len);
+	if (key_alloc(k, max) < 0)
+		return -ENOMEM;
+	char *w = k->p;
+	if (cookie) {
+		w = put(w, v->branch.p, v->branch.len);
+		*w++ = '|';
+		w = put(w, v->host.p, v->host.len);
+		*w++ = ':';
+		w = put_u(w, v->has_port ? v->port : 0);
+	} else {
+		w = put(w, "2543|", 5);
+		w = put(w, m->call_id.p, m->call_id.len);
+		*w++ = '|';
+		w = put_u(w, m->cseq.seq);
+		*w++ = '|';
+		w = put(w, m->from.tag.p, m->from.tag.len);
+		*w++ = '|';
+		w = put(w, v->host.p, v->host.len);
+	}
+	*w++ = '|';
+	w = put_u(w, km);
+	k->len = (size_t)(w - k->p);
+	k->hash = key_hash(k->p, k->len, true);
+	return 0;
+}
+
+static int key_client(struct tsx_key *k, struct zv_str branch, enum sip_method method)
+{
+	unsigned km = (unsigned)(method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : method);
+	if (key_alloc(k, branch.len + 16) < 0)
+		return -ENOMEM;
+	char *w = put(k->p, branch.p, branch.len);
+	*w++ = '|';
+	w = put_u(w, km);
+	k->len = (size_t)(w - k->p);
+	k->hash = key_hash(k->p, k->len, false);
+	return 0;
+}
+
+/* Copies the key into the transaction (allocated with room for it). */
+static void key_set(struct tsx_common *c, const struct tsx_key *k)
+{
+	c->key_len = k->len;
+	c->hash = k->hash;
+	memcpy(c->key, k->p, k->len);
+	c->key[k->len] = '\0';
 }
 
 /* ---- server transactions --------------------------------------------------- */
+
+static void accepted_link(struct sip_stsx *st)
+{
+	st->acc_next = table->accepted;
+	if (st->acc_next)
+		st->acc_next->acc_pprev = &st->acc_next;
+	st->acc_pprev = &table->accepted;
+	table->accepted = st;
+}
+
+static void accepted_unlink(struct sip_stsx *st)
+{
+	if (!st->acc_pprev)
+		return;
+	*st->acc_pprev = st->acc_next;
+	if (st->acc_next)
+		st->acc_next->acc_pprev = st->acc_pprev;
+	st->acc_next = NULL;
+	st->acc_pprev = NULL;
+}
+
+/*
+ * Once a non-INVITE server transaction over UDP has its final answer and
+ * its handler returned, it only absorbs retransmissions (timer J, 32 s):
+ * it needs its key, the answer and the target, not the request, which is
+ * most of its memory.  Over stream transports the target borrows the
+ * request's connection, and the transaction ends at once anyway.
+ */
+static void stsx_trim(struct sip_stsx *st)
+{
+	if (st->c.reliable || st->c.method == SIP_METHOD_INVITE || st->c.state != TSX_COMPLETED)
+		return;
+	sip_rx_free(st->rx);
+	st->rx = NULL;
+}
 
 static void stsx_free(struct sip_stsx *st)
 {
 	zv_timer_fini(&st->c.retrans);
 	zv_timer_fini(&st->c.timeout);
 	unlink_tsx(&st->c);
-	free(st->c.key);
+	accepted_unlink(st);
 	free(st->last);
 	sip_rx_free(st->rx);
 	free(st);
@@ -218,7 +422,7 @@ const struct sip_rx *sip_stsx_request(const struct sip_stsx *st)
 const char *sip_stsx_to_tag(struct sip_stsx *st)
 {
 	if (!st->to_tag[0]) {
-		if (st->rx->msg.to.has_tag)
+		if (st->rx && st->rx->msg.to.has_tag)
 			zv_str_copy(st->rx->msg.to.tag, st->to_tag, sizeof(st->to_tag));
 		else
 			sip_random_token(st->to_tag, 12);
@@ -239,6 +443,12 @@ int sip_stsx_respond(struct sip_stsx *st, unsigned status, const char *reason,
 		sip_buf_free(&b);
 		return err;
 	}
+	if (status >= 200 && b.cap > b.len + 1) {
+		/* Kept for retransmissions until the transaction ends. */
+		char *p = realloc(b.p, b.len + 1);
+		if (p)
+			b.p = p;
+	}
 	free(st->last);
 	st->last = b.p;
 	st->last_len = b.len;
@@ -256,6 +466,7 @@ int sip_stsx_respond(struct sip_stsx *st, unsigned status, const char *reason,
 		zv_timer_start(&st->c.timeout, st->c.reliable ? 0 : 64 * T1, 0);
 	} else if (status < 300) {
 		st->c.state = TSX_ACCEPTED;
+		accepted_link(st);
 		st->c.interval = T1;
 		if (!st->c.reliable)
 			zv_timer_start(&st->c.retrans, T1, 0);
@@ -288,13 +499,14 @@ int sip_respond_stateless(const struct sip_rx *rx, unsigned status, const char *
 	return err;
 }
 
-static struct sip_stsx *stsx_new(struct sip_rx *rx, char *key)
+static struct sip_stsx *stsx_new(struct sip_rx *rx, const struct tsx_key *key)
 {
-	struct sip_stsx *st = calloc(1, sizeof(*st));
+	struct sip_stsx *st = calloc(1, sizeof(*st) + key->len + 1);
 	if (!st)
 		return NULL;
 	st->c.server = true;
-	st->c.key = key;
+	st->c.key = (char *)(st + 1);
+	key_set(&st->c, key);
 	st->c.method = rx->msg.method;
 	st->c.state = TSX_TRYING;
 	st->c.reliable = rx->conn != NULL;
@@ -307,16 +519,24 @@ static struct sip_stsx *stsx_new(struct sip_rx *rx, char *key)
 		free(st);
 		return NULL;
 	}
-	insert(&st->c);
+	if (insert(&st->c) < 0) {
+		zv_timer_fini(&st->c.retrans);
+		zv_timer_fini(&st->c.timeout);
+		free(st);
+		return NULL;
+	}
 	atomic_fetch_add(&st_stsx, 1);
 	return st;
 }
 
 static void handle_ack(struct sip_rx *rx)
 {
-	char *key = make_key(&rx->msg, SIP_METHOD_ACK);
-	struct sip_stsx *st = key ? (struct sip_stsx *)lookup(key, true) : NULL;
-	free(key);
+	struct tsx_key key;
+	struct sip_stsx *st = NULL;
+	if (key_server(&key, &rx->msg, SIP_METHOD_ACK) == 0) {
+		st = (struct sip_stsx *)lookup(key.p, key.len, key.hash, true);
+		key_fini(&key);
+	}
 	if (st && st->c.state == TSX_COMPLETED) {
 		/* ACK for our non-2xx answer: stop G, wait I, then end. */
 		st->c.state = TSX_CONFIRMED;
@@ -331,16 +551,13 @@ static void handle_ack(struct sip_rx *rx)
 	}
 	/* ACK for a 2xx: stop retransmitting the 2xx of that INVITE, which
 	 * has the same Call-ID and CSeq number but another branch. */
-	for (unsigned b = 0; table && b < NBUCKETS; b++) {
-		for (struct tsx_common *t = table->buckets[b]; t; t = t->next) {
-			if (!t->server || t->method != SIP_METHOD_INVITE || t->state != TSX_ACCEPTED)
-				continue;
-			struct sip_stsx *is = (struct sip_stsx *)t;
-			if (is->rx->msg.cseq.seq == rx->msg.cseq.seq &&
-			    zv_str_eq(is->rx->msg.call_id, rx->msg.call_id)) {
-				zv_timer_stop(&t->retrans);
-				t->state = TSX_CONFIRMED;
-			}
+	for (struct sip_stsx *is = table->accepted, *next; is; is = next) {
+		next = is->acc_next;
+		if (is->rx->msg.cseq.seq == rx->msg.cseq.seq &&
+		    zv_str_eq(is->rx->msg.call_id, rx->msg.call_id)) {
+			zv_timer_stop(&is->c.retrans);
+			is->c.state = TSX_CONFIRMED;
+			accepted_unlink(is);
 		}
 	}
 	if (handlers[SIP_METHOD_ACK]) {
@@ -351,19 +568,22 @@ static void handle_ack(struct sip_rx *rx)
 	sip_rx_free(rx);
 }
 
-static void handle_cancel(struct sip_rx *rx, char *key)
+static void handle_cancel(struct sip_rx *rx, const struct tsx_key *key)
 {
-	char *ikey = make_key(&rx->msg, SIP_METHOD_INVITE);
-	struct sip_stsx *inv = ikey ? (struct sip_stsx *)lookup(ikey, true) : NULL;
-	free(ikey);
+	struct tsx_key ikey;
+	struct sip_stsx *inv = NULL;
+	if (key_server(&ikey, &rx->msg, SIP_METHOD_INVITE) == 0) {
+		inv = (struct sip_stsx *)lookup(ikey.p, ikey.len, ikey.hash, true);
+		key_fini(&ikey);
+	}
 	struct sip_stsx *st = stsx_new(rx, key);
 	if (!st) {
-		free(key);
 		sip_rx_free(rx);
 		return;
 	}
 	if (!inv) {
 		sip_stsx_respond(st, 481, NULL, NULL, NULL, NULL, NULL);
+		stsx_trim(st);
 		return;
 	}
 	sip_stsx_respond(st, 200, NULL, NULL, NULL, NULL, NULL);
@@ -373,6 +593,18 @@ static void handle_cancel(struct sip_rx *rx, char *key)
 		else
 			sip_stsx_respond(inv, 487, NULL, NULL, NULL, NULL, NULL);
 	}
+	stsx_trim(st);
+}
+
+static bool ruri_scheme_ok(struct zv_str ruri)
+{
+	static const char *const schemes[] = {"sip:", "sips:", "tel:"};
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(*schemes); i++) {
+		size_t n = strlen(schemes[i]);
+		if (ruri.len > n && !strncasecmp(ruri.p, schemes[i], n))
+			return true;
+	}
+	return false;
 }
 
 static void handle_request(struct sip_rx *rx)
@@ -383,28 +615,29 @@ static void handle_request(struct sip_rx *rx)
 		handle_ack(rx);
 		return;
 	}
-	char *key = make_key(&rx->msg, method);
-	if (!key) {
+	struct tsx_key key;
+	if (key_server(&key, &rx->msg, method) < 0) {
 		sip_rx_free(rx);
 		return;
 	}
-	struct sip_stsx *old = (struct sip_stsx *)lookup(key, true);
+	struct sip_stsx *old = (struct sip_stsx *)lookup(key.p, key.len, key.hash, true);
 	if (old) {
 		/* A retransmission: answer with what we sent, if anything. */
 		atomic_fetch_add(&st_retrans, 1);
 		if (old->c.state != TSX_TRYING)
 			stsx_resend(old);
-		free(key);
+		key_fini(&key);
 		sip_rx_free(rx);
 		return;
 	}
 	if (method == SIP_METHOD_CANCEL) {
-		handle_cancel(rx, key);
+		handle_cancel(rx, &key);
+		key_fini(&key);
 		return;
 	}
-	struct sip_stsx *st = stsx_new(rx, key);
+	struct sip_stsx *st = stsx_new(rx, &key);
+	key_fini(&key);
 	if (!st) {
-		free(key);
 		sip_respond_stateless(rx, 503, NULL, "Retry-After: 5\r\n");
 		sip_rx_free(rx);
 		return;
@@ -417,9 +650,17 @@ static void handle_request(struct sip_rx *rx)
 				 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, SUBSCRIBE, "
 				 "NOTIFY, MESSAGE, INFO, REFER, UPDATE, PRACK\r\n",
 				 NULL, NULL);
+		stsx_trim(st);
+		return;
+	}
+	if (!ruri_scheme_ok(rx->msg.ruri)) {
+		/* RFC 3261 8.2.2.1: a Request-URI scheme we do not serve. */
+		sip_stsx_respond(st, 416, NULL, NULL, NULL, NULL, NULL);
+		stsx_trim(st);
 		return;
 	}
 	h(st, rx);
+	stsx_trim(st);
 }
 
 /* ---- client transactions ------------------------------------------------------ */
@@ -429,7 +670,6 @@ static void ctsx_free(struct sip_ctsx *ct)
 	zv_timer_fini(&ct->c.retrans);
 	zv_timer_fini(&ct->c.timeout);
 	unlink_tsx(&ct->c);
-	free(ct->c.key);
 	free(ct->req);
 	zv_unref(ct->c.target.conn);
 	free(ct);
@@ -476,9 +716,17 @@ int sip_ctsx_send(const struct sip_target *target, enum sip_method method, const
 {
 	if (!table)
 		return -EINVAL;
-	struct sip_ctsx *ct = calloc(1, sizeof(*ct));
-	if (!ct)
+	struct tsx_key key;
+	if (key_client(&key, zv_str_c(branch), method) < 0)
 		return -ENOMEM;
+	struct sip_ctsx *ct = calloc(1, sizeof(*ct) + key.len + 1);
+	if (!ct) {
+		key_fini(&key);
+		return -ENOMEM;
+	}
+	ct->c.key = (char *)(ct + 1);
+	key_set(&ct->c, &key);
+	key_fini(&key);
 	ct->req = malloc(len);
 	if (!ct->req) {
 		free(ct);
@@ -489,12 +737,6 @@ int sip_ctsx_send(const struct sip_target *target, enum sip_method method, const
 	ct->cb = cb;
 	ct->arg = arg;
 	snprintf(ct->branch, sizeof(ct->branch), "%s", branch);
-	enum sip_method km = method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : method;
-	if (asprintf(&ct->c.key, "%s|%d", branch, (int)km) < 0) {
-		free(ct->req);
-		free(ct);
-		return -ENOMEM;
-	}
 	ct->c.method = method;
 	ct->c.state = TSX_TRYING;
 	ct->c.target = *target;
@@ -504,8 +746,11 @@ int sip_ctsx_send(const struct sip_target *target, enum sip_method method, const
 	struct zv_loop *loop = zv_loop_current();
 	zv_timer_init(&ct->c.retrans, loop, ctsx_retrans, ct);
 	zv_timer_init(&ct->c.timeout, loop, ctsx_timeout, ct);
-	insert(&ct->c);
 	atomic_fetch_add(&st_ctsx, 1);
+	if (insert(&ct->c) < 0) {
+		ctsx_free(ct);
+		return -ENOMEM;
+	}
 	atomic_fetch_add(&st_tx_req, 1);
 	int err = sip_send(&ct->c.target, buf, len);
 	if (err) {
@@ -569,10 +814,12 @@ static void handle_response(struct sip_rx *rx)
 	atomic_fetch_add(&st_rx_resp, 1);
 	const struct sip_msg *m = &rx->msg;
 	enum sip_method method = (enum sip_method)m->cseq.method;
-	char key[200];
-	snprintf(key, sizeof(key), "%.*s|%d", ZV_STR_FMT(m->via.branch),
-		 (int)(method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : method));
-	struct sip_ctsx *ct = (struct sip_ctsx *)lookup(key, false);
+	struct tsx_key key;
+	struct sip_ctsx *ct = NULL;
+	if (key_client(&key, m->via.branch, method) == 0) {
+		ct = (struct sip_ctsx *)lookup(key.p, key.len, key.hash, false);
+		key_fini(&key);
+	}
 	if (!ct) {
 		/* Stray: e.g. a retransmitted 2xx after the INVITE transaction
 		 * ended (the dialog layer re-sends its ACK); dropped for now. */
@@ -637,15 +884,17 @@ void sip__tsx_worker_fini(void *arg)
 {
 	if (!table)
 		return;
-	for (unsigned b = 0; b < NBUCKETS; b++) {
-		while (table->buckets[b]) {
-			struct tsx_common *t = table->buckets[b];
-			if (t->server)
-				stsx_free((struct sip_stsx *)t);
-			else
-				ctsx_free((struct sip_ctsx *)t);
-		}
+	/* Freeing shifts later entries back, never before the slot freed. */
+	for (size_t i = 0; i <= table->mask;) {
+		struct tsx_common *t = table->slots[i].t;
+		if (!t)
+			i++;
+		else if (t->server)
+			stsx_free((struct sip_stsx *)t);
+		else
+			ctsx_free((struct sip_ctsx *)t);
 	}
+	free(table->slots);
 	free(table);
 	table = NULL;
 }

@@ -12,13 +12,57 @@
 
 #include "sip/core/sip.h"
 
+/* Dotted quad into buf (16 bytes at least); returns the end. */
+static char *ip4_str(const struct in_addr *in, char *buf)
+{
+	const unsigned char *b = (const unsigned char *)&in->s_addr;
+	char *w = buf;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*w++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*w++ = (char)('0' + v / 10 % 10);
+		*w++ = (char)('0' + v % 10);
+		*w++ = i < 3 ? '.' : '\0';
+	}
+	return w - 1;
+}
+
+void sip_sockaddr_ip(const struct sip_sockaddr *a, char *buf, size_t size)
+{
+	if (a->ss.ss_family == AF_INET && size >= INET_ADDRSTRLEN)
+		ip4_str(&((const struct sockaddr_in *)&a->ss)->sin_addr, buf);
+	else if (a->ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&a->ss)->sin_addr, buf,
+			  (socklen_t)size);
+	else if (a->ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&a->ss)->sin6_addr, buf,
+			  (socklen_t)size);
+	else
+		snprintf(buf, size, "0.0.0.0");
+}
+
 const char *sip_sockaddr_str(const struct sip_sockaddr *a, char *buf, size_t size)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	if (a->ss.ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)&a->ss;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		snprintf(buf, size, "%s:%u", host, ntohs(in->sin_port));
+		char *w = ip4_str(&in->sin_addr, host);
+		unsigned port = ntohs(in->sin_port);
+		char tmp[8];
+		size_t n = sizeof(tmp);
+		*w++ = ':';
+		do
+			tmp[--n] = (char)('0' + port % 10);
+		while ((port /= 10));
+		memcpy(w, tmp + n, sizeof(tmp) - n);
+		w += sizeof(tmp) - n;
+		if (size) {
+			size_t len = (size_t)(w - host) < size ? (size_t)(w - host) : size - 1;
+			memcpy(buf, host, len);
+			buf[len] = '\0';
+		}
 	} else if (a->ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->ss;
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
@@ -168,6 +212,26 @@ void sip_buf_printf(struct sip_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* Random bytes from a per-thread pool refilled by RAND_bytes() 512 bytes
+ * at a time: one call into OpenSSL's DRBG (several thousand instructions
+ * whatever the size) per few dozen tags instead of one per tag. */
+static void random_bytes(unsigned char *out, size_t n)
+{
+	static _Thread_local unsigned char pool[512];
+	static _Thread_local size_t avail;
+	if (n > avail) {
+		if (RAND_bytes(pool, (int)sizeof(pool)) != 1) {
+			for (size_t i = 0; i < sizeof(pool); i++)
+				pool[i] = (unsigned char)random();
+		}
+		avail = sizeof(pool);
+	}
+	/* Take from the end and wipe what was handed out. */
+	avail -= n;
+	memcpy(out, pool + avail, n);
+	memset(pool + avail, 0, n);
+}
+
 void sip_random_token(char *buf, size_t len)
 {
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -175,10 +239,7 @@ void sip_random_token(char *buf, size_t len)
 	if (!len)
 		return;
 	size_t n = len - 1 < sizeof(raw) ? len - 1 : sizeof(raw);
-	if (RAND_bytes(raw, (int)n) != 1) {
-		for (size_t i = 0; i < n; i++)
-			raw[i] = (unsigned char)random();
-	}
+	random_bytes(raw, n);
 	for (size_t i = 0; i < n; i++)
 		buf[i] = alphabet[raw[i] % (sizeof(alphabet) - 1)];
 	buf[n] = '\0';

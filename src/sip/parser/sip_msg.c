@@ -528,8 +528,12 @@ int sip_msg_parse(const char *buf, size_t len, struct sip_msg *msg)
 	if (memchr(buf, '\r', ll))
 		return fail(msg, SIP_ERR_LINE_END);
 	rc = parse_start_line(msg, zv_str_make(buf, ll));
-	if (rc < 0)
+	/* A request with a well-formed start line of another SIP version is
+	 * answered 505, which needs its Via: read the headers first. */
+	bool bad_version = rc < 0 && msg->is_request && msg->err == SIP_ERR_VERSION;
+	if (rc < 0 && !bad_version)
 		return rc;
+	msg->err = SIP_ERR_NONE;
 
 	/* headers */
 	p = nl + 1;
@@ -592,6 +596,8 @@ int sip_msg_parse(const char *buf, size_t len, struct sip_msg *msg)
 			return fail(msg, SIP_ERR_HEAD_TOO_LONG);
 	}
 
+	if (bad_version)
+		return fail(msg, SIP_ERR_VERSION);
 	rc = check_mandatory(msg, dup);
 	if (rc < 0)
 		return rc;

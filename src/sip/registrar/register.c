@@ -290,8 +290,16 @@ unsigned reg_parse_contacts(const struct sip_msg *m, unsigned minimum, unsigned 
 	return 0;
 }
 
-static const struct sip_aor *endpoint_aor(const struct sip_endpoint *ep, const char *name)
+/* The endpoint's AOR of that name: the configuration's index (a binary
+ * search) and a pointer scan of the endpoint's list, rather than a
+ * strcasecmp() per listed AOR (an endpoint may list thousands). */
+static const struct sip_aor *endpoint_aor(const struct sip_config *cfg,
+					  const struct sip_endpoint *ep, const char *name)
 {
+	const struct sip_aor *a = sip_config_aor_find(cfg, name);
+	for (size_t i = 0; a && i < ep->naors; i++)
+		if (ep->aors[i] == a)
+			return a;
 	for (size_t i = 0; i < ep->naors; i++)
 		if (!strcasecmp(ep->aors[i]->def.name, name))
 			return ep->aors[i];
@@ -352,7 +360,7 @@ void reg_on_register(struct sip_stsx *st, const struct sip_rx *rx)
 		}
 		reg_prot_success((const struct sockaddr *)&rx->src.ss);
 	}
-	const struct sip_aor *aor = endpoint_aor(ep, to_user);
+	const struct sip_aor *aor = endpoint_aor(cfg, ep, to_user);
 	if (!aor) {
 		zv_notice("AOR '%s' not found for endpoint '%s'", to_user, ep->def.name);
 		sip_stsx_respond(st, 404, NULL, NULL, NULL, NULL, NULL);

@@ -1,0 +1,295 @@
+/*
+ * Unit tests for the transaction layer (src/sip/core/tsx.c): requests are
+ * fed to sip__tsx_rx() on the test thread (the main loop, which then owns
+ * the transaction table), answers go out through a real UDP transport to
+ * a socket of the test.  Covered: retransmission absorption (RFC 3261 and
+ * RFC 2543 keys), ACK matching for non-2xx and 2xx answers, timer G and
+ * timer I expiry, CANCEL, and a table that grows well past its initial
+ * size and is emptied at fini.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <zvonok/loop.h>
+
+#include "core/internal.h"
+#include "sip/core/sip.h"
+
+static struct sip_tp *tp;
+static int peer_fd = -1;
+static struct sip_sockaddr peer;
+static unsigned handled, acks_seen;
+static unsigned answer = 200; /* what the request handler answers */
+
+static bool guard_fired;
+
+static void guard_cb(void *arg)
+{
+	guard_fired = true;
+	zv_main_loop_exit();
+}
+
+/* Run the main loop (timers of the transactions) for ms. */
+static void run_for(uint32_t ms)
+{
+	struct zv_timer guard;
+	assert_int_equal(zv_timer_init(&guard, zv_main_loop(), guard_cb, NULL), 0);
+	assert_int_equal(zv_timer_start(&guard, ms, 0), 0);
+	zv_main_loop_run();
+	zv_timer_fini(&guard);
+}
+
+static void on_request(struct sip_stsx *st, const struct sip_rx *rx)
+{
+	handled++;
+	sip_stsx_respond(st, answer, NULL, NULL, NULL, NULL, NULL);
+}
+
+static void on_ack(struct sip_stsx *st, const struct sip_rx *rx)
+{
+	acks_seen++;
+}
+
+static int setup(void **state)
+{
+	if (zv_loops_init(1) < 0)
+		return -1;
+	struct sip_sockaddr local;
+	if (sip_sockaddr_parse("127.0.0.1:0", 0, &local) < 0 ||
+	    sip_tp_open("tsx-test", SIP_TP_UDP, &local, NULL, &tp) < 0)
+		return -1;
+	peer_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (peer_fd < 0 || bind(peer_fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	socklen_t len = sizeof(peer.ss);
+	getsockname(peer_fd, (struct sockaddr *)&peer.ss, &len);
+	peer.len = len;
+	sip__tsx_worker_init(NULL);
+	sip_method_handler_set(SIP_METHOD_OPTIONS, on_request);
+	sip_method_handler_set(SIP_METHOD_INVITE, on_request);
+	sip_method_handler_set(SIP_METHOD_ACK, on_ack);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	sip__tsx_worker_fini(NULL);
+	struct sip_stats s;
+	sip_stats_get(&s);
+	int rc = s.stsx_alive == 0 ? 0 : -1;
+	sip_tp_close_all();
+	zv_loops_fini();
+	close(peer_fd);
+	return rc;
+}
+
+/* Feed one request as if it came from the test's socket. */
+static void feed(const char *method, const char *branch, const char *call_id, unsigned cseq,
+		 const char *cseq_method)
+{
+	char text[1024];
+	int n = snprintf(text, sizeof(text),
+			 "%s sip:svc@127.0.0.1 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s;rport\r\n"
+			 "Max-Forwards: 70\r\n"
+			 "From: <sip:a@127.0.0.1>;tag=ft1\r\n"
+			 "To: <sip:svc@127.0.0.1>\r\n"
+			 "Call-ID: %s\r\n"
+			 "CSeq: %u %s\r\n"
+			 "Content-Length: 0\r\n\r\n",
+			 method, sip_sockaddr_port(&peer), branch, call_id, cseq,
+			 cseq_method ? cseq_method : method);
+	struct sip_rx *rx = calloc(1, sizeof(*rx));
+	assert_non_null(rx);
+	rx->buf = malloc((size_t)n + 1);
+	assert_non_null(rx->buf);
+	memcpy(rx->buf, text, (size_t)n + 1);
+	rx->len = (size_t)n;
+	rx->tp = tp;
+	rx->src = peer;
+	assert_int_equal(sip_msg_parse(rx->buf, rx->len, &rx->msg), 0);
+	sip__tsx_rx(rx);
+}
+
+/* The status of the next answer within ms, 0 if none. */
+static unsigned next_status(int ms, char *copy, size_t size)
+{
+	struct pollfd p = {.fd = peer_fd, .events = POLLIN};
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	char buf[2048];
+	ssize_t n = recv(peer_fd, buf, sizeof(buf) - 1, 0);
+	if (n < 12)
+		return 0;
+	buf[n] = '\0';
+	if (copy)
+		snprintf(copy, size, "%s", buf);
+	return (unsigned)atoi(buf + 8);
+}
+
+static void drain(void)
+{
+	while (next_status(0, NULL, 0))
+		;
+}
+
+static unsigned long stsx_alive(void)
+{
+	struct sip_stats s;
+	sip_stats_get(&s);
+	return (unsigned long)s.stsx_alive;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_retransmission_absorbed(void **state)
+{
+	char first[2048], again[2048];
+	answer = 200;
+	handled = 0;
+	drain();
+	feed("OPTIONS", "z9hG4bK-retrans-1", "r1@test", 1, NULL);
+	assert_int_equal(next_status(1000, first, sizeof(first)), 200);
+	/* The same request again: no second call to the TU, the same answer
+	 * (to tag included) sent again. */
+	feed("OPTIONS", "z9hG4bK-retrans-1", "r1@test", 1, NULL);
+	feed("OPTIONS", "z9hG4bK-retrans-1", "r1@test", 1, NULL);
+	assert_int_equal(next_status(1000, again, sizeof(again)), 200);
+	assert_string_equal(first, again);
+	assert_int_equal(next_status(1000, again, sizeof(again)), 200);
+	assert_string_equal(first, again);
+	assert_int_equal(handled, 1);
+	/* Another branch, or the same branch with another sent-by method,
+	 * is another transaction. */
+	feed("OPTIONS", "z9hG4bK-retrans-2", "r1@test", 2, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 200);
+	assert_int_equal(handled, 2);
+	feed("CANCEL", "z9hG4bK-retrans-2", "r1@test", 2, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 481); /* nothing to cancel */
+	assert_int_equal(handled, 2);
+}
+
+static void test_rfc2543_key(void **state)
+{
+	answer = 200;
+	handled = 0;
+	drain();
+	/* No magic cookie: matched by Call-ID, CSeq, From tag and Via. */
+	feed("OPTIONS", "old1", "r2543@test", 7, NULL);
+	feed("OPTIONS", "old1", "r2543@test", 7, NULL);
+	feed("OPTIONS", "old1", "r2543@test", 8, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 200);
+	assert_int_equal(next_status(1000, NULL, 0), 200);
+	assert_int_equal(next_status(1000, NULL, 0), 200);
+	assert_int_equal(handled, 2);
+}
+
+static void test_non2xx_ack_stops_g_then_i_expires(void **state)
+{
+	answer = 486;
+	handled = 0;
+	drain();
+	unsigned long alive = stsx_alive();
+	feed("INVITE", "z9hG4bK-inv-486", "i486@test", 1, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 100);
+	assert_int_equal(next_status(1000, NULL, 0), 486);
+	/* Timer G: the 486 again after T1 while no ACK came. */
+	run_for(700);
+	assert_int_equal(next_status(200, NULL, 0), 486);
+	/* The ACK (same branch) is absorbed by the transaction, not passed
+	 * to the ACK handler, and stops G. */
+	unsigned acks = acks_seen;
+	feed("ACK", "z9hG4bK-inv-486", "i486@test", 1, NULL);
+	assert_int_equal(acks_seen, acks);
+	drain();
+	run_for(1500);
+	assert_int_equal(next_status(0, NULL, 0), 0);
+	assert_int_equal(stsx_alive(), alive + 1);
+	/* Timer I (T4 on UDP) ends it. */
+	run_for(5200);
+	assert_int_equal(stsx_alive(), alive);
+	assert_int_equal(handled, 1);
+	answer = 200;
+}
+
+static void test_2xx_ack_stops_retransmission(void **state)
+{
+	answer = 200;
+	drain();
+	feed("INVITE", "z9hG4bK-inv-200", "i200@test", 5, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 100);
+	assert_int_equal(next_status(1000, NULL, 0), 200);
+	run_for(700);
+	assert_int_equal(next_status(200, NULL, 0), 200); /* 2xx retransmitted */
+	/* The ACK of a 2xx has its own branch: found by Call-ID and CSeq,
+	 * and passed on to the dialog layer. */
+	unsigned acks = acks_seen;
+	feed("ACK", "z9hG4bK-ack-200", "i200@test", 5, NULL);
+	assert_int_equal(acks_seen, acks + 1);
+	drain();
+	run_for(1500);
+	assert_int_equal(next_status(0, NULL, 0), 0);
+	/* An ACK for another CSeq of that call stops nothing else. */
+	feed("ACK", "z9hG4bK-ack-x", "i200@test", 6, NULL);
+	assert_int_equal(acks_seen, acks + 2);
+}
+
+static void test_table_grows(void **state)
+{
+	enum { N = 20000 }; /* several times the initial 4096 slots */
+	answer = 200;
+	handled = 0;
+	unsigned long alive = stsx_alive();
+	char branch[64], call_id[64];
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(branch, sizeof(branch), "z9hG4bK-grow-%u", i);
+		snprintf(call_id, sizeof(call_id), "g%u@test", i);
+		feed("OPTIONS", branch, call_id, 1, NULL);
+		if (i % 256 == 0)
+			drain();
+	}
+	assert_int_equal(handled, N);
+	assert_int_equal(stsx_alive(), alive + N);
+	/* Every one is still found: retransmissions reach no handler. */
+	for (unsigned i = 0; i < N; i += 7) {
+		snprintf(branch, sizeof(branch), "z9hG4bK-grow-%u", i);
+		snprintf(call_id, sizeof(call_id), "g%u@test", i);
+		feed("OPTIONS", branch, call_id, 1, NULL);
+		if (i % 256 == 0)
+			drain();
+	}
+	assert_int_equal(handled, N);
+	drain();
+	/* Emptied and rebuilt: fini frees all (teardown checks the count). */
+	sip__tsx_worker_fini(NULL);
+	assert_int_equal(stsx_alive(), 0);
+	sip__tsx_worker_init(NULL);
+	feed("OPTIONS", "z9hG4bK-grow-0", "g0@test", 1, NULL);
+	assert_int_equal(handled, N + 1);
+	drain();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_retransmission_absorbed),
+		cmocka_unit_test(test_rfc2543_key),
+		cmocka_unit_test(test_non2xx_ack_stops_g_then_i_expires),
+		cmocka_unit_test(test_2xx_ack_stops_retransmission),
+		cmocka_unit_test(test_table_grows),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
