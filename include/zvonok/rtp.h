@@ -1,0 +1,109 @@
+/*
+ * RTP/RTCP sessions (RFC 3550), RFC 4733 DTMF, SRTP (SDES, libsrtp2).
+ *
+ * DESIGN
+ * A session is one UDP socket pair (RTP on an even port from rtp.conf's
+ * rtpstart..rtpend, RTCP on the next) owned by one worker loop: the loop
+ * of the call it belongs to.  Everything runs in callbacks on that loop;
+ * no locks.  Received packets are read in batches (recvmmsg) and handed to
+ * the owner's on_rtp callback as parsed views (no copy); RFC 4733 events
+ * are decoded here and reported once per digit through on_dtmf.  Sending
+ * keeps our own SSRC, sequence and timestamp, continuous across changes
+ * of the source (a relayed peer that restarts, a re-INVITE, music on hold
+ * replacing the bridge): the timestamp advances by the samples of each
+ * frame sent and jumps by wall-clock time after a gap.
+ * Symmetric RTP ("comedia", NAT): with symmetric on, the remote address
+ * follows the source of the packets received.
+ */
+#ifndef ZVONOK_RTP_H
+#define ZVONOK_RTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct zv_loop;
+struct zv_rtp;
+
+/* A received RTP packet, views into the receive buffer. */
+struct zv_rtp_pkt {
+	uint8_t pt;
+	bool marker;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	const uint8_t *payload;
+	size_t len;
+	const uint8_t *raw; /* the whole packet */
+	size_t raw_len;
+};
+
+/*
+ * Parse an RTP packet (version 2, CSRCs, header extension, padding).
+ * 0, or -EBADMSG.  Pure; fuzzed.
+ */
+int zv_rtp_parse(const uint8_t *buf, size_t len, struct zv_rtp_pkt *out);
+
+struct zv_rtp_cb {
+	/* A media packet (not telephone-event). */
+	void (*on_rtp)(void *arg, struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt);
+	/* An RFC 4733 digit ended (once per event, retransmitted ends
+	 * ignored), duration in ms.  begin: the first packet of an event. */
+	void (*on_dtmf)(void *arg, struct zv_rtp *rtp, char digit, unsigned duration_ms,
+			bool begin);
+};
+
+/*
+ * A session on `loop` (the caller's) bound to the address family/IP of
+ * `bind` (port ignored).  Ports from rtp.conf.  NULL with errno set
+ * (EADDRINUSE when the range is exhausted).
+ */
+struct zv_rtp *zv_rtp_new(struct zv_loop *loop, const struct sockaddr_storage *bind,
+			  const struct zv_rtp_cb *cb, void *arg);
+/* Stops callbacks at once and closes the sockets. */
+void zv_rtp_free(struct zv_rtp *rtp);
+
+uint16_t zv_rtp_local_port(const struct zv_rtp *rtp);
+void zv_rtp_set_remote(struct zv_rtp *rtp, const struct sockaddr_storage *addr);
+/* Learn the remote from received packets (comedia). */
+void zv_rtp_set_symmetric(struct zv_rtp *rtp, bool on);
+/* The payload type of telephone-event and its clock (default 101/8000). */
+void zv_rtp_set_dtmf_pt(struct zv_rtp *rtp, int pt, unsigned clock);
+
+/*
+ * Send a media payload with payload type pt; `samples` advances the
+ * timestamp (in RTP clock units).  marker for the first packet of a
+ * talkspurt.  0 or a negative errno (nothing sent without a remote).
+ */
+int zv_rtp_send(struct zv_rtp *rtp, uint8_t pt, const uint8_t *payload, size_t len,
+		uint32_t samples, bool marker);
+/* Send an RFC 4733 digit of duration_ms: begin, updates every 50 ms and
+ * three end packets, driven by the session's own timer. */
+int zv_rtp_send_dtmf(struct zv_rtp *rtp, char digit, unsigned duration_ms);
+
+struct zv_rtp_stats {
+	uint32_t local_ssrc, remote_ssrc;
+	uint64_t tx_packets, tx_octets, rx_packets, rx_octets;
+	uint32_t rx_lost;	/* expected - received (RFC 3550 A.3) */
+	double rx_jitter_ms;	/* interarrival jitter */
+	double rtt_ms;		/* from RTCP (LSR/DLSR), 0 unknown */
+	uint32_t remote_lost;	/* as reported by the far end's RR */
+	double remote_jitter_ms;
+};
+void zv_rtp_get_stats(const struct zv_rtp *rtp, struct zv_rtp_stats *st);
+
+/*
+ * SRTP with SDES (RFC 4568): crypto suite name as in the SDP
+ * ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32") and the
+ * base64 key||salt.  zv_rtp_srtp_local_key() makes our key for an offer
+ * or answer.  0 or a negative errno.
+ */
+int zv_rtp_srtp_local_key(struct zv_rtp *rtp, const char *suite, char *b64, size_t size);
+int zv_rtp_srtp_set_remote_key(struct zv_rtp *rtp, const char *suite, const char *b64);
+
+/* Configure from rtp.conf ([general] rtpstart, rtpend; defaults
+ * 10000-20000).  Main thread, at load/reload. */
+void zv_rtp_set_port_range(uint16_t start, uint16_t end);
+
+#endif
