@@ -25,8 +25,11 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <zvonok/media.h>
+
 struct zv_channel;
 struct zv_coro;
+struct zv_frame;
 struct zv_loop;
 struct zv_snapshot;
 
@@ -121,6 +124,9 @@ struct zv_channel_tech {
 	int (*send_text)(struct zv_channel *chan, const char *text);
 	/* Device state of a device of this technology ("100" of SIP/100). */
 	int (*devicestate)(const char *device);
+	/* Send one audio frame to the peer, in the channel's native codec
+	 * (zv_channel_write_frame() translated it). */
+	int (*write)(struct zv_channel *chan, const struct zv_frame *f);
 };
 
 /*
@@ -248,6 +254,10 @@ void zv_channel_set_hangupcause(struct zv_channel *chan, int cause);
  * its reference. */
 void zv_channel_destroy(struct zv_channel *chan);
 
+/* Send a DTMF digit to the peer through the driver (0: its default
+ * duration).  0, -ENOTSUP, -EPIPE. */
+int zv_channel_send_digit(struct zv_channel *chan, char digit, unsigned duration_ms);
+
 /* Answer / indicate through the driver; keep state in sync. */
 int zv_channel_answer(struct zv_channel *chan);
 int zv_channel_indicate(struct zv_channel *chan, enum zv_control control);
@@ -267,6 +277,11 @@ enum zv_control zv_channel_last_control(const struct zv_channel *chan);
  * at once, and every time, after a hang-up.
  */
 int zv_channel_wait(struct zv_channel *chan, uint32_t timeout_ms);
+/* What zv_channel_wait() would return at once (0 when nothing is
+ * pending), without waiting: for code watching several channels from
+ * one coroutine (Dial), which makes itself the coroutine of the channels
+ * it calls (zv_channel_set_coro()) so their events wake it. */
+int zv_channel_poll(struct zv_channel *chan);
 /* Sleep the full time unless hung up (then ZV_WAKE_HANGUP); digits that
  * arrive stay queued for a later wait.  0 on time out. */
 int zv_channel_sleep(struct zv_channel *chan, uint32_t ms);
@@ -280,6 +295,41 @@ void zv_channel_set_coro(struct zv_channel *chan, struct zv_coro *co);
 void *zv_channel_datastore_get(const struct zv_channel *chan, const char *key);
 int zv_channel_datastore_set(struct zv_channel *chan, const char *key, void *data,
 			     void (*destroy)(void *data));
+
+/*
+ * Media.  The driver says which codec its peer sends and receives
+ * (zv_channel_set_native_codec(), after SDP negotiation) and hands every
+ * frame it receives to zv_channel_rx_frame().  The channel passes it to
+ * its one reader (an application such as Echo or Record, or a bridge),
+ * translated to the codec the reader asked for.  zv_channel_write_frame()
+ * translates to the native codec and calls the driver's write.  A
+ * generator (Playback, tones, music on hold) is called every 20 ms on the
+ * channel's loop to fill slin samples at its rate; it returns false when
+ * it has nothing more, which clears it and wakes the coroutine with
+ * ZV_WAKE_FRAME.  Translators are created once per codec pair and kept
+ * with the channel.  All of this runs on the channel's loop, in plain
+ * callbacks, never in the coroutine.
+ */
+void zv_channel_set_native_codec(struct zv_channel *chan, enum zv_codec_id codec);
+enum zv_codec_id zv_channel_native_codec(const struct zv_channel *chan);
+void zv_channel_rx_frame(struct zv_channel *chan, const struct zv_frame *f);
+int zv_channel_write_frame(struct zv_channel *chan, const struct zv_frame *f);
+
+typedef void(zv_frame_cb)(void *arg, struct zv_channel *chan, const struct zv_frame *f);
+/* want: the codec frames are delivered in (ZV_CODEC_NONE: as received).
+ * cb NULL removes the reader. */
+void zv_channel_set_reader(struct zv_channel *chan, enum zv_codec_id want, zv_frame_cb *cb,
+			   void *arg);
+
+typedef bool(zv_gen_cb)(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples);
+/* rate: 8000, 16000 or 48000 (slin, slin16, slin48).  cb NULL stops the
+ * generator (without a wake-up).  0 or a negative errno. */
+int zv_channel_set_generator(struct zv_channel *chan, unsigned rate, zv_gen_cb *cb, void *arg);
+bool zv_channel_has_generator(const struct zv_channel *chan);
+
+/* Wake the coroutine with ZV_WAKE_FRAME (a media event: playback ended,
+ * silence detected...).  Loop thread. */
+void zv_channel_queue_media_event(struct zv_channel *chan);
 
 time_t zv_channel_created(const struct zv_channel *chan);
 time_t zv_channel_answered(const struct zv_channel *chan);

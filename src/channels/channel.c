@@ -34,6 +34,8 @@
 #include <zvonok/module.h>
 #include <zvonok/obj.h>
 
+#include "channels/chan_int.h"
+
 struct chan_var {
 	struct chan_var *next;
 	char *name; /* as set, with its leading underscores */
@@ -77,6 +79,8 @@ struct zv_channel {
 	bool answer_pending;
 	bool control_pending;
 	enum zv_control last_control;
+	bool media_pending;
+	struct zv_chan_media *media; /* chan_media.c */
 	time_t created, answered;
 	pthread_mutex_t info_lock;
 	struct zv_channel_info info;
@@ -402,6 +406,7 @@ void zv_channel_destroy(struct zv_channel *c)
 		c->cause = ZV_CAUSE_NORMAL_CLEARING;
 	if (c->tech && c->tech->hangup)
 		c->tech->hangup(c);
+	zv__channel_media_free(c);
 	publish(c, "Hangup", c->cause);
 	registry_remove(c);
 	c->registered = false;
@@ -662,6 +667,17 @@ static void wake(struct zv_channel *c, int value)
 		zv_coro_wake(c->coro, value);
 }
 
+void zv_channel_queue_media_event(struct zv_channel *c)
+{
+	c->media_pending = true;
+	wake(c, ZV_WAKE_FRAME);
+}
+
+struct zv_chan_media **zv__channel_media_slot(struct zv_channel *c)
+{
+	return &c->media;
+}
+
 void zv_channel_softhangup(struct zv_channel *c, int cause)
 {
 	if (cause > 0 && !c->cause)
@@ -745,12 +761,30 @@ static int take_pending(struct zv_channel *c, bool digits_too)
 		c->control_pending = false;
 		return ZV_WAKE_CONTROL;
 	}
+	if (c->media_pending) {
+		c->media_pending = false;
+		return ZV_WAKE_FRAME;
+	}
 	if (digits_too && c->ndigits) {
 		int d = (unsigned char)c->digits[0];
 		memmove(c->digits, c->digits + 1, --c->ndigits);
 		return d;
 	}
 	return 0;
+}
+
+int zv_channel_send_digit(struct zv_channel *c, char digit, unsigned duration_ms)
+{
+	if (c->hungup)
+		return -EPIPE;
+	if (!c->tech || !c->tech->send_digit)
+		return -ENOTSUP;
+	return c->tech->send_digit(c, digit, duration_ms);
+}
+
+int zv_channel_poll(struct zv_channel *c)
+{
+	return take_pending(c, true);
 }
 
 int zv_channel_wait(struct zv_channel *c, uint32_t timeout_ms)

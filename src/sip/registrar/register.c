@@ -39,6 +39,7 @@
 #include "sip/core/sip_module.h"
 #include "sip/parser/sip_uri.h"
 #include "sip/registrar/reg_int.h"
+#include "sip/registrar/registrar.h"
 
 /* Messages waiting on a worker beyond which new REGISTERs and INVITEs are
  * turned away with 503 rather than queued further. */
@@ -306,6 +307,75 @@ static const struct sip_aor *endpoint_aor(const struct sip_config *cfg,
 	return NULL;
 }
 
+/*
+ * Identify and authenticate the sender of a request that needs an
+ * endpoint (REGISTER, INVITE...).  Without credentials: by address
+ * (identify, sip.conf static hosts) when by_ip, else the endpoint named
+ * by `user`; one with inbound auth gets a 401 challenge.  With
+ * credentials: the endpoint owning the username, the digest checked
+ * against method.  Failures count towards the source's ban.  Returns the
+ * endpoint, or NULL when the request has been answered (challenge).
+ */
+static const struct sip_endpoint *authenticate(struct sip_stsx *st, const struct sip_rx *rx,
+					       const struct sip_config *cfg, const char *method,
+					       const char *user, bool by_ip)
+{
+	const struct sip_global *g = sip_config_global(cfg);
+	const struct sip_hdr *ah = sip_msg_hdr(&rx->msg, SIP_HDR_AUTHORIZATION);
+	if (!ah) {
+		const struct sip_endpoint *ep = NULL;
+		if (by_ip)
+			ep = sip_config_endpoint_by_ip(cfg, (const struct sockaddr *)&rx->src.ss);
+		if (ep && !ep->nauths)
+			return ep;
+		if (!ep || ep->nauths)
+			ep = user[0] ? sip_config_endpoint_find(cfg, user) : NULL;
+		if (ep && (!ep->nauths || (by_ip && ep->insecure_invite)))
+			return ep;
+		challenge(st, endpoint_realm(ep, g), ep ? ep->auths[0] : NULL, false);
+		return NULL;
+	}
+	struct reg_cred cred;
+	if (reg_cred_parse(ah->value, &cred) < 0) {
+		reg_auth_failed(rx, "(malformed)");
+		challenge(st, endpoint_realm(NULL, g), NULL, false);
+		return NULL;
+	}
+	const struct sip_auth *auth = NULL;
+	const struct sip_endpoint *ep = sip_config_auth_for_user(cfg, cred.username, &auth);
+	const char *realm = auth && auth->realm ? auth->realm : endpoint_realm(NULL, g);
+	if (!ep || !auth) {
+		reg_auth_failed(rx, cred.username);
+		challenge(st, realm, NULL, false);
+		return NULL;
+	}
+	struct reg_algs algs;
+	auth_algs(auth, &algs);
+	enum reg_auth_result ar = reg_auth_check(&cred, method, realm, &algs, auth->password,
+						 auth->md5_cred, reg_now_us());
+	if (ar == REG_AUTH_STALE) {
+		challenge(st, realm, auth, true);
+		return NULL;
+	}
+	if (ar != REG_AUTH_OK) {
+		reg_auth_failed(rx, cred.username);
+		challenge(st, realm, auth, false);
+		return NULL;
+	}
+	reg_prot_success((const struct sockaddr *)&rx->src.ss);
+	return ep;
+}
+
+const struct sip_endpoint *sip_registrar_authenticate(struct sip_stsx *st,
+						      const struct sip_rx *rx,
+						      const struct sip_config *cfg,
+						      const char *method)
+{
+	char from_user[128];
+	uri_user(rx->msg.from.uri, from_user, sizeof(from_user));
+	return authenticate(st, rx, cfg, method, from_user, true);
+}
+
 void reg_on_register(struct sip_stsx *st, const struct sip_rx *rx)
 {
 	struct reg_store *store = reg_store_peek();
@@ -315,51 +385,14 @@ void reg_on_register(struct sip_stsx *st, const struct sip_rx *rx)
 		zv_unref(cfg);
 		return;
 	}
-	const struct sip_global *g = sip_config_global(cfg);
 	const struct sip_msg *m = &rx->msg;
 	char to_user[128];
 	uri_user(m->to.uri, to_user, sizeof(to_user));
-	const struct sip_endpoint *ep = NULL;
-	const struct sip_hdr *ah = sip_msg_hdr(m, SIP_HDR_AUTHORIZATION);
 	struct reg_req req = {0};
 	struct reg_change *changes = NULL;
-	if (!ah) {
-		ep = to_user[0] ? sip_config_endpoint_find(cfg, to_user) : NULL;
-		if (!ep || ep->nauths) {
-			challenge(st, endpoint_realm(ep, g), ep ? ep->auths[0] : NULL, false);
-			goto out;
-		}
-	} else {
-		struct reg_cred cred;
-		if (reg_cred_parse(ah->value, &cred) < 0) {
-			reg_auth_failed(rx, "(malformed)");
-			challenge(st, endpoint_realm(NULL, g), NULL, false);
-			goto out;
-		}
-		const struct sip_auth *auth = NULL;
-		ep = sip_config_auth_for_user(cfg, cred.username, &auth);
-		const char *realm = auth && auth->realm ? auth->realm : endpoint_realm(NULL, g);
-		if (!ep || !auth) {
-			reg_auth_failed(rx, cred.username);
-			challenge(st, realm, NULL, false);
-			goto out;
-		}
-		struct reg_algs algs;
-		auth_algs(auth, &algs);
-		enum reg_auth_result ar = reg_auth_check(&cred, "REGISTER", realm, &algs,
-							 auth->password, auth->md5_cred,
-							 reg_now_us());
-		if (ar == REG_AUTH_STALE) {
-			challenge(st, realm, auth, true);
-			goto out;
-		}
-		if (ar != REG_AUTH_OK) {
-			reg_auth_failed(rx, cred.username);
-			challenge(st, realm, auth, false);
-			goto out;
-		}
-		reg_prot_success((const struct sockaddr *)&rx->src.ss);
-	}
+	const struct sip_endpoint *ep = authenticate(st, rx, cfg, "REGISTER", to_user, false);
+	if (!ep)
+		goto out;
 	const struct sip_aor *aor = endpoint_aor(cfg, ep, to_user);
 	if (!aor) {
 		zv_notice("AOR '%s' not found for endpoint '%s'", to_user, ep->def.name);

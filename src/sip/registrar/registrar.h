@@ -60,6 +60,22 @@ int sip_registrar_foreach_aor(const char *aor, sip_registrar_contact_cb *cb, voi
 int sip_registrar_foreach_endpoint(const char *endpoint, sip_registrar_contact_cb *cb,
 				   void *arg);
 
+/*
+ * Who sent a request that needs an endpoint (INVITE, ...): identified by
+ * address (pjsip identify, sip.conf static hosts), else by the From user;
+ * one with inbound auth must answer a digest challenge for `method`
+ * (sip.conf insecure=invite waives it for address matches).  Returns the
+ * endpoint, or NULL after answering the request (401 challenge; failures
+ * count towards the source's ban).  The endpoint belongs to cfg.
+ */
+struct sip_config;
+struct sip_endpoint;
+struct sip_stsx;
+const struct sip_endpoint *sip_registrar_authenticate(struct sip_stsx *st,
+						      const struct sip_rx *rx,
+						      const struct sip_config *cfg,
+						      const char *method);
+
 /* Number of contacts registered for aor (0 when none or not running). */
 int sip_registrar_contact_count(const char *aor);
 

@@ -1,0 +1,281 @@
+/*
+ * Dial(Tech/dest[&Tech2/dest2...][,timeout[,options[,URL]]]): call one or
+ * more destinations in parallel, connect the caller with the first that
+ * answers, and stay in the call until one side hangs up.  Sets DIALSTATUS
+ * (ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL), DIALEDTIME,
+ * ANSWEREDTIME, DIALEDPEERNAME and DIALEDPEERNUMBER as Asterisk does.
+ *
+ * DESIGN
+ * The outgoing channels are created on the caller's loop and run no
+ * dialplan: Dial owns them, makes the caller's coroutine theirs
+ * (zv_channel_set_coro) so that their answer, progress and hang-up wake
+ * it, and polls every channel after each wake-up.  Once one answers, the
+ * others are hung up (CANCEL) and the two channels are bridged: each
+ * one's reader writes the frames it receives into the other, translated
+ * only when their codecs differ (same codec: the payload is relayed
+ * untouched).  Options handled: g (go on in the dialplan when the called
+ * party hangs up), r (ring indication), t/T/L/S/m and friends are not yet
+ * implemented and are ignored with a warning.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define ZV_LOG_MODULE "app_dial"
+#include <zvonok/channel.h>
+#include <zvonok/coro.h>
+#include <zvonok/log.h>
+#include <zvonok/module.h>
+#include <zvonok/obj.h>
+#include <zvonok/pbx.h>
+
+#include "dialplan/dp_args.h"
+
+#define MAX_DEST 32
+
+struct leg {
+	struct zv_channel *chan;
+	char tech[32];
+	char dest[128];
+	bool busy, congested, no_answer, gone;
+};
+
+static void bridge_frame(void *arg, struct zv_channel *chan, const struct zv_frame *f)
+{
+	zv_channel_write_frame(arg, f);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void leg_end(struct leg *l)
+{
+	if (!l->chan)
+		return;
+	zv_channel_set_coro(l->chan, NULL);
+	zv_channel_destroy(l->chan);
+	zv_unref(l->chan);
+	l->chan = NULL;
+}
+
+/* Start one leg; false when it cannot be called at all. */
+static bool leg_start(struct zv_channel *caller, struct leg *l, int timeout_ms)
+{
+	const struct zv_channel_tech *tech = zv_channel_tech_find(l->tech);
+	if (!tech || !tech->call) {
+		zv_warn("Dial: no channel type '%s'", l->tech);
+		return false;
+	}
+	/* Peer part of the name: the endpoint (after '@' for PJSIP's
+	 * number@trunk, before '/' for SIP's trunk/number). */
+	char peer[128];
+	const char *at = strchr(l->dest, '@');
+	snprintf(peer, sizeof(peer), "%s", at ? at + 1 : l->dest);
+	char *slash = strchr(peer, '/');
+	if (slash)
+		*slash = '\0';
+	l->chan = zv_channel_alloc(tech, peer, NULL, zv_channel_context(caller),
+				   zv_channel_exten(caller), ZV_STATE_DOWN);
+	if (!l->chan)
+		return false;
+	zv_channel_inherit_vars(l->chan, caller);
+	zv_channel_set_cid(l->chan, zv_channel_cid_name(caller), zv_channel_cid_num(caller));
+	zv_channel_set_coro(l->chan, zv_channel_coro(caller));
+	if (tech->call(l->chan, l->dest, timeout_ms) < 0) {
+		leg_end(l);
+		return false;
+	}
+	zv_verb(3, "Called %s/%s", l->tech, l->dest);
+	return true;
+}
+
+static int parse_dests(char *list, struct leg *legs)
+{
+	char *items[MAX_DEST];
+	size_t n = 0;
+	if (dp_args_split(list, '&', 0, items, MAX_DEST, &n) < 0)
+		return 0;
+	int k = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *slash = strchr(items[i], '/');
+		if (!slash) {
+			zv_warn("Dial argument takes format (technology/resource): %s", items[i]);
+			continue;
+		}
+		memset(&legs[k], 0, sizeof(legs[k]));
+		snprintf(legs[k].tech, sizeof(legs[k].tech), "%.*s", (int)(slash - items[i]),
+			 items[i]);
+		snprintf(legs[k].dest, sizeof(legs[k].dest), "%s", slash + 1);
+		k++;
+	}
+	return k;
+}
+
+/* Both sides connected until one hangs up; true if the caller did. */
+static bool bridge(struct zv_channel *caller, struct zv_channel *peer)
+{
+	zv_channel_set_reader(caller, ZV_CODEC_NONE, bridge_frame, peer);
+	zv_channel_set_reader(peer, ZV_CODEC_NONE, bridge_frame, caller);
+	bool caller_gone = false;
+	for (;;) {
+		if (zv_channel_is_hungup(caller)) {
+			caller_gone = true;
+			break;
+		}
+		if (zv_channel_is_hungup(peer))
+			break;
+		int r;
+		while ((r = zv_channel_poll(caller)) > 0)
+			zv_channel_send_digit(peer, (char)r, 0);
+		while ((r = zv_channel_poll(peer)) > 0)
+			zv_channel_send_digit(caller, (char)r, 0);
+		if (r == ZV_WAKE_HANGUP)
+			continue;
+		zv_coro_wait(0);
+	}
+	zv_channel_set_reader(caller, ZV_CODEC_NONE, NULL, NULL);
+	zv_channel_set_reader(peer, ZV_CODEC_NONE, NULL, NULL);
+	return caller_gone;
+}
+
+static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
+{
+	char *buf = strdup(data), *argv[4] = {0};
+	size_t argc = 0;
+	if (!buf || dp_args_split(buf, ',', 0, argv, 4, &argc) < 0 || !argc || !argv[0][0]) {
+		zv_warn("Dial requires an argument (technology/resource)");
+		free(buf);
+		return ZV_APP_HANGUP;
+	}
+	int timeout_ms = argc > 1 && argv[1][0] ? (int)(strtod(argv[1], NULL) * 1000) : 0;
+	const char *opts = argc > 2 ? argv[2] : "";
+	bool opt_g = strchr(opts, 'g') != NULL;
+	struct leg legs[MAX_DEST];
+	int n = parse_dests(argv[0], legs);
+	int live = 0;
+	uint64_t start = mono_ms();
+	for (int i = 0; i < n; i++) {
+		if (leg_start(chan, &legs[i], timeout_ms))
+			live++;
+		else
+			legs[i].gone = true;
+	}
+	const char *status = "CHANUNAVAIL";
+	struct leg *winner = NULL;
+	bool caller_gone = false, ringing = false;
+	while (live && !winner) {
+		if (zv_channel_is_hungup(chan)) {
+			caller_gone = true;
+			status = "CANCEL";
+			break;
+		}
+		while (zv_channel_poll(chan) > 0)
+			; /* the caller's digits do nothing while dialing */
+		for (int i = 0; i < n && !winner; i++) {
+			struct leg *l = &legs[i];
+			if (l->gone)
+				continue;
+			int r;
+			while ((r = zv_channel_poll(l->chan)) != 0) {
+				if (r == ZV_WAKE_ANSWER) {
+					winner = l;
+					break;
+				}
+				if (r == ZV_WAKE_HANGUP) {
+					int cause = zv_channel_hangupcause(l->chan);
+					l->busy = cause == ZV_CAUSE_USER_BUSY;
+					l->congested = cause == ZV_CAUSE_CONGESTION ||
+						       cause == ZV_CAUSE_SWITCH_CONGESTION;
+					l->no_answer = cause == ZV_CAUSE_NO_ANSWER ||
+						       cause == ZV_CAUSE_NO_USER_RESPONSE;
+					l->gone = true;
+					live--;
+					break;
+				}
+				if (r == ZV_WAKE_CONTROL &&
+				    zv_channel_last_control(l->chan) == ZV_CONTROL_RINGING && !ringing) {
+					ringing = true;
+					zv_channel_indicate(chan, ZV_CONTROL_RINGING);
+				}
+			}
+		}
+		if (winner || !live)
+			break;
+		uint32_t left = 0;
+		if (timeout_ms) {
+			uint64_t el = mono_ms() - start;
+			if (el >= (uint64_t)timeout_ms) {
+				status = "NOANSWER";
+				break;
+			}
+			left = (uint32_t)(timeout_ms - el);
+		}
+		zv_coro_wait(left);
+	}
+	if (!winner && !caller_gone && !live) {
+		bool busy = false, cong = false, noans = false;
+		for (int i = 0; i < n; i++) {
+			busy |= legs[i].busy;
+			cong |= legs[i].congested;
+			noans |= legs[i].no_answer;
+		}
+		status = busy ? "BUSY" : cong ? "CONGESTION" : noans ? "NOANSWER" : "CHANUNAVAIL";
+	}
+	for (int i = 0; i < n; i++)
+		if (&legs[i] != winner)
+			leg_end(&legs[i]);
+	char num[32];
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)((mono_ms() - start) / 1000));
+	zv_channel_var_set(chan, "DIALEDTIME", num);
+	enum zv_app_result res = ZV_APP_CONTINUE;
+	if (winner) {
+		status = "ANSWER";
+		zv_channel_var_set(chan, "DIALSTATUS", status);
+		zv_channel_var_set(chan, "DIALEDPEERNAME", zv_channel_name(winner->chan));
+		zv_channel_var_set(chan, "DIALEDPEERNUMBER", winner->dest);
+		zv_verb(3, "%s answered %s", zv_channel_name(winner->chan), zv_channel_name(chan));
+		if (zv_channel_state(chan) != ZV_STATE_UP)
+			zv_channel_answer(chan);
+		uint64_t answered = mono_ms();
+		caller_gone = bridge(chan, winner->chan);
+		snprintf(num, sizeof(num), "%llu",
+			 (unsigned long long)((mono_ms() - answered) / 1000));
+		zv_channel_var_set(chan, "ANSWEREDTIME", num);
+		leg_end(winner);
+		res = caller_gone || !opt_g ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
+	} else {
+		zv_channel_var_set(chan, "DIALSTATUS", status);
+		res = caller_gone ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
+	}
+	zv_verb(3, "Dial %s: DIALSTATUS=%s", argv[0], status);
+	free(buf);
+	return res;
+}
+
+static const struct zv_app apps[] = {
+	{.name = "Dial",
+	 .synopsis = "Attempt to connect to another device or endpoint and bridge the call",
+	 .syntax = "Dial(Technology/Resource[&Technology2/Resource2[&...]][,timeout[,options]])",
+	 .description = "Calls the destinations in parallel and connects the caller to the "
+			"first that answers.  timeout is in seconds.  Options: g (continue "
+			"in the dialplan when the called party hangs up).  Sets DIALSTATUS, "
+			"DIALEDTIME, ANSWEREDTIME, DIALEDPEERNAME, DIALEDPEERNUMBER.",
+	 .exec = dial_exec},
+};
+
+static int app_dial_load(struct zv_module *mod)
+{
+	return zv_apps_register(mod, apps, sizeof(apps) / sizeof(*apps));
+}
+
+ZV_MODULE(app_dial) = {
+	.summary = "Dial(): parallel outgoing calls and two-party bridging",
+	.load = app_dial_load,
+};

@@ -1,0 +1,1189 @@
+/*
+ * SIP calls: inbound INVITE to a channel running the endpoint's dialplan,
+ * with RTP media; ACK, BYE, CANCEL and re-INVITE (hold) in the dialog.
+ * See call.h for the design.
+ *
+ * Lifetime: a call is refcounted.  The worker's table holds one reference
+ * while the dialog is alive, the channel's driver side one (tech_pvt)
+ * until its hangup, and each client transaction it starts (BYE) one
+ * until the transaction ends.  The call holds a reference on its channel
+ * until the driver hangup.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <zvonok/channel.h>
+#include <zvonok/log.h>
+#include <zvonok/loop.h>
+#include <zvonok/media.h>
+#include <zvonok/module.h>
+#include <zvonok/obj.h>
+#include <zvonok/pbx.h>
+#include <zvonok/rtp.h>
+
+#include "sip/call/call.h"
+#include "sip/config/sip_config.h"
+#include "sip/core/sip.h"
+#include "sip/core/sip_module.h"
+#include "sip/outbound/uac.h"
+#include "sip/parser/sip_hdr.h"
+#include "sip/parser/sip_uri.h"
+#include "sip/registrar/registrar.h"
+
+#define CALL_BUCKETS 1024
+
+struct call {
+	struct zv_channel *chan; /* referenced until the driver hangup */
+	struct sip_stsx *invite_st; /* the INVITE until its final answer */
+	bool answered, ended, bye_rx;
+	char *call_id, *local_tag, *remote_tag;
+	char *local_hdr;     /* our side: the INVITE's To with our tag */
+	char *remote_hdr;    /* their From as received */
+	char *remote_target; /* their Contact URI */
+	char *route_lines;
+	char *via_hostport, *contact;
+	uint32_t cseq;
+	struct sip_target target;
+	struct call_media media;
+	struct zv_rtp *rtp;
+	char local_ip[80];
+	uint64_t sess_id;
+	unsigned sdp_version;
+	bool held;
+	enum sip_dtmf_mode dtmf_mode;
+	/* outbound (we sent the INVITE) */
+	bool outbound;
+	bool rewrite_contact;
+	struct sip_ctsx *invite_ct; /* until its final response */
+	char invite_branch[40];
+	uint32_t invite_cseq;
+	char *ruri;
+	struct call *next; /* table chain */
+};
+
+struct call_table {
+	struct call *buckets[CALL_BUCKETS];
+};
+
+static _Thread_local struct call_table *calls;
+
+static const struct zv_channel_tech tech_pjsip, tech_sip;
+
+/* ---- table ------------------------------------------------------------------ */
+
+static unsigned bucket_of(struct zv_str call_id)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < call_id.len; i++) {
+		h ^= (unsigned char)call_id.p[i];
+		h *= 16777619u;
+	}
+	return h % CALL_BUCKETS;
+}
+
+static struct call *call_find(struct zv_str call_id, struct zv_str local_tag)
+{
+	if (!calls)
+		return NULL;
+	for (struct call *c = calls->buckets[bucket_of(call_id)]; c; c = c->next)
+		if (zv_str_eq_cstr(call_id, c->call_id) && zv_str_eq_cstr(local_tag, c->local_tag))
+			return c;
+	return NULL;
+}
+
+static int call_link(struct call *c)
+{
+	if (!calls && !(calls = calloc(1, sizeof(*calls))))
+		return -ENOMEM;
+	unsigned b = bucket_of(zv_str_c(c->call_id));
+	c->next = calls->buckets[b];
+	calls->buckets[b] = zv_ref(c);
+	return 0;
+}
+
+static void call_unlink(struct call *c)
+{
+	if (!calls)
+		return;
+	for (struct call **pp = &calls->buckets[bucket_of(zv_str_c(c->call_id))]; *pp;
+	     pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			c->next = NULL;
+			zv_unref(c);
+			return;
+		}
+	}
+}
+
+/* ---- object ---------------------------------------------------------------- */
+
+static void call_destroy(void *obj)
+{
+	struct call *c = obj;
+	if (c->rtp)
+		zv_rtp_free(c->rtp);
+	free(c->call_id);
+	free(c->local_tag);
+	free(c->remote_tag);
+	free(c->local_hdr);
+	free(c->remote_hdr);
+	free(c->remote_target);
+	free(c->route_lines);
+	free(c->via_hostport);
+	free(c->contact);
+	free(c->ruri);
+	if (c->target.conn)
+		sip_conn_unref(c->target.conn);
+}
+
+static char *dup_str(struct zv_str s)
+{
+	return zv_str_dup(s);
+}
+
+/* ---- media ------------------------------------------------------------------- */
+
+static void on_rtp(void *arg, struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt)
+{
+	struct call *c = arg;
+	if (!c->chan || pkt->pt != c->media.pt || !pkt->len)
+		return;
+	struct zv_frame f = {.codec = c->media.codec,
+			     .samples = call_payload_samples(c->media.codec, pkt->len),
+			     .len = pkt->len,
+			     .data = pkt->payload};
+	zv_channel_rx_frame(c->chan, &f);
+}
+
+static void on_dtmf(void *arg, struct zv_rtp *rtp, char digit, unsigned duration_ms, bool begin)
+{
+	struct call *c = arg;
+	if (c->chan && !begin)
+		zv_channel_queue_digit(c->chan, digit);
+}
+
+static const struct zv_rtp_cb rtp_cb = {.on_rtp = on_rtp, .on_dtmf = on_dtmf};
+
+/* Point RTP at the address of the (last) offer. */
+static void media_set_remote(struct call *c)
+{
+	struct sip_sockaddr a;
+	if (sip_sockaddr_parse(c->media.addr, c->media.port, &a) < 0)
+		return;
+	/* sip_sockaddr_parse takes "host[:port]": an IPv6 literal needs
+	 * brackets, which SDP does not write. */
+	zv_rtp_set_remote(c->rtp, &a.ss);
+	zv_rtp_set_dtmf_pt(c->rtp, c->media.dtmf_pt >= 0 ? c->media.dtmf_pt : 101,
+			   c->media.dtmf_clock ? c->media.dtmf_clock : 8000);
+}
+
+static int media_open(struct call *c, const struct sip_endpoint *ep)
+{
+	struct sip_sockaddr bind;
+	if (sip_sockaddr_parse(c->local_ip, 0, &bind) < 0)
+		return -EINVAL;
+	c->rtp = zv_rtp_new(zv_loop_current(), &bind.ss, &rtp_cb, c);
+	if (!c->rtp)
+		return -errno;
+	zv_rtp_set_symmetric(c->rtp, ep->rtp_symmetric);
+	media_set_remote(c);
+	return 0;
+}
+
+static void sdp_body(struct call *c, struct sip_buf *b)
+{
+	call_sdp_answer(b, &c->media, c->local_ip, zv_rtp_local_port(c->rtp), c->sess_id,
+			c->sdp_version);
+}
+
+/* ---- responses and requests ---------------------------------------------------- */
+
+/* Answer the INVITE (final or provisional), with our SDP when sdp. */
+static int invite_respond(struct call *c, unsigned status, bool sdp, const char *extra_in)
+{
+	if (!c->invite_st)
+		return -EALREADY;
+	struct sip_buf body, extra;
+	sip_buf_init(&body);
+	sip_buf_init(&extra);
+	if (sdp)
+		sdp_body(c, &body);
+	if (status < 300 && status > 100)
+		sip_buf_printf(&extra, "Contact: <%s>\r\n", c->contact);
+	if (status >= 200 && status < 300)
+		sip_buf_printf(&extra, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, "
+				       "REFER, NOTIFY, MESSAGE\r\nSupported: replaces, timer\r\n");
+	if (extra_in)
+		sip_buf_printf(&extra, "%s", extra_in);
+	int err = body.oom || extra.oom ? -ENOMEM
+					: sip_stsx_respond(c->invite_st, status, NULL, c->local_tag,
+							   extra.p, sdp ? "application/sdp" : NULL,
+							   sdp ? body.p : NULL);
+	if (status >= 200)
+		c->invite_st = NULL;
+	sip_buf_free(&body);
+	sip_buf_free(&extra);
+	return err;
+}
+
+static void bye_done(void *arg, struct sip_ctsx *ct, unsigned status, const struct sip_rx *rx)
+{
+	struct call *c = arg;
+	if (status >= 200)
+		zv_unref(c);
+}
+
+static int send_bye(struct call *c)
+{
+	char branch[40];
+	sip_new_branch(branch, sizeof(branch));
+	struct sip_uac_request r = {
+		.method = "BYE",
+		.ruri = c->remote_target,
+		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
+		.via_hostport = c->via_hostport,
+		.branch = branch,
+		.route_lines = c->route_lines,
+		.from = c->local_hdr,
+		.to = c->remote_hdr,
+		.call_id = c->call_id,
+		.cseq = ++c->cseq,
+	};
+	struct sip_buf req;
+	sip_buf_init(&req);
+	int err = sip_uac_build_request(&r, &req);
+	if (!err) {
+		zv_ref(c);
+		err = sip_ctsx_send(&c->target, SIP_METHOD_BYE, branch, req.p, req.len, bye_done, c,
+				    NULL);
+		if (err)
+			zv_unref(c);
+	}
+	sip_buf_free(&req);
+	return err;
+}
+
+/* The final answer to an INVITE not answered, for a hang-up cause (the
+ * mapping of Asterisk's PJSIP driver). */
+static unsigned cause_to_status(int cause)
+{
+	switch (cause) {
+	case ZV_CAUSE_UNALLOCATED:
+	case ZV_CAUSE_NO_ROUTE_DESTINATION: return 404;
+	case ZV_CAUSE_USER_BUSY: return 486;
+	case ZV_CAUSE_NO_USER_RESPONSE: return 408;
+	case ZV_CAUSE_NO_ANSWER:
+	case ZV_CAUSE_SUBSCRIBER_ABSENT:
+	case ZV_CAUSE_NORMAL_UNSPECIFIED: return 480;
+	case ZV_CAUSE_CALL_REJECTED: return 403;
+	case ZV_CAUSE_NUMBER_CHANGED: return 410;
+	case ZV_CAUSE_DESTINATION_OUT_OF_ORDER: return 502;
+	case ZV_CAUSE_INVALID_NUMBER_FORMAT: return 484;
+	case ZV_CAUSE_FACILITY_REJECTED: return 501;
+	case ZV_CAUSE_BEARERCAPABILITY_NOTAVAIL:
+	case ZV_CAUSE_INCOMPATIBLE_DESTINATION: return 488;
+	case ZV_CAUSE_CONGESTION:
+	case ZV_CAUSE_SWITCH_CONGESTION:
+	case ZV_CAUSE_NORMAL_TEMPORARY_FAILURE:
+	case ZV_CAUSE_REQUESTED_CHAN_UNAVAIL: return 503;
+	default: return 603;
+	}
+}
+
+static void cancel_done(void *arg, struct sip_ctsx *ct, unsigned status, const struct sip_rx *rx)
+{
+	if (status >= 200)
+		zv_unref(arg);
+}
+
+/* CANCEL our pending INVITE (RFC 3261 9.1: its Request-URI, Call-ID,
+ * From, To, CSeq number and top Via branch). */
+static int send_cancel(struct call *c)
+{
+	struct sip_uac_request r = {
+		.method = "CANCEL",
+		.ruri = c->ruri,
+		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
+		.via_hostport = c->via_hostport,
+		.branch = c->invite_branch,
+		.route_lines = c->route_lines,
+		.from = c->local_hdr,
+		.to = c->remote_hdr,
+		.call_id = c->call_id,
+		.cseq = c->invite_cseq,
+	};
+	struct sip_buf req;
+	sip_buf_init(&req);
+	int err = sip_uac_build_request(&r, &req);
+	if (!err) {
+		zv_ref(c);
+		err = sip_ctsx_send(&c->target, SIP_METHOD_CANCEL, c->invite_branch, req.p, req.len,
+				    cancel_done, c, NULL);
+		if (err)
+			zv_unref(c);
+	}
+	sip_buf_free(&req);
+	return err;
+}
+
+static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms);
+
+/* ---- channel technology ---------------------------------------------------------- */
+
+static struct call *chan_call(struct zv_channel *chan)
+{
+	return zv_channel_tech_pvt(chan);
+}
+
+static int tech_answer(struct zv_channel *chan)
+{
+	struct call *c = chan_call(chan);
+	if (!c || c->ended)
+		return -EPIPE;
+	if (c->answered)
+		return 0;
+	int err = invite_respond(c, 200, true, NULL);
+	if (!err)
+		c->answered = true;
+	return err;
+}
+
+static int tech_indicate(struct zv_channel *chan, enum zv_control control)
+{
+	struct call *c = chan_call(chan);
+	if (!c || c->ended)
+		return -EPIPE;
+	switch (control) {
+	case ZV_CONTROL_RINGING:
+		return c->answered ? 0 : invite_respond(c, 180, false, NULL);
+	case ZV_CONTROL_PROGRESS:
+		return c->answered ? 0 : invite_respond(c, 183, true, NULL);
+	case ZV_CONTROL_BUSY:
+		return c->answered ? 0 : invite_respond(c, 486, false, NULL);
+	case ZV_CONTROL_CONGESTION:
+		return c->answered ? 0 : invite_respond(c, 503, false, NULL);
+	default:
+		return 0;
+	}
+}
+
+static void tech_hangup(struct zv_channel *chan)
+{
+	struct call *c = chan_call(chan);
+	if (!c)
+		return;
+	c->ended = true;
+	if (c->invite_st)
+		invite_respond(c, cause_to_status(zv_channel_hangupcause(chan)), false, NULL);
+	else if (c->answered && !c->bye_rx)
+		send_bye(c);
+	else if (c->invite_ct)
+		send_cancel(c);
+	if (c->rtp) {
+		zv_rtp_free(c->rtp);
+		c->rtp = NULL;
+	}
+	call_unlink(c);
+	zv_channel_set_tech_pvt(chan, NULL);
+	c->chan = NULL;
+	zv_unref(chan);
+	zv_unref(c); /* the driver's reference */
+}
+
+static int tech_write(struct zv_channel *chan, const struct zv_frame *f)
+{
+	struct call *c = chan_call(chan);
+	if (!c || !c->rtp || c->held)
+		return 0;
+	const struct zv_codec_info *ci = zv_codec_get(f->codec);
+	if (!ci || f->codec != c->media.codec)
+		return -EINVAL;
+	uint32_t ts = (uint32_t)((uint64_t)f->samples * ci->rtp_clock / ci->rate);
+	return zv_rtp_send(c->rtp, c->media.pt, f->data, f->len, ts, false);
+}
+
+static int tech_send_digit(struct zv_channel *chan, char digit, unsigned duration_ms)
+{
+	struct call *c = chan_call(chan);
+	if (!c || !c->rtp)
+		return -EPIPE;
+	if (c->media.dtmf_pt < 0)
+		return -ENOTSUP;
+	return zv_rtp_send_dtmf(c->rtp, digit, duration_ms ? duration_ms : 100);
+}
+
+static const struct zv_channel_tech tech_pjsip = {
+	.type = "PJSIP",
+	.description = "PJSIP-compatible SIP channel driver",
+	.call = tech_call,
+	.answer = tech_answer,
+	.hangup = tech_hangup,
+	.indicate = tech_indicate,
+	.send_digit = tech_send_digit,
+	.write = tech_write,
+};
+
+static const struct zv_channel_tech tech_sip = {
+	.type = "SIP",
+	.description = "chan_sip-compatible SIP channel driver",
+	.call = tech_call,
+	.answer = tech_answer,
+	.hangup = tech_hangup,
+	.indicate = tech_indicate,
+	.send_digit = tech_send_digit,
+	.write = tech_write,
+};
+
+/* ---- inbound INVITE ----------------------------------------------------------------- */
+
+static void uri_user(struct zv_str uri, char *buf, size_t size)
+{
+	struct sip_uri u;
+	size_t n = 0;
+	buf[0] = '\0';
+	if (sip_uri_parse(uri, &u) < 0)
+		return;
+	if (sip_unescape(u.user, buf, size - 1, &n) < 0)
+		n = 0;
+	buf[n] = '\0';
+}
+
+/* Route set (Record-Route, in order) as Route lines; the first hop's URI
+ * into first (empty when none). */
+static int route_set(const struct sip_rx *rx, struct sip_buf *lines, char *first, size_t size)
+{
+	struct sip_value_iter it;
+	struct zv_str v;
+	int rc;
+	first[0] = '\0';
+	sip_buf_printf(lines, "%s", "");
+	sip_value_iter_init(&it, &rx->msg, SIP_HDR_RECORD_ROUTE);
+	while ((rc = sip_value_iter_next(&it, &v)) > 0) {
+		struct sip_addr a;
+		if (sip_addr_parse(v, &a))
+			return -EBADMSG;
+		if (!first[0])
+			zv_str_copy(a.uri, first, size);
+		sip_buf_printf(lines, "Route: %.*s\r\n", ZV_STR_FMT(v));
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* The dialog state of a UAS from the INVITE. */
+static int dialog_init(struct call *c, struct sip_stsx *st, const struct sip_rx *rx,
+		       const struct sip_endpoint *ep)
+{
+	const struct sip_msg *m = &rx->msg;
+	struct sip_addr contact;
+	const struct sip_hdr *ch = sip_msg_hdr(m, SIP_HDR_CONTACT);
+	if (!ch || sip_addr_parse(ch->value, &contact) || contact.star || !contact.uri.len)
+		return -EBADMSG;
+	struct sip_buf routes;
+	char first[512];
+	sip_buf_init(&routes);
+	if (route_set(rx, &routes, first, sizeof(first)) || routes.oom) {
+		sip_buf_free(&routes);
+		return -EBADMSG;
+	}
+	c->route_lines = routes.p;
+	c->call_id = dup_str(m->call_id);
+	c->local_tag = strdup(sip_stsx_to_tag(st));
+	c->remote_tag = dup_str(m->from.tag);
+	c->remote_target = dup_str(contact.uri);
+	c->remote_hdr = dup_str(sip_msg_hdr(m, SIP_HDR_FROM)->value);
+	struct zv_str to = sip_msg_hdr(m, SIP_HDR_TO)->value;
+	if (asprintf(&c->local_hdr, "%.*s;tag=%s", ZV_STR_FMT(to), c->local_tag) < 0)
+		c->local_hdr = NULL;
+	c->target.tp = rx->tp;
+	c->target.conn = rx->conn ? sip_conn_ref(rx->conn) : NULL;
+	const char *hop = first[0] ? first : c->remote_target;
+	if (ep->rewrite_contact || ep->force_rport || sip_uac_uri_addr(hop, &c->target.addr))
+		c->target.addr = rx->src;
+	char hp[80];
+	if (sip_uac_local_hostport(rx->tp, &rx->src, hp, sizeof(hp)))
+		sip_sockaddr_str(sip_tp_local(rx->tp), hp, sizeof(hp));
+	c->via_hostport = strdup(hp);
+	if (asprintf(&c->contact, "sip:%s%s", hp, sip_uac_transport_param(rx->tp)) < 0)
+		c->contact = NULL;
+	/* The address media is bound to: our host without the port. */
+	snprintf(c->local_ip, sizeof(c->local_ip), "%s", hp[0] == '[' ? hp + 1 : hp);
+	char *cut = strrchr(c->local_ip, hp[0] == '[' ? ']' : ':');
+	if (cut)
+		*cut = '\0';
+	c->cseq = (uint32_t)(random() % 10000) + 1;
+	if (!c->call_id || !c->local_tag || !c->remote_tag || !c->remote_target ||
+	    !c->remote_hdr || !c->local_hdr || !c->via_hostport || !c->contact)
+		return -ENOMEM;
+	return 0;
+}
+
+static bool has_sdp(const struct sip_msg *m)
+{
+	const struct sip_hdr *ct = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
+	return ct && m->body.len && zv_str_has_prefix_ci(ct->value, "application/sdp");
+}
+
+/* Parse and negotiate the INVITE's offer into c->media; answers the
+ * INVITE and returns <0 when it cannot be used. */
+static int offer_take(struct sip_stsx *st, const struct sip_rx *rx,
+		      const struct sip_endpoint *ep, struct call_media *out)
+{
+	if (!has_sdp(&rx->msg)) {
+		/* A late offer (SDP in the ACK) is not supported yet. */
+		sip_stsx_respond(st, 488, "No SDP offer", NULL, NULL, NULL, NULL);
+		return -ENOTSUP;
+	}
+	static _Thread_local struct sdp_session sdp;
+	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0) {
+		zv_notice("Bad SDP from %s: line %u: %s", ep->def.name, sdp.err_line,
+			  sdp.err ? sdp.err : "?");
+		sip_stsx_respond(st, 400, "Bad SDP", NULL, NULL, NULL, NULL);
+		return -EBADMSG;
+	}
+	int err = call_negotiate(&sdp, ep, out);
+	if (err) {
+		zv_notice("No codec in common with %s's offer", ep->def.name);
+		sip_stsx_respond(st, 488, NULL, NULL, NULL, NULL, NULL);
+		return err;
+	}
+	return 0;
+}
+
+/* Caller id and the channel's settings from the endpoint and the INVITE. */
+static void chan_setup(struct zv_channel *chan, const struct sip_endpoint *ep,
+		       const struct sip_rx *rx, const char *exten)
+{
+	const struct sip_msg *m = &rx->msg;
+	char num[80], name[80] = "";
+	uri_user(m->from.uri, num, sizeof(num));
+	if (m->from.display.len)
+		zv_str_copy(m->from.display, name, sizeof(name));
+	const char *cid_num = ep->callerid_number ? ep->callerid_number : num;
+	const char *cid_name = ep->callerid_name ? ep->callerid_name : name;
+	zv_channel_set_cid(chan, cid_name[0] ? cid_name : NULL, cid_num[0] ? cid_num : NULL);
+	zv_channel_set_cid_extra(chan, exten, NULL, cid_num[0] ? cid_num : NULL);
+	if (ep->language)
+		zv_channel_set_language(chan, ep->language);
+	if (ep->accountcode)
+		zv_channel_set_accountcode(chan, ep->accountcode);
+	for (size_t i = 0; i < ep->nset_vars; i++)
+		zv_channel_var_set(chan, ep->set_vars[i].name, ep->set_vars[i].value);
+	char callid[256];
+	zv_str_copy(m->call_id, callid, sizeof(callid));
+	zv_channel_var_set(chan, "SIPCALLID", callid);
+}
+
+static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
+{
+	struct sip_config *cfg = sip_config_ref_current();
+	if (!cfg) {
+		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
+		return;
+	}
+	const struct sip_endpoint *ep = sip_registrar_authenticate(st, rx, cfg, "INVITE");
+	struct call *c = NULL;
+	if (!ep)
+		goto out;
+	struct call_media media;
+	if (offer_take(st, rx, ep, &media) < 0)
+		goto out;
+	c = zv_obj_alloc(sizeof(*c), call_destroy);
+	if (!c) {
+		sip_stsx_respond(st, 500, NULL, NULL, NULL, NULL, NULL);
+		goto out;
+	}
+	c->media = media;
+	c->dtmf_mode = ep->dtmf_mode;
+	c->invite_st = st;
+	c->sess_id = (uint64_t)random() << 16 ^ (uint64_t)random();
+	c->sdp_version = 1;
+	if (dialog_init(c, st, rx, ep) < 0) {
+		sip_stsx_respond(st, 400, "Bad Contact or Record-Route", NULL, NULL, NULL, NULL);
+		goto out;
+	}
+	if (media_open(c, ep) < 0) {
+		zv_warn("No RTP port for a call from %s", ep->def.name);
+		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
+		goto out;
+	}
+	char exten[80];
+	uri_user(zv_str_make(rx->msg.ruri.p, rx->msg.ruri.len), exten, sizeof(exten));
+	if (!exten[0])
+		snprintf(exten, sizeof(exten), "s");
+	const struct zv_channel_tech *tech = ep->host ? &tech_sip : &tech_pjsip;
+	struct zv_channel *chan = zv_channel_alloc(tech, ep->def.name, c,
+						   ep->context ? ep->context : "default", exten,
+						   ZV_STATE_RING);
+	if (!chan) {
+		sip_stsx_respond(st, 500, NULL, NULL, NULL, NULL, NULL);
+		goto out;
+	}
+	c->chan = chan; /* the allocation's reference */
+	zv_channel_set_native_codec(chan, media.codec);
+	chan_setup(chan, ep, rx, exten);
+	if (call_link(c) < 0) {
+		c->chan = NULL;
+		zv_channel_set_tech_pvt(chan, NULL);
+		zv_channel_destroy(chan);
+		zv_unref(chan);
+		sip_stsx_respond(st, 500, NULL, NULL, NULL, NULL, NULL);
+		goto out;
+	}
+	zv_verb(3, "Incoming call %s from %s to %s@%s (%s)", zv_channel_name(chan), ep->def.name,
+		exten, zv_channel_context(chan), zv_codec_get(media.codec)->name);
+	zv_ref(c); /* the driver's reference, dropped by tech_hangup */
+	if (zv_pbx_start(chan) < 0) {
+		zv_channel_set_hangupcause(chan, ZV_CAUSE_SWITCH_CONGESTION);
+		zv_channel_destroy(chan);
+	}
+out:
+	zv_unref(c);
+	zv_unref(cfg);
+}
+
+/* A re-INVITE: new offer (hold/resume, address change), same codec. */
+static void on_reinvite(struct call *c, struct sip_stsx *st, const struct sip_rx *rx)
+{
+	struct call_media media = c->media;
+	if (has_sdp(&rx->msg)) {
+		static _Thread_local struct sdp_session sdp;
+		if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0) {
+			sip_stsx_respond(st, 400, "Bad SDP", NULL, NULL, NULL, NULL);
+			return;
+		}
+		/* Keep the codec; take the direction and address. */
+		for (unsigned i = 0; i < sdp.n_media; i++) {
+			const struct sdp_media *m = &sdp.media[i];
+			if (m->type != SDP_MEDIA_AUDIO)
+				continue;
+			media.dir = m->dir;
+			media.port = m->port;
+			zv_str_copy(m->conn.addr, media.addr, sizeof(media.addr));
+			if (!strcmp(media.addr, "0.0.0.0"))
+				media.dir = SDP_DIR_INACTIVE; /* RFC 2543 hold */
+			break;
+		}
+	}
+	bool hold = media.dir == SDP_DIR_SENDONLY || media.dir == SDP_DIR_INACTIVE;
+	c->media = media;
+	c->sdp_version++;
+	if (c->rtp && media.port)
+		media_set_remote(c);
+	if (hold != c->held) {
+		c->held = hold;
+		if (c->chan)
+			zv_channel_queue_control(c->chan, hold ? ZV_CONTROL_HOLD : ZV_CONTROL_UNHOLD);
+	}
+	struct sip_buf body;
+	sip_buf_init(&body);
+	sdp_body(c, &body);
+	char extra[300];
+	snprintf(extra, sizeof(extra), "Contact: <%s>\r\n", c->contact);
+	sip_stsx_respond(st, 200, NULL, c->local_tag, extra, "application/sdp", body.p);
+	sip_buf_free(&body);
+}
+
+static void on_invite(struct sip_stsx *st, const struct sip_rx *rx)
+{
+	if (rx->msg.to.has_tag) {
+		struct call *c = call_find(rx->msg.call_id, rx->msg.to.tag);
+		if (!c || c->ended) {
+			sip_stsx_respond(st, 481, NULL, NULL, NULL, NULL, NULL);
+			return;
+		}
+		on_reinvite(c, st, rx);
+		return;
+	}
+	on_invite_new(st, rx);
+}
+
+static void on_ack(struct sip_stsx *st, const struct sip_rx *rx)
+{
+	/* The transaction layer stopped the 2xx retransmissions already. */
+}
+
+static void on_bye(struct sip_stsx *st, const struct sip_rx *rx)
+{
+	struct call *c = call_find(rx->msg.call_id, rx->msg.to.tag);
+	if (!c) {
+		sip_stsx_respond(st, 481, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
+	sip_stsx_respond(st, 200, NULL, NULL, NULL, NULL, NULL);
+	c->bye_rx = true;
+	if (c->chan)
+		zv_channel_softhangup(c->chan, ZV_CAUSE_NORMAL_CLEARING);
+}
+
+/* CANCEL of an INVITE we have not answered: 487 to it, then hang up. */
+static void on_cancel(struct sip_stsx *inv, const struct sip_rx *rx)
+{
+	const struct sip_rx *ir = sip_stsx_request(inv);
+	struct call *found = NULL;
+	if (calls && ir) {
+		for (struct call *c = calls->buckets[bucket_of(rx->msg.call_id)]; c; c = c->next)
+			if (c->invite_st == inv)
+				found = c;
+	}
+	if (!found) {
+		sip_stsx_respond(inv, 487, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
+	invite_respond(found, 487, false, NULL);
+	if (found->chan)
+		zv_channel_softhangup(found->chan, ZV_CAUSE_NORMAL_CLEARING);
+}
+
+
+/* ---- outbound INVITE ------------------------------------------------------------------- */
+
+struct dest {
+	const struct sip_endpoint *ep;
+	char user[128]; /* number to call at a trunk, "" for the endpoint itself */
+};
+
+/* "200", "number@trunk" (PJSIP), "trunk/number" (SIP). */
+static int dest_parse(const struct sip_config *cfg, bool sip_style, const char *dest,
+		      struct dest *d)
+{
+	char name[128];
+	const char *sep = strchr(dest, sip_style ? '/' : '@');
+	d->user[0] = '\0';
+	if (sep) {
+		if (sip_style) {
+			snprintf(name, sizeof(name), "%.*s", (int)(sep - dest), dest);
+			snprintf(d->user, sizeof(d->user), "%s", sep + 1);
+		} else {
+			snprintf(d->user, sizeof(d->user), "%.*s", (int)(sep - dest), dest);
+			snprintf(name, sizeof(name), "%s", sep + 1);
+		}
+	} else {
+		snprintf(name, sizeof(name), "%s", dest);
+	}
+	d->ep = sip_config_endpoint_find(cfg, name);
+	return d->ep ? 0 : -ENOENT;
+}
+
+struct found_contact {
+	char uri[512];
+	struct sip_target target;
+	bool found;
+};
+
+static int take_contact(void *arg, const struct sip_registrar_contact *rc)
+{
+	struct found_contact *f = arg;
+	if (rc->status == SIP_CONTACT_UNREACHABLE)
+		return 0;
+	snprintf(f->uri, sizeof(f->uri), "%s", rc->uri);
+	f->target = rc->target;
+	if (f->target.conn)
+		sip_conn_ref(f->target.conn);
+	f->found = true;
+	return 1;
+}
+
+/* "sip:user@host..." from a static contact URI with the user replaced. */
+static void uri_with_user(const char *uri, const char *user, char *out, size_t size)
+{
+	const char *scheme_end = strchr(uri, ':');
+	const char *host = strchr(uri, '@');
+	if (!user[0] || !scheme_end) {
+		snprintf(out, size, "%s", uri);
+		return;
+	}
+	host = host ? host + 1 : scheme_end + 1;
+	snprintf(out, size, "%.*s:%s@%s", (int)(scheme_end - uri), uri, user, host);
+}
+
+/* Where the call goes: a registered contact of the endpoint, else a
+ * static contact of its AORs (an IP literal for now), else the sip.conf
+ * static host. */
+static int dest_target(const struct dest *d, struct found_contact *f)
+{
+	f->found = false;
+	sip_registrar_foreach_endpoint(d->ep->def.name, take_contact, f);
+	for (size_t i = 0; !f->found && i < d->ep->naors; i++)
+		sip_registrar_foreach_aor(d->ep->aors[i]->def.name, take_contact, f);
+	for (size_t i = 0; !f->found && i < d->ep->naors; i++) {
+		const struct sip_aor *a = d->ep->aors[i];
+		for (size_t k = 0; k < a->ncontacts && !f->found; k++) {
+			struct sip_target t = {0};
+			if (sip_uac_uri_addr(a->contacts[k], &t.addr) < 0)
+				continue;
+			uri_with_user(a->contacts[k], d->user, f->uri, sizeof(f->uri));
+			f->target = t;
+			f->found = true;
+		}
+	}
+	if (!f->found && d->ep->host && strcasecmp(d->ep->host, "dynamic")) {
+		char uri[300];
+		snprintf(uri, sizeof(uri), "sip:%s@%s", d->user[0] ? d->user : d->ep->def.name,
+			 d->ep->host);
+		struct sip_target t = {0};
+		if (sip_uac_uri_addr(uri, &t.addr) == 0) {
+			snprintf(f->uri, sizeof(f->uri), "%s", uri);
+			f->target = t;
+			f->found = true;
+		}
+	}
+	if (!f->found)
+		return -ENOENT;
+	if (d->user[0] && strchr(f->uri, '@')) {
+		/* A registered contact called with a number: keep the contact. */
+	}
+	if (!f->target.tp) {
+		enum sip_tp_proto proto = strcasestr(f->uri, "transport=tcp") ? SIP_TP_TCP : SIP_TP_UDP;
+		f->target.tp = sip_tp_find_proto(proto);
+	}
+	return f->target.tp ? 0 : -ENETUNREACH;
+}
+
+/* Our offer: the endpoint's codecs in its order, then telephone-event. */
+static void sdp_offer(struct call *c, const struct sip_endpoint *ep, struct sip_buf *b)
+{
+	const char *af = strchr(c->local_ip, ':') ? "IP6" : "IP4";
+	sip_buf_printf(b, "v=0\r\no=- %llu %u IN %s %s\r\ns=Zvonok\r\nc=IN %s %s\r\nt=0 0\r\n",
+		       (unsigned long long)c->sess_id, c->sdp_version, af, c->local_ip, af,
+		       c->local_ip);
+	sip_buf_printf(b, "m=audio %u RTP/AVP", zv_rtp_local_port(c->rtp));
+	int dyn = 96;
+	int pts[ZV_CODEC__COUNT];
+	const struct zv_codec_info *cs[ZV_CODEC__COUNT];
+	size_t n = 0;
+	for (size_t i = 0; i < ep->ncodecs && n < ZV_CODEC__COUNT; i++) {
+		const struct zv_codec_info *ci = zv_codec_by_name(ep->codecs[i]->name);
+		if (!ci || ci->id >= ZV_CODEC_SLIN)
+			continue;
+		cs[n] = ci;
+		pts[n] = ci->rtp_pt >= 0 ? ci->rtp_pt : dyn++;
+		sip_buf_printf(b, " %d", pts[n]);
+		n++;
+	}
+	sip_buf_printf(b, " 101\r\n");
+	for (size_t i = 0; i < n; i++) {
+		sip_buf_printf(b, "a=rtpmap:%d %s/%u", pts[i], cs[i]->sdp_name, cs[i]->rtp_clock);
+		if (cs[i]->sdp_channels)
+			sip_buf_printf(b, "/%u", cs[i]->sdp_channels);
+		sip_buf_append(b, "\r\n", 2);
+	}
+	sip_buf_printf(b, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
+			  "a=ptime:20\r\na=sendrecv\r\n");
+}
+
+/* Route set of a 2xx to our INVITE: Record-Route in reverse. */
+static int route_set_uac(const struct sip_rx *rx, struct sip_buf *lines, char *first, size_t size)
+{
+	struct zv_str vals[32];
+	size_t n = 0;
+	struct sip_value_iter it;
+	struct zv_str v;
+	int rc;
+	first[0] = '\0';
+	sip_buf_printf(lines, "%s", "");
+	sip_value_iter_init(&it, &rx->msg, SIP_HDR_RECORD_ROUTE);
+	while ((rc = sip_value_iter_next(&it, &v)) > 0 && n < 32)
+		vals[n++] = v;
+	if (rc < 0)
+		return rc;
+	while (n--) {
+		if (!first[0]) {
+			struct sip_addr a;
+			if (sip_addr_parse(vals[n], &a))
+				return -EBADMSG;
+			zv_str_copy(a.uri, first, size);
+		}
+		sip_buf_printf(lines, "Route: %.*s\r\n", ZV_STR_FMT(vals[n]));
+	}
+	return 0;
+}
+
+/* The codec of the answer, by the payload types we offered. */
+static int answer_take(struct call *c, const struct sip_rx *rx)
+{
+	if (!has_sdp(&rx->msg))
+		return -ENOENT;
+	static _Thread_local struct sdp_session sdp;
+	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0)
+		return -EBADMSG;
+	for (unsigned i = 0; i < sdp.n_media; i++) {
+		const struct sdp_media *m = &sdp.media[i];
+		if (m->type != SDP_MEDIA_AUDIO || !m->port)
+			continue;
+		c->media.dtmf_pt = -1;
+		c->media.codec = ZV_CODEC_NONE;
+		for (unsigned f = 0; f < m->n_fmts; f++) {
+			const struct sdp_rtpmap *map = sdp_media_rtpmap(m, m->pts[f]);
+			if (map && zv_str_eq_cstr_ci(map->encoding, "telephone-event")) {
+				c->media.dtmf_pt = m->pts[f];
+				c->media.dtmf_clock = map->clock_rate;
+				continue;
+			}
+			const struct zv_codec_info *ci = call_pt_codec(m, m->pts[f]);
+			if (ci && c->media.codec == ZV_CODEC_NONE) {
+				c->media.codec = ci->id;
+				c->media.pt = m->pts[f];
+			}
+		}
+		if (c->media.codec == ZV_CODEC_NONE)
+			return -ENOENT;
+		c->media.dir = m->dir;
+		c->media.port = m->port;
+		zv_str_copy(m->conn.addr, c->media.addr, sizeof(c->media.addr));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The ACK of a 2xx: a new transaction-less request (RFC 3261 13.2.2.4). */
+static void send_ack(struct call *c)
+{
+	char branch[40];
+	sip_new_branch(branch, sizeof(branch));
+	struct sip_uac_request r = {
+		.method = "ACK",
+		.ruri = c->remote_target,
+		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
+		.via_hostport = c->via_hostport,
+		.branch = branch,
+		.route_lines = c->route_lines,
+		.from = c->local_hdr,
+		.to = c->remote_hdr,
+		.call_id = c->call_id,
+		.cseq = c->invite_cseq,
+	};
+	struct sip_buf req;
+	sip_buf_init(&req);
+	if (!sip_uac_build_request(&r, &req))
+		sip_send(&c->target, req.p, req.len);
+	sip_buf_free(&req);
+}
+
+/* The dialog from our INVITE's 2xx: their tag, target and route set. */
+static int dialog_confirm(struct call *c, const struct sip_rx *rx)
+{
+	const struct sip_msg *m = &rx->msg;
+	const struct sip_hdr *ch = sip_msg_hdr(m, SIP_HDR_CONTACT);
+	struct sip_addr contact;
+	if (!ch || sip_addr_parse(ch->value, &contact) || !contact.uri.len)
+		return -EBADMSG;
+	struct sip_buf routes;
+	char first[512];
+	sip_buf_init(&routes);
+	if (route_set_uac(rx, &routes, first, sizeof(first)) || routes.oom) {
+		sip_buf_free(&routes);
+		return -EBADMSG;
+	}
+	free(c->route_lines);
+	c->route_lines = routes.p;
+	free(c->remote_hdr);
+	c->remote_hdr = dup_str(sip_msg_hdr(m, SIP_HDR_TO)->value);
+	free(c->remote_tag);
+	c->remote_tag = dup_str(m->to.tag);
+	free(c->remote_target);
+	c->remote_target = dup_str(contact.uri);
+	struct sip_sockaddr a;
+	const char *hop = first[0] ? first : c->remote_target;
+	if (!c->target.conn && sip_uac_uri_addr(hop, &a) == 0 && !c->rewrite_contact)
+		c->target.addr = a;
+	return c->remote_hdr && c->remote_tag && c->remote_target ? 0 : -ENOMEM;
+}
+
+/* Q.850 cause for a final failure answer (the inverse mapping). */
+static int status_to_cause(unsigned status)
+{
+	switch (status) {
+	case 404: case 410: case 484: return ZV_CAUSE_UNALLOCATED;
+	case 486: case 600: return ZV_CAUSE_USER_BUSY;
+	case 408: return ZV_CAUSE_NO_USER_RESPONSE;
+	case 480: case 487: return ZV_CAUSE_NO_ANSWER;
+	case 403: case 603: return ZV_CAUSE_CALL_REJECTED;
+	case 488: case 606: return ZV_CAUSE_BEARERCAPABILITY_NOTAVAIL;
+	case 500: case 503: case 504: return ZV_CAUSE_CONGESTION;
+	default: return ZV_CAUSE_NORMAL_TEMPORARY_FAILURE;
+	}
+}
+
+static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
+			    const struct sip_rx *rx)
+{
+	struct call *c = arg;
+	if (status < 200) {
+		if (c->chan && !c->ended && (status == 180 || status == 183))
+			zv_channel_queue_control(c->chan, status == 180 ? ZV_CONTROL_RINGING
+									: ZV_CONTROL_PROGRESS);
+		return;
+	}
+	c->invite_ct = NULL;
+	if (status < 300 && rx) {
+		if (dialog_confirm(c, rx) == 0)
+			send_ack(c);
+		if (c->ended || answer_take(c, rx) < 0) {
+			/* Cancelled meanwhile, or an answer we cannot use. */
+			c->answered = true;
+			if (!c->ended && c->chan) {
+				zv_channel_set_hangupcause(c->chan,
+							   ZV_CAUSE_BEARERCAPABILITY_NOTAVAIL);
+				zv_channel_softhangup(c->chan, 0);
+			} else {
+				send_bye(c);
+			}
+		} else {
+			c->answered = true;
+			media_set_remote(c);
+			zv_channel_set_native_codec(c->chan, c->media.codec);
+			zv_channel_queue_control(c->chan, ZV_CONTROL_ANSWER);
+		}
+	} else if (c->chan && !c->ended) {
+		zv_verb(3, "%s: %u from the far end", zv_channel_name(c->chan), status);
+		zv_channel_set_hangupcause(c->chan, status_to_cause(status));
+		zv_channel_softhangup(c->chan, 0);
+	}
+	zv_unref(c); /* the transaction's reference */
+}
+
+static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
+{
+	struct sip_config *cfg = sip_config_ref_current();
+	struct call *c = NULL;
+	struct dest d;
+	struct found_contact f = {0};
+	int err = -ENOENT;
+	bool sip_style = zv_channel_tech(chan) == &tech_sip;
+	if (!cfg || dest_parse(cfg, sip_style, dest, &d) < 0 || (err = dest_target(&d, &f)) < 0) {
+		zv_verb(3, "Unable to call %s/%s: no such endpoint or no contact",
+			zv_channel_tech(chan)->type, dest);
+		goto fail;
+	}
+	err = -ENOMEM;
+	if (!(c = zv_obj_alloc(sizeof(*c), call_destroy)))
+		goto fail;
+	c->outbound = true;
+	c->rewrite_contact = d.ep->rewrite_contact;
+	c->dtmf_mode = d.ep->dtmf_mode;
+	c->target = f.target;
+	c->sess_id = (uint64_t)random() << 16 ^ (uint64_t)random();
+	c->sdp_version = 1;
+	c->media.dtmf_pt = -1;
+	char hp[80], tag[16], callid[64];
+	if (sip_uac_local_hostport(c->target.tp, &c->target.addr, hp, sizeof(hp)))
+		sip_sockaddr_str(sip_tp_local(c->target.tp), hp, sizeof(hp));
+	snprintf(c->local_ip, sizeof(c->local_ip), "%s", hp[0] == '[' ? hp + 1 : hp);
+	char *cut = strrchr(c->local_ip, hp[0] == '[' ? ']' : ':');
+	if (cut)
+		*cut = '\0';
+	sip_random_token(tag, sizeof(tag));
+	sip_new_callid(callid, sizeof(callid));
+	const char *num = zv_channel_cid_num(chan), *name = zv_channel_cid_name(chan);
+	const char *from_user = d.ep->from_user ? d.ep->from_user : num && *num ? num : "anonymous";
+	const char *from_host = d.ep->from_domain ? d.ep->from_domain : hp;
+	c->call_id = strdup(callid);
+	c->local_tag = strdup(tag);
+	c->ruri = strdup(f.uri);
+	c->remote_target = strdup(f.uri);
+	c->via_hostport = strdup(hp);
+	c->route_lines = strdup("");
+	if (asprintf(&c->local_hdr, "%s%s%s<sip:%s@%s>;tag=%s", name && *name ? "\"" : "",
+		     name && *name ? name : "", name && *name ? "\" " : "", from_user, from_host,
+		     tag) < 0)
+		c->local_hdr = NULL;
+	if (asprintf(&c->remote_hdr, "<%s>", f.uri) < 0)
+		c->remote_hdr = NULL;
+	if (asprintf(&c->contact, "sip:%s@%s%s", from_user, hp,
+		     sip_uac_transport_param(c->target.tp)) < 0)
+		c->contact = NULL;
+	if (!c->call_id || !c->local_tag || !c->ruri || !c->remote_target || !c->via_hostport ||
+	    !c->route_lines || !c->local_hdr || !c->remote_hdr || !c->contact)
+		goto fail;
+	if ((err = media_open(c, d.ep)) < 0)
+		goto fail;
+	struct sip_buf body, req;
+	sip_buf_init(&body);
+	sip_buf_init(&req);
+	sdp_offer(c, d.ep, &body);
+	sip_new_branch(c->invite_branch, sizeof(c->invite_branch));
+	c->invite_cseq = c->cseq = 1 + (uint32_t)(random() % 10000);
+	char extra[160];
+	snprintf(extra, sizeof(extra),
+		 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY, MESSAGE\r\n");
+	struct sip_uac_request r = {
+		.method = "INVITE",
+		.ruri = c->ruri,
+		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
+		.via_hostport = c->via_hostport,
+		.branch = c->invite_branch,
+		.from = c->local_hdr,
+		.to = c->remote_hdr,
+		.call_id = c->call_id,
+		.cseq = c->invite_cseq,
+		.contact = c->contact,
+		.extra = extra,
+		.ctype = "application/sdp",
+		.body = body.p,
+	};
+	err = body.oom ? -ENOMEM : sip_uac_build_request(&r, &req);
+	sip_buf_free(&body);
+	if (!err && !(err = call_link(c))) {
+		zv_ref(c); /* the transaction's */
+		err = sip_ctsx_send(&c->target, SIP_METHOD_INVITE, c->invite_branch, req.p, req.len,
+				    invite_response, c, &c->invite_ct);
+		if (err) {
+			zv_unref(c);
+			call_unlink(c);
+		}
+	}
+	sip_buf_free(&req);
+	if (err)
+		goto fail;
+	c->chan = zv_ref(chan);
+	zv_channel_set_tech_pvt(chan, c); /* the driver's reference: ours */
+	zv_channel_set_native_codec(chan, ZV_CODEC_ULAW);
+	zv_unref(cfg);
+	return 0;
+fail:
+	if (f.target.conn && !c)
+		sip_conn_unref(f.target.conn);
+	zv_unref(c);
+	zv_unref(cfg);
+	return err;
+}
+
+/* ---- module ---------------------------------------------------------------------------- */
+
+static int call_load(struct zv_module *mod)
+{
+	int err = zv_channel_tech_register(mod, &tech_pjsip);
+	if (!err)
+		err = zv_channel_tech_register(mod, &tech_sip);
+	return err;
+}
+
+static int call_start(struct zv_module *mod)
+{
+	sip_method_handler_set(SIP_METHOD_INVITE, on_invite);
+	sip_method_handler_set(SIP_METHOD_ACK, on_ack);
+	sip_method_handler_set(SIP_METHOD_BYE, on_bye);
+	sip_method_handler_set(SIP_METHOD_CANCEL, on_cancel);
+	return 0;
+}
+
+static void call_stop(struct zv_module *mod)
+{
+	sip_method_handler_set(SIP_METHOD_INVITE, NULL);
+	sip_method_handler_set(SIP_METHOD_ACK, NULL);
+	sip_method_handler_set(SIP_METHOD_BYE, NULL);
+	sip_method_handler_set(SIP_METHOD_CANCEL, NULL);
+}
+
+ZV_MODULE(chan_pjsip) = {
+	.summary = "SIP channel driver (PJSIP/ and SIP/ channels)",
+	.requires = "sip,sip_registrar",
+	.load = call_load,
+	.start = call_start,
+	.stop = call_stop,
+};

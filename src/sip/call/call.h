@@ -1,0 +1,61 @@
+/*
+ * SIP calls (module "chan_pjsip"): the channel technologies PJSIP and SIP
+ * over INVITE dialogs, with RTP media.  Internal to src/sip/call.
+ *
+ * DESIGN
+ * A call is one INVITE dialog and one channel, both on the worker that
+ * owns the dialog's Call-ID (the transaction layer delivers every request
+ * and response of the Call-ID there), so the channel, its dialplan
+ * coroutine, its RTP session and its SIP state share one thread and take
+ * no locks.  Each worker keeps its calls in a table keyed by Call-ID and
+ * our tag, for in-dialog requests (ACK, BYE, re-INVITE, CANCEL).
+ * Media: one RTP session per call; the negotiated codec is the channel's
+ * native codec and RTP payloads go to and from the channel as frames.
+ */
+#ifndef SIP_CALL_CALL_H
+#define SIP_CALL_CALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <zvonok/media.h>
+
+#include "sip/parser/sdp.h"
+
+struct sip_endpoint;
+
+/* What negotiation chose for the audio stream of an offer. */
+struct call_media {
+	enum zv_codec_id codec;
+	uint8_t pt;	  /* payload type of codec in the offer */
+	int dtmf_pt;	  /* telephone-event payload type, -1 none */
+	unsigned dtmf_clock;
+	enum sdp_dir dir; /* the offerer's direction */
+	char addr[64];	  /* the offerer's connection address */
+	uint16_t port;
+	unsigned ptime;
+};
+
+/*
+ * Choose the audio codec for an offer: the first of the endpoint's
+ * allowed codecs (its allow= order) that the offer's first RTP audio
+ * stream carries.  0, -ENOENT (no audio stream or nothing in common),
+ * -ENOTSUP (only secure or unknown profiles offered).  Pure.
+ */
+int call_negotiate(const struct sdp_session *offer, const struct sip_endpoint *ep,
+		   struct call_media *out);
+
+/* Our SDP for a negotiated stream: one codec, telephone-event when the
+ * offer had it, the direction answering the offer's.  Appended to out. */
+struct sip_buf;
+void call_sdp_answer(struct sip_buf *out, const struct call_media *m, const char *ip,
+		     uint16_t port, uint64_t sess_id, unsigned version);
+
+/* The codec a payload type of an SDP media means (rtpmap, else the
+ * static assignment), or NULL. */
+const struct zv_codec_info *call_pt_codec(const struct sdp_media *m, uint8_t pt);
+
+/* Samples (at the codec's rate) in an RTP payload of len bytes. */
+unsigned call_payload_samples(enum zv_codec_id codec, size_t len);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * SDP offer/answer for calls (RFC 3264): picking the codec of an offer by
+ * the endpoint's allow order, and writing our answer.
+ *
+ * DESIGN
+ * The endpoint's order wins over the offer's, as Asterisk does by
+ * default: for each allowed codec in turn, the offer's formats are
+ * searched, static payload types by number (unless an rtpmap renames
+ * them), dynamic ones by rtpmap encoding and clock.  The answer carries
+ * that one codec (and telephone-event when offered), with the offerer's
+ * payload numbers, so nothing needs remapping when packets arrive.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <zvonok/media.h>
+
+#include "sip/call/call.h"
+#include "sip/config/sip_config.h"
+#include "sip/core/sip.h"
+
+/* The codec a payload type of m means, or NULL. */
+const struct zv_codec_info *call_pt_codec(const struct sdp_media *m, uint8_t pt)
+{
+	const struct sdp_rtpmap *map = sdp_media_rtpmap(m, pt);
+	if (map) {
+		char enc[32];
+		zv_str_copy(map->encoding, enc, sizeof(enc));
+		return zv_codec_by_sdp(enc, map->clock_rate);
+	}
+	for (int id = ZV_CODEC_NONE + 1; id < ZV_CODEC__COUNT; id++) {
+		const struct zv_codec_info *c = zv_codec_get((enum zv_codec_id)id);
+		if (c && c->rtp_pt == (int)pt)
+			return c;
+	}
+	return NULL;
+}
+
+static bool is_rtp(enum sdp_proto p)
+{
+	return p == SDP_PROTO_RTP_AVP || p == SDP_PROTO_RTP_AVPF;
+}
+
+int call_negotiate(const struct sdp_session *offer, const struct sip_endpoint *ep,
+		   struct call_media *out)
+{
+	const struct sdp_media *m = NULL;
+	bool secure_only = false;
+	for (unsigned i = 0; i < offer->n_media && !m; i++) {
+		const struct sdp_media *cand = &offer->media[i];
+		if (cand->type != SDP_MEDIA_AUDIO || !cand->port)
+			continue;
+		if (is_rtp(cand->proto))
+			m = cand;
+		else
+			secure_only = true;
+	}
+	if (!m)
+		return secure_only ? -ENOTSUP : -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->dtmf_pt = -1;
+	for (unsigned f = 0; f < m->n_fmts; f++) {
+		const struct sdp_rtpmap *map = sdp_media_rtpmap(m, m->pts[f]);
+		if (map && zv_str_eq_cstr_ci(map->encoding, "telephone-event") && out->dtmf_pt < 0) {
+			out->dtmf_pt = m->pts[f];
+			out->dtmf_clock = map->clock_rate;
+		}
+	}
+	const struct zv_codec_info *chosen = NULL;
+	for (size_t i = 0; i < ep->ncodecs && !chosen; i++) {
+		const struct zv_codec_info *want = zv_codec_by_name(ep->codecs[i]->name);
+		for (unsigned f = 0; want && f < m->n_fmts && !chosen; f++) {
+			if (call_pt_codec(m, m->pts[f]) == want) {
+				chosen = want;
+				out->pt = m->pts[f];
+			}
+		}
+	}
+	if (!chosen)
+		return -ENOENT;
+	out->codec = chosen->id;
+	out->dir = m->dir;
+	out->port = m->port;
+	out->ptime = m->ptime;
+	zv_str_copy(m->conn.addr, out->addr, sizeof(out->addr));
+	return 0;
+}
+
+static const char *answer_dir(enum sdp_dir offered)
+{
+	switch (offered) {
+	case SDP_DIR_SENDONLY: return "recvonly";
+	case SDP_DIR_RECVONLY: return "sendonly";
+	case SDP_DIR_INACTIVE: return "inactive";
+	default: return "sendrecv";
+	}
+}
+
+void call_sdp_answer(struct sip_buf *out, const struct call_media *m, const char *ip,
+		     uint16_t port, uint64_t sess_id, unsigned version)
+{
+	const struct zv_codec_info *c = zv_codec_get(m->codec);
+	const char *af = strchr(ip, ':') ? "IP6" : "IP4";
+	sip_buf_printf(out,
+		       "v=0\r\n"
+		       "o=- %llu %u IN %s %s\r\n"
+		       "s=Zvonok\r\n"
+		       "c=IN %s %s\r\n"
+		       "t=0 0\r\n",
+		       (unsigned long long)sess_id, version, af, ip, af, ip);
+	sip_buf_printf(out, "m=audio %u RTP/AVP %u", port, m->pt);
+	if (m->dtmf_pt >= 0)
+		sip_buf_printf(out, " %d", m->dtmf_pt);
+	sip_buf_printf(out, "\r\na=rtpmap:%u %s/%u", m->pt, c->sdp_name, c->rtp_clock);
+	if (c->sdp_channels)
+		sip_buf_printf(out, "/%u", c->sdp_channels);
+	sip_buf_append(out, "\r\n", 2);
+	if (m->dtmf_pt >= 0)
+		sip_buf_printf(out, "a=rtpmap:%d telephone-event/%u\r\na=fmtp:%d 0-16\r\n", m->dtmf_pt,
+			       m->dtmf_clock ? m->dtmf_clock : 8000, m->dtmf_pt);
+	sip_buf_printf(out, "a=ptime:%u\r\na=%s\r\n", c->frame_ms ? c->frame_ms : 20,
+		       answer_dir(m->dir));
+}
+
+unsigned call_payload_samples(enum zv_codec_id codec, size_t len)
+{
+	switch (codec) {
+	case ZV_CODEC_ULAW:
+	case ZV_CODEC_ALAW: return (unsigned)len;
+	case ZV_CODEC_G722: return (unsigned)len * 2; /* 16 kHz, 4 bits a sample */
+	case ZV_CODEC_GSM: return (unsigned)(len / 33) * 160;
+	case ZV_CODEC_G729: return (unsigned)(len / 10) * 80;
+	case ZV_CODEC_SLIN:
+	case ZV_CODEC_SLIN16:
+	case ZV_CODEC_SLIN48: return (unsigned)len / 2;
+	case ZV_CODEC_OPUS: return 960; /* 20 ms at 48 kHz; the decoder knows better */
+	default: return 0;
+	}
+}

@@ -1,0 +1,149 @@
+#!/bin/bash
+# Calls with media from a real client: baresip (account 200, MD5 digest on
+# the INVITE) calls Zvonok over UDP with PCMU.  baresip sends a 1000 Hz
+# tone (aufile source) and its sndfile filter records what it receives;
+# tests/media/tone_check.py analyses that recording.  Checked:
+#  - 600 Echo(): the 1000 Hz tone comes back (frequency, purity, length);
+#    while it runs, `core show channels` lists PJSIP/200-... in Echo;
+#  - 601 Milliwatt(): a 1004 Hz tone arrives;
+#  - 1000 Playback(hello-world): as long as the prompt, then Zvonok hangs
+#    up (BYE) and baresip reports the call terminated;
+#  - an INVITE with a wrong password is refused (401 again, no channel).
+. "$(dirname "$0")/lib.sh"
+command -v baresip >/dev/null || fail "baresip is not installed"
+[ -f /usr/share/asterisk/sounds/en_US_f_Allison/hello-world.wav ] ||
+	[ -f /usr/share/asterisk/sounds/en/hello-world.wav ] ||
+	fail "asterisk-core-sounds-en-wav is not installed"
+command -v sox >/dev/null || fail "sox is not installed"
+
+zv_setup
+ZPORT=$(zv_free_port udp)
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$ZPORT
+
+[200]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+auth=200
+aors=200
+[200]
+type=auth
+username=200
+password=secret
+supported_algorithms_uas=md5
+[200]
+type=aor
+max_contacts=1
+EOC
+cat >"$ZV_DIR/extensions.conf" <<'EOC'
+[calls]
+exten => 600,1,Answer()
+ same => n,Echo()
+ same => n,Hangup()
+exten => 601,1,Milliwatt()
+exten => 1000,1,Answer()
+ same => n,Playback(hello-world)
+ same => n,Hangup()
+EOC
+zv_start
+
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone.wav" synth 8 sine 1000 vol 0.5 ||
+	fail "sox could not make the tone"
+
+BARESIP_PID=""
+cleanup() {
+	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
+	zv_cleanup
+}
+trap cleanup EXIT
+
+# call <exten> <seconds> <password>: one call from a fresh baresip that
+# quits after <seconds>; prints baresip's output file.  The recording is
+# $ZV_DIR/b-<exten>/dump-*-dec.wav.
+call() {
+	local exten=$1 secs=$2 pass=$3 dir="$ZV_DIR/b-$1" bport
+	bport=$(zv_free_port udp)
+	mkdir -p "$dir"
+	cat >"$dir/config" <<EOF
+sip_listen 127.0.0.1:$bport
+net_interface 127.0.0.1
+module_path /usr/lib/baresip/modules
+module stdio.so
+module g711.so
+module aufile.so
+module sndfile.so
+module_app account.so
+module_app menu.so
+audio_source aufile,$ZV_DIR/tone.wav
+audio_player aufile,$dir/played.wav
+audio_alert aufile,/dev/null
+snd_path $dir
+EOF
+	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;auth_pass=$pass;regint=0" >"$dir/accounts"
+	timeout -s KILL $((secs + 10)) baresip -f "$dir" -e "/dial sip:$exten@127.0.0.1:$ZPORT" \
+		-t "$secs" >"$dir/out.txt" 2>&1 </dev/null &
+	BARESIP_PID=$!
+	echo "$dir"
+}
+
+analyse() {
+	local f
+	f=$(ls "$1"/dump-*-dec.wav 2>/dev/null | head -1)
+	[ -n "$f" ] || { echo "no recording"; return; }
+	python3 "$ZV_SRC/tests/media/tone_check.py" "$f"
+}
+
+field() { # line key
+	sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"
+}
+
+# 600: Echo returns our tone.
+dir=$(call 600 5 secret)
+sleep 2.5
+chans=$(zv_rx "core show channels")
+expect_contains "$chans" "PJSIP/200-" "core show channels during the Echo call"
+expect_contains "$chans" "Echo" "the channel runs Echo"
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "echo: $out"
+freq=$(field "$out" freq)
+[ -n "$freq" ] && [ "$freq" -ge 985 ] && [ "$freq" -le 1015 ] ||
+	fail "Echo: expected 1000 Hz back, got: $out ($(tail -5 "$dir/out.txt"))"
+awk -v p="$(field "$out" purity)" -v s="$(field "$out" secs)" 'BEGIN { exit !(p > 0.8 && s > 2.5) }' ||
+	fail "Echo: tone not clean or too short: $out"
+
+# 601: Milliwatt is 1004 Hz.
+dir=$(call 601 4 secret)
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "milliwatt: $out"
+freq=$(field "$out" freq)
+[ -n "$freq" ] && [ "$freq" -ge 999 ] && [ "$freq" -le 1009 ] ||
+	fail "Milliwatt: expected 1004 Hz, got: $out"
+awk -v p="$(field "$out" purity)" 'BEGIN { exit !(p > 0.9) }' || fail "Milliwatt: not a pure tone: $out"
+
+# 1000: hello-world, then our BYE.
+hw=/usr/share/asterisk/sounds/en_US_f_Allison/hello-world.wav
+[ -f "$hw" ] || hw=/usr/share/asterisk/sounds/en/hello-world.wav
+want=$(sox --i -D "$hw")
+dir=$(call 1000 8 secret)
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "playback: $out (prompt $want s)"
+expect_contains "$(cat "$dir/out.txt")" "terminated" "Zvonok ended the Playback call"
+awk -v s="$(field "$out" secs)" -v w="$want" 'BEGIN { exit !(s > w * 0.6 && s < w + 0.5) }' ||
+	fail "Playback: heard $(field "$out" secs) s of audio for a $want s prompt"
+
+# A wrong password: no call.
+dir=$(call 600 3 wrong)
+wait "$BARESIP_PID"
+expect_not_contains "$(cat "$dir/out.txt")" "Call established" "call with a wrong password"
+
+[ "$(zv_rx 'core show channels' | grep -c 'PJSIP/200-')" = 0 ] || fail "channels left after the calls"
+zv_stop
+echo "PASS $TEST_NAME"
