@@ -27,6 +27,7 @@ USERS=${USERS:-1000}
 WORKERS=${WORKERS:-$(nproc)}
 command -v sipp >/dev/null || { echo "sipp (sip-tester) is needed" >&2; exit 1; }
 [ -x "$ZVONOK" ] || { echo "no zvonok binary at $ZVONOK" >&2; exit 1; }
+. "$HERE/lib.sh"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/zvbench.XXXXXX")
 SERVER_PID=""
@@ -36,67 +37,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 {
 	echo "SEQUENTIAL"
 	for i in $(seq 1 "$USERS"); do echo "u$i"; done
 } >"$TMP/users.csv"
 
-# CPU ticks of a process and its children (Kamailio forks workers).
-cpu_ticks() {
-	local total=0 p
-	for p in "$1" $(pgrep -P "$1"); do
-		[ -r "/proc/$p/stat" ] || continue
-		# fields 14 and 15 after the "(comm)" which may contain spaces
-		local rest
-		rest=$(sed 's/^.*) //' "/proc/$p/stat")
-		set -- $rest
-		total=$((total + ${12} + ${13}))
-	done
-	echo "$total"
-}
-
 # run_step name port rate -> prints a result line, returns 0 when clean
 run_step() {
-	local name=$1 port=$2 rate=$3 calls=$(($3 * DUR))
-	rm -f "$TMP"/stat*.csv
-	local t0 c0 t1 c1
-	t0=$(date +%s.%N)
-	c0=$(cpu_ticks "$SERVER_PID")
-	timeout $((DUR + 40)) sipp "127.0.0.1:$port" -sf "$HERE/register_sipp.xml" -inf "$TMP/users.csv" \
-		-au bench -ap benchpw \
-		-r "$rate" -m "$calls" -l $((rate * 4)) -i 127.0.0.1 -p "$(free_port)" -nostdin \
-		-timeout $((DUR + 30)) -max_retrans 5 -trace_stat -stf "$TMP/stat.csv" \
-		>"$TMP/sipp.out" 2>&1
-	t1=$(date +%s.%N)
-	c1=$(cpu_ticks "$SERVER_PID")
-	python3 - "$TMP/stat.csv" "$name" "$rate" "$calls" "$t0" "$t1" "$c0" "$c1" "$(getconf CLK_TCK)" <<'EOP'
-import sys
-path, name, rate, calls, t0, t1, c0, c1, hz = sys.argv[1:]
-try:
-    rows = [l.rstrip("\n").split(";") for l in open(path) if l.strip()]
-except OSError:
-    rows = []
-ok = fail = retr = 0
-if len(rows) >= 2:
-    head, last = rows[0], rows[-1]
-    col = lambda n: int(last[head.index(n)]) if n in head else 0
-    ok, fail, retr = col("SuccessfulCall(C)"), col("FailedCall(C)"), col("Retransmissions(C)")
-wall = float(t1) - float(t0)
-cpu = (int(c1) - int(c0)) / float(hz) / wall * 100 if wall > 0 else 0
-clean = ok == int(calls) and fail == 0 and retr == 0
-print("%-8s %6s/s  ok %7d  failed %6d  retrans %6d  %5.1fs  cpu %6.1f%%  %s"
-      % (name, rate, ok, fail, retr, wall, cpu, "clean" if clean else "NOT CLEAN"))
-with open(path + ".res", "w") as f:
-    f.write("%d %.1f\n" % (1 if clean else 0, cpu))
-EOP
-	read -r clean cpu <"$TMP/stat.csv.res"
-	[ "$clean" = 1 ] || grep -E "^20[0-9]{2}-" "$TMP/sipp.out" | head -3
-	LAST_CPU=$cpu
-	[ "$clean" = 1 ]
+	local calls=$(($3 * DUR))
+	sipp_step "$1" "$3" "$calls" "127.0.0.1:$2" -sf "$HERE/register_sipp.xml" \
+		-inf "$TMP/users.csv" -au bench -ap benchpw -r "$3" -m "$calls" -l $(($3 * 4)) \
+		-i 127.0.0.1 -p "$(free_port)" -timeout $((DUR + 30)) -max_retrans 5
 }
 
 sweep() { # name port -> sets BEST and BEST_CPU
@@ -208,4 +159,8 @@ echo "Highest clean rate: zvonok ${ZV_BEST}/s (cpu ${ZV_CPU}%)"
 if [ -n "$KAM_BEST" ]; then
 	echo "Highest clean rate: kamailio ${KAM_BEST}/s (cpu ${KAM_CPU}%)"
 	python3 -c "import sys; z,k=float(sys.argv[1]),float(sys.argv[2]); print('Ratio zvonok/kamailio (clean rate): %s' % ('%.2f' % (z/k) if k else 'n/a'))" "$ZV_BEST" "$KAM_BEST"
+	zpc=$(per_cpu "$ZV_BEST" "$ZV_CPU")
+	kpc=$(per_cpu "$KAM_BEST" "$KAM_CPU")
+	echo "Registrations per CPU-second at the highest clean rate: zvonok $zpc, kamailio $kpc"
+	python3 -c "import sys; z,k=sys.argv[1],sys.argv[2]; print('Ratio zvonok/kamailio (per CPU-second): %s' % ('%.2f' % (float(z)/float(k)) if 'n/a' not in (z,k) and float(k) else 'n/a'))" "$zpc" "$kpc"
 fi

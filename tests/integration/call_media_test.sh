@@ -39,6 +39,34 @@ supported_algorithms_uas=md5
 [200]
 type=aor
 max_contacts=1
+
+; 201 answers calls (baresip answermode=auto) and speaks only A-law, so
+; 200 -> 201 goes through a ulaw <-> alaw translation in Zvonok.
+[201]
+type=endpoint
+context=calls
+disallow=all
+allow=alaw
+auth=201
+aors=201
+[201]
+type=auth
+username=201
+password=secret201
+supported_algorithms_uas=md5
+[201]
+type=aor
+max_contacts=1
+remove_existing=yes
+
+; 209 never registers.
+[209]
+type=endpoint
+context=calls
+aors=209
+[209]
+type=aor
+max_contacts=1
 EOC
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
@@ -49,24 +77,32 @@ exten => 601,1,Milliwatt()
 exten => 1000,1,Answer()
  same => n,Playback(hello-world)
  same => n,Hangup()
+exten => 201,1,Dial(PJSIP/201,10)
+ same => n,Hangup()
+exten => 209,1,Dial(PJSIP/209,10)
+ same => n,Set(DB(result/unavail)=${DIALSTATUS})
+ same => n,Hangup()
 EOC
 zv_start
 
-sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone.wav" synth 8 sine 1000 vol 0.5 ||
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone.wav" synth 12 sine 1000 vol 0.5 ||
+	fail "sox could not make the tone"
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 30 sine 440 vol 0.5 ||
 	fail "sox could not make the tone"
 
 BARESIP_PID=""
+CALLEE_PID=""
 cleanup() {
 	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
+	[ -n "$CALLEE_PID" ] && kill -KILL "$CALLEE_PID" 2>/dev/null
 	zv_cleanup
 }
 trap cleanup EXIT
 
-# call <exten> <seconds> <password>: one call from a fresh baresip that
-# quits after <seconds>; prints baresip's output file.  The recording is
-# $ZV_DIR/b-<exten>/dump-*-dec.wav.
-call() {
-	local exten=$1 secs=$2 pass=$3 dir="$ZV_DIR/b-$1" bport
+# baresip_dir <dir> <tone file>: a baresip configuration that sends the
+# tone and records what it receives into <dir>/dump-*-dec.wav.
+baresip_dir() {
+	local dir=$1 tone=$2 bport
 	bport=$(zv_free_port udp)
 	mkdir -p "$dir"
 	cat >"$dir/config" <<EOF
@@ -79,11 +115,18 @@ module aufile.so
 module sndfile.so
 module_app account.so
 module_app menu.so
-audio_source aufile,$ZV_DIR/tone.wav
+audio_source aufile,$tone
 audio_player aufile,$dir/played.wav
 audio_alert aufile,/dev/null
 snd_path $dir
 EOF
+}
+
+# call <exten> <seconds> <password>: one call from a fresh baresip (user
+# 200) that quits after <seconds>; prints its directory.
+call() {
+	local exten=$1 secs=$2 pass=$3 dir="$ZV_DIR/b-$1-$RANDOM"
+	baresip_dir "$dir" "$ZV_DIR/tone.wav"
 	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;auth_pass=$pass;regint=0" >"$dir/accounts"
 	timeout -s KILL $((secs + 10)) baresip -f "$dir" -e "/dial sip:$exten@127.0.0.1:$ZPORT" \
 		-t "$secs" >"$dir/out.txt" 2>&1 </dev/null &
@@ -144,6 +187,43 @@ dir=$(call 600 3 wrong)
 wait "$BARESIP_PID"
 expect_not_contains "$(cat "$dir/out.txt")" "Call established" "call with a wrong password"
 
-[ "$(zv_rx 'core show channels' | grep -c 'PJSIP/200-')" = 0 ] || fail "channels left after the calls"
+# 200 -> Dial(PJSIP/201) -> baresip 201 (registered, auto-answer, A-law):
+# each side hears the other's tone through the bridge and the translation.
+cdir="$ZV_DIR/callee"
+baresip_dir "$cdir" "$ZV_DIR/tone440.wav"
+echo "<sip:201@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret201;answermode=auto;regint=60" \
+	>"$cdir/accounts"
+timeout -s KILL 40 baresip -f "$cdir" -t 30 >"$cdir/out.txt" 2>&1 </dev/null &
+CALLEE_PID=$!
+for _ in $(seq 1 50); do
+	zv_rx "pjsip show contacts" | grep -q "201/sip:" && break
+	sleep 0.2
+done
+expect_contains "$(zv_rx 'pjsip show contacts')" "201/sip:" "baresip 201 registered"
+dir=$(call 201 6 secret)
+sleep 3
+chans=$(zv_rx "core show channels")
+expect_contains "$chans" "PJSIP/201-" "the outgoing leg during the bridged call"
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "caller hears: $out"
+freq=$(field "$out" freq)
+[ -n "$freq" ] && [ "$freq" -ge 430 ] && [ "$freq" -le 450 ] ||
+	fail "bridged call: the caller should hear 440 Hz, got: $out"
+sleep 1
+out=$(analyse "$cdir")
+echo "callee hears: $out"
+freq=$(field "$out" freq)
+[ -n "$freq" ] && [ "$freq" -ge 985 ] && [ "$freq" -le 1015 ] ||
+	fail "bridged call: the callee should hear 1000 Hz, got: $out"
+expect_contains "$(cat "$cdir/out.txt")" "PCMA" "the callee leg used A-law"
+expect_contains "$(cat "$cdir/out.txt")" "terminated" "the caller's hang-up reached the callee"
+
+# Dial to an endpoint with no contact: CHANUNAVAIL, and the dialplan goes on.
+dir=$(call 209 2 secret)
+wait "$BARESIP_PID"
+expect_eq "$(zv_rx 'database get result unavail')" "Value: CHANUNAVAIL" "DIALSTATUS of an unreachable endpoint"
+
+[ "$(zv_rx 'core show channels' | grep -c 'PJSIP/20[01]-')" = 0 ] || fail "channels left after the calls"
 zv_stop
 echo "PASS $TEST_NAME"
