@@ -80,6 +80,16 @@ int zv_coro_sleep(uint32_t ms);
  */
 int zv_coro_wake(struct zv_coro *co, int value);
 
+/*
+ * Run work(arg) on the blocking pool while the calling coroutine waits
+ * (its loop keeps running other calls).  Waits for the work to finish
+ * even if the coroutine is woken meanwhile (e.g. by a hang-up), so arg
+ * may live on the coroutine's stack.  Returns 0, or a negative errno when
+ * the work could not be submitted (then it did not run).  Must be called
+ * inside a coroutine on a loop thread.
+ */
+int zv_coro_blocking(void (*work)(void *arg), void *arg);
+
 /* Coroutines alive on this thread, and their resident stack estimate, for
  * `core show threads` and the benchmark. */
 unsigned zv_coro_count(void);

@@ -114,6 +114,15 @@ int zv_pbx_var_get(struct zv_channel *chan, const char *name, char *buf, size_t 
  */
 int zv_pbx_start(struct zv_channel *chan);
 
+/*
+ * Collect an extension from the caller's digits, as after WaitExten() or
+ * a digit pressed during Background(): first_digit (0: wait up to
+ * first_timeout_ms for one), then more while the number can still grow,
+ * and jump to it (or to `i`, or `t` on time-out).  Coroutine only.
+ * 0 after the jump, ZV_WAKE_HANGUP, or -ENOENT (nowhere to go).
+ */
+int zv_pbx_collect_and_jump(struct zv_channel *chan, int first_digit, unsigned first_timeout_ms);
+
 /* Jump (Goto semantics: the pbx does not advance the priority after the
  * current application).  NULL context/exten keep the current ones.
  * 0 or -ENOENT when the target does not exist. */

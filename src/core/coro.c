@@ -341,3 +341,39 @@ int zv_coro_sleep(uint32_t ms)
 		/* timed out or a 0 wake: the loop re-checks the clock */
 	}
 }
+
+/* ---- blocking work from a coroutine ---------------------------------------- */
+
+struct blocking_job {
+	void (*work)(void *arg);
+	void *arg;
+	struct zv_coro *co; /* referenced */
+	bool done;
+};
+
+static void blocking_work(void *p)
+{
+	struct blocking_job *j = p;
+	j->work(j->arg);
+}
+
+static void blocking_done(void *p)
+{
+	struct blocking_job *j = p;
+	j->done = true;
+	zv_coro_wake(j->co, 0);
+}
+
+int zv_coro_blocking(void (*work)(void *arg), void *arg)
+{
+	struct zv_coro *co = zv_coro_current();
+	if (!co)
+		return -EINVAL;
+	struct blocking_job j = {.work = work, .arg = arg, .co = zv_ref(co)};
+	int err = zv_pool_submit(blocking_work, blocking_done, &j);
+	if (err == 0)
+		while (!j.done)
+			zv_coro_wait(0);
+	zv_unref(j.co);
+	return err;
+}

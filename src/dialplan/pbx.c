@@ -615,6 +615,11 @@ static void pbx_entry(void *arg)
 	dp_pbx_body(arg);
 }
 
+int zv_pbx_collect_and_jump(struct zv_channel *chan, int first_digit, unsigned first_timeout_ms)
+{
+	return dp_collect_and_jump(chan, first_digit, first_timeout_ms);
+}
+
 int zv_pbx_start(struct zv_channel *chan)
 {
 	if (!dp_run_get(chan))

@@ -131,12 +131,15 @@ static bool bridge(struct zv_channel *caller, struct zv_channel *peer)
 		}
 		if (zv_channel_is_hungup(peer))
 			break;
+		/* Digits pass to the other side; other events only wake us. */
 		int r;
-		while ((r = zv_channel_poll(caller)) > 0)
-			zv_channel_send_digit(peer, (char)r, 0);
-		while ((r = zv_channel_poll(peer)) > 0)
-			zv_channel_send_digit(caller, (char)r, 0);
-		if (r == ZV_WAKE_HANGUP)
+		while ((r = zv_channel_poll(caller)) != 0 && r != ZV_WAKE_HANGUP)
+			if (r > 0)
+				zv_channel_send_digit(peer, (char)r, 0);
+		while ((r = zv_channel_poll(peer)) != 0 && r != ZV_WAKE_HANGUP)
+			if (r > 0)
+				zv_channel_send_digit(caller, (char)r, 0);
+		if (zv_channel_is_hungup(caller) || zv_channel_is_hungup(peer))
 			continue;
 		zv_coro_wait(0);
 	}
@@ -176,7 +179,8 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 			status = "CANCEL";
 			break;
 		}
-		while (zv_channel_poll(chan) > 0)
+		int cr;
+		while ((cr = zv_channel_poll(chan)) != 0 && cr != ZV_WAKE_HANGUP)
 			; /* the caller's digits do nothing while dialing */
 		for (int i = 0; i < n && !winner; i++) {
 			struct leg *l = &legs[i];

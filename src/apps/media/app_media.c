@@ -1,6 +1,7 @@
 /*
- * Media applications: Playback, Echo, Milliwatt.  Argument syntax and
- * channel variables as Asterisk documents them.
+ * Media applications: Playback, Background, Read, SayDigits, SayNumber,
+ * SayAlpha, SendDTMF, Record, Echo, Milliwatt, MusicOnHold.  Argument
+ * syntax and channel variables as Asterisk documents them.
  *
  * DESIGN
  * The application (in the channel's coroutine) sets up a generator or a
@@ -10,15 +11,18 @@
  * stack, so every application removes its generator and reader before it
  * returns, whatever the reason.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define ZV_LOG_MODULE "app_media"
 #include <zvonok/channel.h>
+#include <zvonok/coro.h>
 #include <zvonok/log.h>
 #include <zvonok/media.h>
 #include <zvonok/module.h>
@@ -139,6 +143,441 @@ static enum zv_app_result playback_exec(struct zv_channel *chan, const char *dat
 	return res;
 }
 
+/* ---- Background ----------------------------------------------------------- */
+
+/* Background(filenames[,options[,langoverride[,context]]]): play, and on
+ * a digit stop and take the caller to the extension they dial.  Options:
+ * s (skip when not answered), n (do not answer). */
+static enum zv_app_result background_exec(struct zv_channel *chan, const char *data)
+{
+	char *buf, *argv[4];
+	size_t argc = split(data, ',', &buf, argv, 4);
+	const char *opts = argc > 1 ? argv[1] : "";
+	if (!argc || !argv[0][0]) {
+		zv_warn("Background requires an argument (filename)");
+		free(buf);
+		return ZV_APP_HANGUP;
+	}
+	if (zv_channel_state(chan) != ZV_STATE_UP) {
+		if (strchr(opts, 's')) {
+			zv_channel_var_set(chan, "BACKGROUNDSTATUS", "SUCCESS");
+			free(buf);
+			return ZV_APP_CONTINUE;
+		}
+		if (!strchr(opts, 'n') && zv_channel_answer(chan) < 0) {
+			free(buf);
+			return ZV_APP_HANGUP;
+		}
+	}
+	char *files[MAX_ARGS];
+	size_t nfiles = 0;
+	if (dp_args_split(argv[0], '&', 0, files, MAX_ARGS, &nfiles) < 0)
+		nfiles = 0;
+	const char *status = "SUCCESS";
+	int r = 0;
+	for (size_t i = 0; i < nfiles && r == 0; i++) {
+		r = play_file(chan, files[i], "0123456789*#ABCD");
+		if (r < 0 && r != ZV_WAKE_HANGUP) {
+			status = "FAILED";
+			r = 0;
+			break;
+		}
+	}
+	zv_channel_var_set(chan, "BACKGROUNDSTATUS", status);
+	free(buf);
+	if (r == ZV_WAKE_HANGUP)
+		return ZV_APP_HANGUP;
+	if (r > 0)
+		return zv_pbx_collect_and_jump(chan, r, 0) == 0 ? ZV_APP_CONTINUE : ZV_APP_HANGUP;
+	return ZV_APP_CONTINUE;
+}
+
+/* ---- Read --------------------------------------------------------------------- */
+
+/* Read(var[,files[,maxdigits[,options[,attempts[,timeout]]]]]): play the
+ * prompt (a digit interrupts it), collect digits until maxdigits, # or
+ * the timeout; READSTATUS OK, TIMEOUT, HANGUP, ERROR, SKIPPED. */
+static enum zv_app_result read_exec(struct zv_channel *chan, const char *data)
+{
+	char *buf, *argv[6] = {0};
+	size_t argc = split(data, ',', &buf, argv, 6);
+	if (!argc || !argv[0][0]) {
+		zv_warn("Read requires an argument (variable)");
+		zv_channel_var_set(chan, "READSTATUS", "ERROR");
+		free(buf);
+		return ZV_APP_CONTINUE;
+	}
+	const char *var = argv[0], *prompt = argc > 1 ? argv[1] : "";
+	long maxd = argc > 2 && argv[2][0] ? strtol(argv[2], NULL, 10) : 0;
+	const char *opts = argc > 3 ? argv[3] : "";
+	long attempts = argc > 4 && argv[4][0] ? strtol(argv[4], NULL, 10) : 1;
+	double tmo = argc > 5 && argv[5][0] ? strtod(argv[5], NULL) : 10.0;
+	if (maxd <= 0 || maxd > 255)
+		maxd = 255;
+	if (attempts < 1)
+		attempts = 1;
+	unsigned tmo_ms = tmo > 0 ? (unsigned)(tmo * 1000) : 10000;
+	if (zv_channel_state(chan) != ZV_STATE_UP) {
+		if (strchr(opts, 's')) {
+			zv_channel_var_set(chan, var, "");
+			zv_channel_var_set(chan, "READSTATUS", "SKIPPED");
+			free(buf);
+			return ZV_APP_CONTINUE;
+		}
+		if (!strchr(opts, 'n') && zv_channel_answer(chan) < 0) {
+			free(buf);
+			return ZV_APP_HANGUP;
+		}
+	}
+	char digits[256] = "";
+	size_t n = 0;
+	const char *status = "TIMEOUT";
+	for (long a = 0; a < attempts && !n; a++) {
+		int first = 0;
+		char *files[MAX_ARGS];
+		size_t nfiles = 0;
+		char *pcopy = strdup(prompt);
+		if (pcopy && *pcopy && dp_args_split(pcopy, '&', 0, files, MAX_ARGS, &nfiles) < 0)
+			nfiles = 0;
+		for (size_t i = 0; i < nfiles && !first; i++) {
+			int r = play_file(chan, files[i], "0123456789*#ABCD");
+			if (r == ZV_WAKE_HANGUP || r > 0)
+				first = r;
+		}
+		free(pcopy);
+		if (first == ZV_WAKE_HANGUP) {
+			status = "HANGUP";
+			break;
+		}
+		int d = first;
+		for (;;) {
+			if (!d) {
+				d = zv_channel_wait(chan, tmo_ms);
+				if (d == -ETIMEDOUT)
+					break;
+				if (d == ZV_WAKE_HANGUP) {
+					status = "HANGUP";
+					goto done;
+				}
+				if (d <= 0) {
+					d = 0;
+					continue;
+				}
+			}
+			if (d == '#')
+				break;
+			digits[n++] = (char)d;
+			digits[n] = '\0';
+			d = 0;
+			if ((long)n >= maxd)
+				break;
+		}
+		if (n || d == '#')
+			status = "OK";
+		if (d == '#')
+			break;
+	}
+done:
+	zv_channel_var_set(chan, var, digits);
+	zv_channel_var_set(chan, "READSTATUS", status);
+	free(buf);
+	return zv_channel_is_hungup(chan) ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
+}
+
+/* ---- Say* ---------------------------------------------------------------------- */
+
+/* Play a list of sound names; stop on hang-up.  0 or ZV_WAKE_HANGUP. */
+static int play_list(struct zv_channel *chan, char names[][32], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = play_file(chan, names[i], NULL);
+		if (r == ZV_WAKE_HANGUP)
+			return r;
+	}
+	return 0;
+}
+
+static size_t digit_names(const char *s, char names[][32], size_t max)
+{
+	size_t n = 0;
+	for (; *s && n < max; s++) {
+		if (*s >= '0' && *s <= '9')
+			snprintf(names[n++], 32, "digits/%c", *s);
+		else if (*s == '*')
+			snprintf(names[n++], 32, "digits/star");
+		else if (*s == '#')
+			snprintf(names[n++], 32, "digits/pound");
+		else if (*s == '-')
+			snprintf(names[n++], 32, "letters/dash");
+	}
+	return n;
+}
+
+/* English number words as Asterisk's prompt set names them. */
+static size_t number_names(long long v, char names[][32], size_t max)
+{
+	size_t n = 0;
+	if (v < 0 && n < max) {
+		snprintf(names[n++], 32, "digits/minus");
+		v = -v;
+	}
+	if (v == 0 && n < max)
+		snprintf(names[n++], 32, "digits/0");
+	static const struct {
+		long long unit;
+		const char *name;
+	} big[] = {{1000000000LL, "digits/billion"}, {1000000, "digits/million"},
+		   {1000, "digits/thousand"}};
+	for (size_t b = 0; b < 3; b++) {
+		if (v >= big[b].unit) {
+			n += number_names(v / big[b].unit, names + n, max - n);
+			if (n < max)
+				snprintf(names[n++], 32, "%s", big[b].name);
+			v %= big[b].unit;
+		}
+	}
+	if (v >= 100 && n + 1 < max) {
+		snprintf(names[n++], 32, "digits/%lld", v / 100);
+		snprintf(names[n++], 32, "digits/hundred");
+		v %= 100;
+	}
+	if (v >= 20 && n < max) {
+		snprintf(names[n++], 32, "digits/%lld", v / 10 * 10);
+		v %= 10;
+	}
+	if (v > 0 && n < max)
+		snprintf(names[n++], 32, "digits/%lld", v);
+	return n;
+}
+
+static enum zv_app_result say_result(struct zv_channel *chan, int r)
+{
+	return r == ZV_WAKE_HANGUP || zv_channel_is_hungup(chan) ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
+}
+
+static enum zv_app_result saydigits_exec(struct zv_channel *chan, const char *data)
+{
+	char names[64][32];
+	return say_result(chan, play_list(chan, names, digit_names(data, names, 64)));
+}
+
+static enum zv_app_result saynumber_exec(struct zv_channel *chan, const char *data)
+{
+	char *end;
+	long long v = strtoll(data, &end, 10);
+	if (end == data) {
+		zv_warn("SayNumber requires a number: \"%s\"", data);
+		return ZV_APP_CONTINUE;
+	}
+	char names[64][32];
+	return say_result(chan, play_list(chan, names, number_names(v, names, 64)));
+}
+
+static enum zv_app_result sayalpha_exec(struct zv_channel *chan, const char *data)
+{
+	char names[64][32];
+	size_t n = 0;
+	for (const char *s = data; *s && n < 64; s++) {
+		char c = (char)tolower((unsigned char)*s);
+		if (c >= 'a' && c <= 'z')
+			snprintf(names[n++], 32, "letters/%c", c);
+		else if (c >= '0' && c <= '9')
+			snprintf(names[n++], 32, "digits/%c", c);
+		else if (c == '*')
+			snprintf(names[n++], 32, "letters/asterisk");
+		else if (c == '#')
+			snprintf(names[n++], 32, "letters/pound");
+		else if (c == '@')
+			snprintf(names[n++], 32, "letters/at");
+		else if (c == '.')
+			snprintf(names[n++], 32, "letters/dot");
+		else if (c == '-')
+			snprintf(names[n++], 32, "letters/dash");
+		else if (c == ' ')
+			snprintf(names[n++], 32, "letters/space");
+	}
+	return say_result(chan, play_list(chan, names, n));
+}
+
+/* ---- SendDTMF --------------------------------------------------------------------- */
+
+/* SendDTMF(digits[,timeout_ms[,duration_ms]]): w is a half-second pause. */
+static enum zv_app_result senddtmf_exec(struct zv_channel *chan, const char *data)
+{
+	char *buf, *argv[3] = {0};
+	size_t argc = split(data, ',', &buf, argv, 3);
+	long gap = argc > 1 && argv[1][0] ? strtol(argv[1], NULL, 10) : 250;
+	long dur = argc > 2 && argv[2][0] ? strtol(argv[2], NULL, 10) : 100;
+	int r = 0;
+	for (const char *d = argc ? argv[0] : ""; *d && r != ZV_WAKE_HANGUP; d++) {
+		if (*d == 'w' || *d == 'W') {
+			r = zv_channel_sleep(chan, 500);
+			continue;
+		}
+		if (!strchr("0123456789*#ABCDabcd", *d))
+			continue;
+		zv_channel_send_digit(chan, (char)toupper((unsigned char)*d), (unsigned)dur);
+		r = zv_channel_sleep(chan, (uint32_t)(dur + gap));
+	}
+	free(buf);
+	return r == ZV_WAKE_HANGUP ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
+}
+
+/* ---- Record ------------------------------------------------------------------------ */
+
+#define REC_MAX_S 3600
+
+struct rec {
+	int16_t *pcm;
+	size_t n, cap;
+	unsigned silent_ms, silence_limit_ms, frame_ms;
+	bool heard, silence_hit;
+	/* the file, written on the pool at the end */
+	char path[512];
+	char format[16];
+	int err;
+};
+
+static void rec_frame(void *arg, struct zv_channel *chan, const struct zv_frame *f)
+{
+	struct rec *r = arg;
+	const int16_t *s = (const int16_t *)f->data;
+	unsigned n = f->samples;
+	if (r->n + n > r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8000 * 16;
+		if (cap > (size_t)8000 * REC_MAX_S)
+			return;
+		int16_t *p = realloc(r->pcm, cap * sizeof(*p));
+		if (!p)
+			return;
+		r->pcm = p;
+		r->cap = cap;
+	}
+	memcpy(r->pcm + r->n, s, n * sizeof(*s));
+	r->n += n;
+	if (!r->silence_limit_ms)
+		return;
+	double e = 0;
+	for (unsigned i = 0; i < n; i++)
+		e += (double)s[i] * s[i];
+	/* dsp.conf's default silence threshold: average magnitude 256. */
+	bool silent = n && sqrt(e / n) < 256.0;
+	if (!silent)
+		r->heard = true;
+	r->silent_ms = silent ? r->silent_ms + n / 8 : 0;
+	if (r->heard && r->silent_ms >= r->silence_limit_ms && !r->silence_hit) {
+		r->silence_hit = true;
+		zv_channel_queue_media_event(chan);
+	}
+}
+
+static void rec_write(void *arg)
+{
+	struct rec *r = arg;
+	struct zv_rec *w;
+	r->err = zv_rec_open(r->path, r->format, 8000, &w);
+	if (r->err < 0)
+		return;
+	r->err = zv_rec_write(w, r->pcm, r->n);
+	int e2 = zv_rec_close(w, r->err == 0);
+	if (!r->err)
+		r->err = e2;
+}
+
+/* Record(filename.format[,silence[,maxduration[,options]]]): record the
+ * caller until # (or any digit with option y), `silence` seconds of
+ * silence, maxduration seconds, or hang-up (option k keeps it then).
+ * Options: s (skip when not answered), n (no answer), q (no beep),
+ * x (ignore terminator keys).  RECORDED_FILE and RECORD_STATUS (DTMF,
+ * SILENCE, SKIP, TIMEOUT, HANGUP, ERROR) as Asterisk. */
+static enum zv_app_result record_exec(struct zv_channel *chan, const char *data)
+{
+	char *buf, *argv[4] = {0};
+	size_t argc = split(data, ',', &buf, argv, 4);
+	const char *opts = argc > 3 ? argv[3] : "";
+	char *dot = argc ? strrchr(argv[0], '.') : NULL;
+	if (!argc || !dot || dot == argv[0]) {
+		zv_warn("Record requires a filename with a format (name.format)");
+		zv_channel_var_set(chan, "RECORD_STATUS", "ERROR");
+		free(buf);
+		return ZV_APP_HANGUP;
+	}
+	if (zv_channel_state(chan) != ZV_STATE_UP) {
+		if (strchr(opts, 's')) {
+			zv_channel_var_set(chan, "RECORD_STATUS", "SKIP");
+			free(buf);
+			return ZV_APP_CONTINUE;
+		}
+		if (!strchr(opts, 'n') && zv_channel_answer(chan) < 0) {
+			free(buf);
+			return ZV_APP_HANGUP;
+		}
+	}
+	struct rec r = {0};
+	*dot = '\0';
+	snprintf(r.format, sizeof(r.format), "%s", dot + 1);
+	if (argv[0][0] == '/')
+		snprintf(r.path, sizeof(r.path), "%s", argv[0]);
+	else
+		snprintf(r.path, sizeof(r.path), "%s/%s", zv_sound_dir(), argv[0]);
+	r.silence_limit_ms = argc > 1 && argv[1][0] ? (unsigned)(atof(argv[1]) * 1000) : 0;
+	double maxs = argc > 2 && argv[2][0] ? atof(argv[2]) : 0;
+	if (!strchr(opts, 'q'))
+		play_file(chan, "beep", NULL);
+	const char *status = "HANGUP";
+	zv_channel_set_reader(chan, ZV_CODEC_SLIN, rec_frame, &r);
+	uint32_t limit = maxs > 0 ? (uint32_t)(maxs * 1000) : 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		uint32_t left = 0;
+		if (limit) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			long el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+			if (el >= (long)limit) {
+				status = "TIMEOUT";
+				break;
+			}
+			left = limit - (uint32_t)el;
+		}
+		int w = zv_channel_wait(chan, left);
+		if (w == ZV_WAKE_HANGUP)
+			break;
+		if (w == -ETIMEDOUT) {
+			status = "TIMEOUT";
+			break;
+		}
+		if (w == ZV_WAKE_FRAME && r.silence_hit) {
+			status = "SILENCE";
+			break;
+		}
+		if (w > 0 && !strchr(opts, 'x') && (w == '#' || strchr(opts, 'y'))) {
+			status = "DTMF";
+			break;
+		}
+	}
+	zv_channel_set_reader(chan, ZV_CODEC_NONE, NULL, NULL);
+	bool keep = strcmp(status, "HANGUP") || strchr(opts, 'k');
+	if (!strcmp(status, "SILENCE") && r.n > (size_t)r.silent_ms * 8)
+		r.n -= (size_t)r.silent_ms * 8; /* trim the trailing silence */
+	if (keep) {
+		if (zv_coro_blocking(rec_write, &r) < 0 || r.err < 0) {
+			zv_warn("Record: could not write %s.%s: %s", r.path, r.format,
+				strerror(r.err < 0 ? -r.err : EIO));
+			status = "ERROR";
+		} else {
+			char file[540];
+			snprintf(file, sizeof(file), "%s.%s", r.path, r.format);
+			zv_channel_var_set(chan, "RECORDED_FILE", r.path);
+			(void)file;
+		}
+	}
+	free(r.pcm);
+	zv_channel_var_set(chan, "RECORD_STATUS", status);
+	free(buf);
+	return zv_channel_is_hungup(chan) ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
+}
+
 /* ---- Echo ------------------------------------------------------------------ */
 
 static void echo_frame(void *arg, struct zv_channel *chan, const struct zv_frame *f)
@@ -195,7 +634,85 @@ static enum zv_app_result milliwatt_exec(struct zv_channel *chan, const char *da
 	return ZV_APP_HANGUP;
 }
 
+/* ---- MusicOnHold ------------------------------------------------------------------ */
+
+/* MusicOnHold([class[,duration]]): the class's files in turn (for now the
+ * directory of Debian's asterisk-moh-opsound for every class). */
+static enum zv_app_result moh_exec(struct zv_channel *chan, const char *data)
+{
+	static const char *const files[] = {
+		"/usr/share/asterisk/moh/macroform-cold_day",
+		"/usr/share/asterisk/moh/macroform-robot_dity",
+		"/usr/share/asterisk/moh/macroform-the_simplicity",
+		"/usr/share/asterisk/moh/manolo_camp-morning_coffee",
+		"/usr/share/asterisk/moh/reno_project-system",
+	};
+	char *buf, *argv[2] = {0};
+	size_t argc = split(data, ',', &buf, argv, 2);
+	double secs = argc > 1 && argv[1][0] ? atof(argv[1]) : 0;
+	free(buf);
+	if (zv_channel_state(chan) != ZV_STATE_UP && zv_channel_answer(chan) < 0)
+		return ZV_APP_HANGUP;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0;; i = (i + 1) % (sizeof(files) / sizeof(*files))) {
+		if (secs > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if ((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 >= secs)
+				return ZV_APP_CONTINUE;
+		}
+		int r = play_file(chan, files[i], NULL);
+		if (r == ZV_WAKE_HANGUP)
+			return ZV_APP_HANGUP;
+		if (r < 0 && i == 0)
+			return ZV_APP_CONTINUE; /* no music installed */
+	}
+}
+
 static const struct zv_app apps[] = {
+	{.name = "Background",
+	 .synopsis = "Play an audio file while waiting for digits of an extension to go to",
+	 .syntax = "Background(filename1[&filename2...][,options[,langoverride[,context]]])",
+	 .description = "Plays the files; a digit stops them and the caller dials an "
+			"extension.  Options: s (skip when not answered), n (do not answer).",
+	 .exec = background_exec},
+	{.name = "Read",
+	 .synopsis = "Read a variable",
+	 .syntax = "Read(variable[,filename[&filename2...][,maxdigits[,options[,attempts[,timeout]]]]])",
+	 .description = "Plays the prompt and reads digits into variable until maxdigits, # "
+			"or the timeout (seconds).  Sets READSTATUS.",
+	 .exec = read_exec},
+	{.name = "SayDigits",
+	 .synopsis = "Say Digits",
+	 .syntax = "SayDigits(digits)",
+	 .description = "Says the digits one by one.",
+	 .exec = saydigits_exec},
+	{.name = "SayNumber",
+	 .synopsis = "Say Number",
+	 .syntax = "SayNumber(digits[,gender])",
+	 .description = "Says the number (English rules).",
+	 .exec = saynumber_exec},
+	{.name = "SayAlpha",
+	 .synopsis = "Say Alpha",
+	 .syntax = "SayAlpha(string)",
+	 .description = "Spells the string letter by letter.",
+	 .exec = sayalpha_exec},
+	{.name = "SendDTMF",
+	 .synopsis = "Sends arbitrary DTMF digits",
+	 .syntax = "SendDTMF(digits[,timeout_ms[,duration_ms]])",
+	 .description = "Sends the digits (0-9 * # A-D, w = half a second pause).",
+	 .exec = senddtmf_exec},
+	{.name = "Record",
+	 .synopsis = "Record to a file",
+	 .syntax = "Record(filename.format[,silence[,maxduration[,options]]])",
+	 .description = "Records the caller until #, silence, maxduration or hang-up.  "
+			"Sets RECORDED_FILE and RECORD_STATUS.",
+	 .exec = record_exec},
+	{.name = "MusicOnHold",
+	 .synopsis = "Play Music On Hold indefinitely",
+	 .syntax = "MusicOnHold([class[,duration]])",
+	 .description = "Plays music on hold until hang-up or for duration seconds.",
+	 .exec = moh_exec},
 	{.name = "Playback",
 	 .synopsis = "Play a file",
 	 .syntax = "Playback(filename[&filename2[&...]][,options])",
@@ -223,6 +740,7 @@ static int app_media_load(struct zv_module *mod)
 }
 
 ZV_MODULE(app_media) = {
-	.summary = "Media applications: Playback, Echo, Milliwatt",
+	.summary = "Media applications: Playback, Background, Read, Say*, SendDTMF, Record, "
+		   "Echo, Milliwatt, MusicOnHold",
 	.load = app_media_load,
 };

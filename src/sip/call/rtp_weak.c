@@ -16,3 +16,7 @@ W const struct zv_codec_info *zv_codec_by_name(const char *n) { return NULL; }
 W const struct zv_codec_info *zv_codec_by_sdp(const char *e, unsigned c) { return NULL; }
 W int zv_sound_load_coro(const char *n, const char *l, unsigned r, struct zv_sound **o) { return -ENOSYS; }
 W bool zv_sound_exists(const char *n, const char *l) { return false; }
+W int zv_rec_open(const char *p, const char *f, unsigned r, struct zv_rec **o) { return -ENOSYS; }
+W int zv_rec_write(struct zv_rec *r, const int16_t *pcm, size_t n) { return -ENOSYS; }
+W int zv_rec_close(struct zv_rec *r, bool keep) { return -ENOSYS; }
+W const char *zv_sound_dir(void) { return "/usr/share/asterisk/sounds"; }
