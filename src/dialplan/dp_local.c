@@ -102,6 +102,17 @@ static int local_send_digit(struct zv_channel *chan, char digit, unsigned durati
 	return 0;
 }
 
+/* Audio written to one half is what the other half receives, in
+ * whatever codec it came (the halves' native codec is "none"). */
+static int local_write(struct zv_channel *chan, const struct zv_frame *f)
+{
+	struct local_pvt *p = zv_channel_tech_pvt(chan);
+	struct zv_channel *other = p ? other_side(p, chan) : NULL;
+	if (other && !zv_channel_is_hungup(other))
+		zv_channel_rx_frame(other, f);
+	return 0;
+}
+
 static const struct zv_channel_tech local_tech = {
 	.type = "Local",
 	.description = "Local Proxy Channel Driver",
@@ -110,6 +121,7 @@ static const struct zv_channel_tech local_tech = {
 	.hangup = local_hangup,
 	.indicate = local_indicate,
 	.send_digit = local_send_digit,
+	.write = local_write,
 };
 
 /* "exten@context[/n]" → parts (context "default" when absent). */
@@ -168,6 +180,8 @@ static int local_call(struct zv_channel *owner, const char *dest, int timeout_ms
 		zv_unref(p);
 		return -ENOMEM;
 	}
+	zv_channel_set_native_codec(owner, ZV_CODEC_NONE);
+	zv_channel_set_native_codec(chan, ZV_CODEC_NONE);
 	/* Both halves share the owner's sequence number and drop the
 	 * options: Local/100@ctx-0000000a;1 and ;2. */
 	char base[80], name[96];
