@@ -1,11 +1,10 @@
 /*
  * Functions about channels, the dialplan and shared state: CALLERID,
- * CONNECTEDLINE, CHANNEL, GLOBAL, SHARED, CDR, DB, DB_EXISTS, DB_DELETE,
+ * CONNECTEDLINE, CHANNEL, GLOBAL, SHARED, DB, DB_EXISTS, DB_DELETE,
  * DB_KEYS, DEVICE_STATE, EXTENSION_STATE, HINT, DIALPLAN_EXISTS,
  * VALID_EXTEN.
  *
- * CDR() keeps its fields in a channel datastore (see cdr_fields.h) until
- * the CDR engine exists; that engine will read the same datastore.
+ * CDR() and CDR_PROP() belong to the CDR engine (src/cdr/cdr_engine.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -262,7 +261,7 @@ static int global_write(struct zv_channel *chan, const char *name, char *data,
 	return zv_pbx_global_set(data, *value ? value : NULL);
 }
 
-/* ---- name/value lists (SHARED variables, CDR fields) ---------------------- */
+/* ---- name/value lists (SHARED variables) ---------------------- */
 
 static void fields_free(void *data)
 {
@@ -327,11 +326,6 @@ static int fields_set(struct cdr_fields *f, const char *name, const char *value)
 	return 0;
 }
 
-struct cdr_fields *cdr_fields_get(struct zv_channel *chan, bool create)
-{
-	return fields_of(chan, CDR_FIELDS_DATASTORE, create);
-}
-
 /* SHARED(var[,channel]): variables kept in a datastore of the target
  * channel so other channels can read them.  Another channel belongs to its
  * own loop: a SHARED() of a foreign channel is a best-effort read of a
@@ -376,106 +370,6 @@ static int shared_write(struct zv_channel *chan, const char *name, char *data,
 	int err = f ? fields_set(f, argv[0], value) : -ENOMEM;
 	zv_unref(t);
 	return err;
-}
-
-/* ---- CDR ------------------------------------------------------------------------ */
-
-static void fmt_time(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	if (!t) {
-		buf[0] = '\0';
-		return;
-	}
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %T", &tm);
-}
-
-static int cdr_read(struct zv_channel *chan, const char *name, char *data, char *buf,
-		    size_t len)
-{
-	if (!chan)
-		return -EINVAL;
-	char *argv[2];
-	size_t argc = 0;
-	dp_args_split(data, ',', 0, argv, 2, &argc);
-	if (argc < 1)
-		return -EINVAL;
-	const char *field = argv[0];
-	const char *custom = fields_get(cdr_fields_get(chan, false), field);
-	if (custom) {
-		snprintf(buf, len, "%s", custom);
-		return 0;
-	}
-	time_t now = time(NULL), start = zv_channel_created(chan), ans = zv_channel_answered(chan);
-	if (!strcasecmp(field, "channel"))
-		snprintf(buf, len, "%s", zv_channel_name(chan));
-	else if (!strcasecmp(field, "src"))
-		snprintf(buf, len, "%s", nz(zv_channel_cid_num(chan)));
-	else if (!strcasecmp(field, "clid")) {
-		const char *n = zv_channel_cid_name(chan), *u = zv_channel_cid_num(chan);
-		if (n && *n)
-			snprintf(buf, len, "\"%s\" <%s>", n, nz(u));
-		else
-			snprintf(buf, len, "%s", nz(u));
-	} else if (!strcasecmp(field, "dst"))
-		snprintf(buf, len, "%s", zv_channel_exten(chan));
-	else if (!strcasecmp(field, "dcontext"))
-		snprintf(buf, len, "%s", zv_channel_context(chan));
-	else if (!strcasecmp(field, "uniqueid"))
-		snprintf(buf, len, "%s", zv_channel_uniqueid(chan));
-	else if (!strcasecmp(field, "linkedid"))
-		snprintf(buf, len, "%s", zv_channel_linkedid(chan));
-	else if (!strcasecmp(field, "accountcode"))
-		snprintf(buf, len, "%s", nz(zv_channel_accountcode(chan)));
-	else if (!strcasecmp(field, "amaflags"))
-		snprintf(buf, len, "%s", ama_names[zv_channel_amaflags(chan) & 3]);
-	else if (!strcasecmp(field, "start"))
-		fmt_time(start, buf, len);
-	else if (!strcasecmp(field, "answer"))
-		fmt_time(ans, buf, len);
-	else if (!strcasecmp(field, "duration"))
-		snprintf(buf, len, "%ld", (long)(now - start));
-	else if (!strcasecmp(field, "billsec"))
-		snprintf(buf, len, "%ld", ans ? (long)(now - ans) : 0L);
-	else if (!strcasecmp(field, "disposition"))
-		snprintf(buf, len, "%s", ans ? "ANSWERED" : "NO ANSWER");
-	else if (!strcasecmp(field, "userfield") || !strcasecmp(field, "lastapp") ||
-		 !strcasecmp(field, "lastdata") || !strcasecmp(field, "dstchannel") ||
-		 !strcasecmp(field, "end"))
-		buf[0] = '\0';
-	else
-		buf[0] = '\0'; /* an unset custom field */
-	return 0;
-}
-
-static int cdr_write(struct zv_channel *chan, const char *name, char *data, const char *value)
-{
-	if (!chan)
-		return -EINVAL;
-	char *argv[2];
-	size_t argc = 0;
-	dp_args_split(data, ',', 0, argv, 2, &argc);
-	if (argc < 1 || !*argv[0])
-		return -EINVAL;
-	static const char *const readonly[] = {"clid", "src", "dst", "dcontext", "channel",
-					       "dstchannel", "lastapp", "lastdata", "start",
-					       "answer", "end", "duration", "billsec",
-					       "disposition", "uniqueid", "linkedid"};
-	for (size_t i = 0; i < sizeof(readonly) / sizeof(*readonly); i++) {
-		if (!strcasecmp(argv[0], readonly[i])) {
-			zv_warn("CDR(%s) is read-only", argv[0]);
-			return -EPERM;
-		}
-	}
-	if (!strcasecmp(argv[0], "accountcode")) {
-		zv_channel_set_accountcode(chan, value);
-		return 0;
-	}
-	if (!strcasecmp(argv[0], "amaflags"))
-		return channel_write(chan, "CHANNEL", "amaflags", value);
-	struct cdr_fields *f = cdr_fields_get(chan, true);
-	return f ? fields_set(f, argv[0], value) : -ENOMEM;
 }
 
 /* ---- DB ------------------------------------------------------------------------ */
@@ -713,10 +607,6 @@ static const struct zv_func funcs[] = {
 	 global_read, global_write},
 	{"SHARED", "Gets or sets the shared variable specified.", "SHARED(varname[,channel])", "",
 	 shared_read, shared_write},
-	{"CDR", "Gets or sets a CDR variable.", "CDR(name[,options])",
-	 "Built-in fields are read-only except accountcode, amaflags and userfield; any other "
-	 "name is a custom field.",
-	 cdr_read, cdr_write},
 	{"DB", "Read from or write to the Asterisk database.", "DB(family/key)", "", db_read,
 	 db_write},
 	{"DB_EXISTS", "Check to see if a key exists in the Asterisk database.",

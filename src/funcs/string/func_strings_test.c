@@ -254,16 +254,6 @@ static void test_channel(void **state)
 	assert_int_equal(zv_func_write(chan, "SHARED(sv)", "s1"), 0);
 	assert_int_equal(zv_func_read(chan, "SHARED(sv)", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "s1");
-
-	assert_int_equal(zv_func_write(chan, "CDR(mycustom)", "hello"), 0);
-	assert_int_equal(zv_func_read(chan, "CDR(mycustom)", buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "hello");
-	assert_int_equal(zv_func_write(chan, "CDR(userfield)", "uf"), 0);
-	assert_int_equal(zv_func_read(chan, "CDR(userfield)", buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "uf");
-	assert_int_equal(zv_func_write(chan, "CDR(billsec)", "5"), -EPERM);
-	assert_int_equal(zv_func_read(chan, "CDR(dst)", buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "100");
 }
 
 static void test_db_devstate(void **state)
