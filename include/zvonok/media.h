@@ -76,8 +76,13 @@ struct zv_frame {
  * zv_trans_new() allocates all state; zv_trans_frame() then translates one
  * frame into out_buf (at least ZV_FRAME_MAX_BYTES) and sets *out to it.
  * Returns 0, or a negative errno for a frame that does not decode (the
- * state stays usable).  One translator per direction per call; loop
- * thread of its owner, not shared.
+ * state stays usable): -EINVAL (bad payload, or in->codec is not `from`),
+ * -E2BIG (more than ZV_FRAME_MAX_SAMPLES at either codec's rate).  One
+ * translator per direction per call; loop thread of its owner, not shared.
+ * Whole 20 ms frames in always give whole 20 ms frames out; other sizes
+ * pass through the encoder's FIFO (GSM 20 ms, G.729 10 ms, Opus 20 ms
+ * frames), so *out may then be empty (samples 0, len 0) until a whole
+ * codec frame is ready.
  */
 struct zv_trans;
 struct zv_trans *zv_trans_new(enum zv_codec_id from, enum zv_codec_id to);
@@ -91,8 +96,10 @@ unsigned zv_trans_cost(enum zv_codec_id from, enum zv_codec_id to);
 /* ---- sound files ------------------------------------------------------- */
 
 /*
- * A sound loaded into memory as slin at `rate` (8000 unless the file's
- * own rate was asked for).  Refcounted (zv_ref/zv_unref from obj.h).
+ * A sound loaded into memory as slin at `rate` (the rate asked for, or
+ * the file's own rate when 0 was asked for).  Refcounted (zv_ref/zv_unref
+ * from obj.h); the contents never change once loaded, so any thread may
+ * read them.
  */
 struct zv_sound {
 	unsigned rate;
@@ -108,7 +115,10 @@ struct zv_sound {
  * directories: "en" -> en_US_f_Allison, "ru" -> ru_RU_f_IvrvoiceRU), then
  * "en", then no language.  Formats tried: wav (8 or 16 kHz, through
  * libsndfile), WAV (GSM in RIFF), gsm, ulaw (also .pcm/.mu), alaw (.al),
- * sln (.raw), sln16, g722.  A name with an extension is taken as is.
+ * sln (.raw), then the wideband wav16, sln16, g722 (tried first when
+ * rate > 8000).  A name whose extension is one of these is looked up in
+ * that format only.  rate: the rate *out is converted to (speexdsp), 0
+ * for the file's own.
  * Blocking (filesystem): call on the blocking pool, or use
  * zv_sound_load_coro() from a channel's coroutine.  Returns 0 with *out,
  * -ENOENT when no file exists, another negative errno when a file exists
