@@ -14,6 +14,11 @@
  * frame sent and jumps by wall-clock time after a gap.
  * Symmetric RTP ("comedia", NAT): with symmetric on, the remote address
  * follows the source of the packets received.
+ *
+ * THREADS: every function taking a struct zv_rtp runs on the session's
+ * loop thread (the loop given to zv_rtp_new()), and so do the callbacks.
+ * The parsers and zv_rtp_set_port_range() may be called from any thread.
+ * The design and its invariants: docs/design/rtp.md.
  */
 #ifndef ZVONOK_RTP_H
 #define ZVONOK_RTP_H
@@ -45,11 +50,18 @@ struct zv_rtp_pkt {
  */
 int zv_rtp_parse(const uint8_t *buf, size_t len, struct zv_rtp_pkt *out);
 
+/* The views in a zv_rtp_pkt are valid only during the callback.  A
+ * callback may call zv_rtp_free() on its own session: no callback of that
+ * session runs afterwards. */
 struct zv_rtp_cb {
-	/* A media packet (not telephone-event). */
+	/* A media packet (not telephone-event).  Packets of any SSRC, from any
+	 * source, are delivered (SRTP-authenticated when a remote key is set). */
 	void (*on_rtp)(void *arg, struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt);
 	/* An RFC 4733 digit ended (once per event, retransmitted ends
-	 * ignored), duration in ms.  begin: the first packet of an event. */
+	 * ignored), duration in ms.  begin: the first packet of an event
+	 * (reported once, duration 0 or so far).  An event whose end packets
+	 * are all lost ends when another event starts or after dtmftimeout
+	 * (500 ms) without its packets. */
 	void (*on_dtmf)(void *arg, struct zv_rtp *rtp, char digit, unsigned duration_ms,
 			bool begin);
 };
@@ -61,33 +73,49 @@ struct zv_rtp_cb {
  */
 struct zv_rtp *zv_rtp_new(struct zv_loop *loop, const struct sockaddr_storage *bind,
 			  const struct zv_rtp_cb *cb, void *arg);
-/* Stops callbacks at once and closes the sockets. */
+/* Stops callbacks at once and closes the sockets (sending an RTCP BYE
+ * when we sent media).  NULL is a no-op. */
 void zv_rtp_free(struct zv_rtp *rtp);
 
 uint16_t zv_rtp_local_port(const struct zv_rtp *rtp);
+/* Remote RTP address; RTCP goes to its port + 1 until RTCP packets are
+ * received with symmetric on.  A zero port or NULL: no remote (nothing is
+ * sent).  An IPv4 remote for an IPv6 session is sent to as ::ffff:a.b.c.d. */
 void zv_rtp_set_remote(struct zv_rtp *rtp, const struct sockaddr_storage *addr);
 /* Learn the remote from received packets (comedia). */
 void zv_rtp_set_symmetric(struct zv_rtp *rtp, bool on);
-/* The payload type of telephone-event and its clock (default 101/8000). */
+/* The payload type of telephone-event and its clock (default 101/8000);
+ * pt < 0: no telephone-event (every packet goes to on_rtp). */
 void zv_rtp_set_dtmf_pt(struct zv_rtp *rtp, int pt, unsigned clock);
+/* The clock of the media payload (timestamps after a gap, jitter); 0 (the
+ * default) uses the telephone-event clock. */
+void zv_rtp_set_clock(struct zv_rtp *rtp, unsigned clock);
 
 /*
  * Send a media payload with payload type pt; `samples` advances the
  * timestamp (in RTP clock units).  marker for the first packet of a
- * talkspurt.  0 or a negative errno (nothing sent without a remote).
+ * talkspurt.  0 or a negative errno (nothing sent without a remote:
+ * -ENOTCONN; -EMSGSIZE above 1400 octets).  While a digit is being sent
+ * the payload is dropped (0 is returned): the digit's duration covers it.
+ * The timestamp is the previous one plus the previous frame's samples, or
+ * plus the wall-clock time elapsed when that is over 60 ms more.
  */
 int zv_rtp_send(struct zv_rtp *rtp, uint8_t pt, const uint8_t *payload, size_t len,
 		uint32_t samples, bool marker);
 /* Send an RFC 4733 digit of duration_ms: begin, updates every 50 ms and
- * three end packets, driven by the session's own timer. */
+ * three end packets, driven by the session's own timer.  Digits sent
+ * while one is playing are queued (up to 32: then -EBUSY).  Digits are
+ * 0-9 * # A-D (a-d); others -EINVAL.  duration_ms is clamped to
+ * 40..8000. */
 int zv_rtp_send_dtmf(struct zv_rtp *rtp, char digit, unsigned duration_ms);
 
 struct zv_rtp_stats {
 	uint32_t local_ssrc, remote_ssrc;
-	uint64_t tx_packets, tx_octets, rx_packets, rx_octets;
+	uint64_t tx_packets, tx_octets, rx_packets, rx_octets; /* payload octets */
 	uint32_t rx_lost;	/* expected - received (RFC 3550 A.3) */
 	double rx_jitter_ms;	/* interarrival jitter */
-	double rtt_ms;		/* from RTCP (LSR/DLSR), 0 unknown */
+	double rtt_ms;		/* from RTCP (LSR/DLSR), 0 unknown (a measured RTT
+				 * below 1/65536 s reads as one such unit) */
 	uint32_t remote_lost;	/* as reported by the far end's RR */
 	double remote_jitter_ms;
 };
@@ -97,13 +125,19 @@ void zv_rtp_get_stats(const struct zv_rtp *rtp, struct zv_rtp_stats *st);
  * SRTP with SDES (RFC 4568): crypto suite name as in the SDP
  * ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32") and the
  * base64 key||salt.  zv_rtp_srtp_local_key() makes our key for an offer
- * or answer.  0 or a negative errno.
+ * or answer: it protects what we send (SRTP and SRTCP) from then on.
+ * The remote key authenticates and decrypts what we receive; once set,
+ * packets that fail are dropped.  b64 may carry the SDP's "inline:" and
+ * "|lifetime" parts; an MKI is -ENOTSUP.  Calling again re-keys.
+ * 0 or a negative errno (-EINVAL: unknown suite or bad key, -ENOSPC: b64
+ * too small, it needs 41 octets).
  */
 int zv_rtp_srtp_local_key(struct zv_rtp *rtp, const char *suite, char *b64, size_t size);
 int zv_rtp_srtp_set_remote_key(struct zv_rtp *rtp, const char *suite, const char *b64);
 
 /* Configure from rtp.conf ([general] rtpstart, rtpend; defaults
- * 10000-20000).  Main thread, at load/reload. */
+ * 10000-20000).  Main thread, at load/reload; sessions created later use
+ * it.  RTP takes an even port in [start, end], RTCP the next one. */
 void zv_rtp_set_port_range(uint16_t start, uint16_t end);
 
 #endif

@@ -1,0 +1,261 @@
+/*
+ * Private to src/media/rtp: the session structure shared by the files of
+ * the RTP engine, the RTCP and RFC 4733 wire formats, and the settings
+ * that rtp.conf sets.
+ *
+ * DESIGN
+ * One struct zv_rtp per session, touched only on its loop's thread.  The
+ * files split it by concern: rtp_session.c (sockets, receive, send,
+ * timestamps), rtp_dtmf.c (RFC 4733 both ways), rtp_rtcp.c (statistics,
+ * reports), rtp_srtp.c (libsrtp2), rtp_parse.c (pure parsers, fuzzed),
+ * rtp_module.c (rtp.conf, CLI).  Receive and send buffers are per thread,
+ * so a session costs its struct and two sockets, never a packet buffer.
+ */
+#ifndef ZV_MEDIA_RTP_INT_H
+#define ZV_MEDIA_RTP_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <zvonok/loop.h>
+#include <zvonok/rtp.h>
+
+#define RTP_HDR_LEN 12
+#define RTP_MAX_PKT 2048 /* receive buffer per packet; larger is dropped */
+#define RTP_MAX_PAYLOAD 1400 /* what zv_rtp_send() accepts */
+#define RTP_BATCH 16 /* recvmmsg() batch */
+#define RTCP_MAX_BLOCKS 31 /* report blocks kept from one compound packet */
+#define RTP_CNAME_LEN 16
+#define RTP_NO_PT 0xff /* dtmf_pt when telephone-event is off */
+
+/* ---- settings (rtp.conf), read when a session is created ------------- */
+
+struct rtp_settings {
+	uint16_t port_start, port_end;
+	unsigned rtcp_interval_ms; /* rtcpinterval, default 5000 */
+	unsigned dtmf_timeout_ms; /* dtmftimeout (samples at 8 kHz), default 500 ms */
+};
+
+#define RTP_DEFAULT_START 10000
+#define RTP_DEFAULT_END 20000
+#define RTP_DEFAULT_RTCP_MS 5000
+#define RTP_DEFAULT_DTMF_TIMEOUT_MS 500
+
+/* Any thread (atomics). */
+void rtp__settings_get(struct rtp_settings *s);
+void rtp__settings_set(const struct rtp_settings *s);
+
+/* `rtp set debug on`: log every packet sent and received. */
+extern atomic_bool rtp__debug;
+
+struct zv_conf;
+struct zv_diag;
+/* rtp.conf into *s (defaults first); problems into diag with file:line.
+ * Unknown options and bad values are warnings, as in Asterisk, so the
+ * return is 0 or -ENOMEM. */
+int rtp__conf_parse(const struct zv_conf *conf, struct zv_diag *diag,
+		    struct rtp_settings *s);
+
+/* ---- wire formats (rtp_parse.c, pure) -------------------------------- */
+
+/* RFC 4733 section 2.3 payload. */
+struct rtp_event {
+	uint8_t event;
+	bool end;
+	uint8_t volume;
+	uint16_t duration;
+};
+/* 0 or -EBADMSG (shorter than 4 octets). */
+int rtp__event_parse(const uint8_t *p, size_t len, struct rtp_event *out);
+/* '0'..'9', '*', '#', 'A'..'D' for events 0..15, else 0. */
+char rtp__event_digit(uint8_t event);
+/* The inverse (a-d accepted), or -EINVAL. */
+int rtp__digit_event(char digit);
+
+struct rtcp_block {
+	uint32_t ssrc;
+	uint8_t fraction; /* lost since the last report, /256 */
+	int32_t lost; /* cumulative, 24-bit signed */
+	uint32_t ext_seq, jitter, lsr, dlsr;
+};
+
+/* What a compound RTCP packet says that we use. */
+struct rtcp_info {
+	uint32_t ssrc; /* sender of the first (SR or RR) packet */
+	bool sr;
+	uint32_t ntp_msw, ntp_lsw, rtp_ts, pkts, octets; /* when sr */
+	unsigned nblocks;
+	struct rtcp_block blocks[RTCP_MAX_BLOCKS];
+	bool bye;
+	const uint8_t *cname; /* view into the packet, or NULL */
+	size_t cname_len;
+};
+
+/*
+ * A compound RTCP packet, strictly (RFC 3550 6.1 and A.2): every packet
+ * version 2, the first an SR or RR, padding only on the last, lengths
+ * adding up to len exactly, SR/RR/SDES/BYE bodies fitting their length.
+ * Packet types 192..223 other than SR/RR/SDES/BYE are skipped.
+ * 0 or -EBADMSG.
+ */
+int rtp__rtcp_parse(const uint8_t *buf, size_t len, struct rtcp_info *out);
+
+/* Second octet of an RTCP packet (RFC 5761 4): 192..223. */
+static inline bool rtp__is_rtcp(const uint8_t *buf, size_t len)
+{
+	return len >= 2 && buf[1] >= 192 && buf[1] <= 223;
+}
+
+/* ---- the session ------------------------------------------------------ */
+
+/* A received source (RFC 3550 A.1, without probation). */
+struct rtp_source {
+	bool valid;
+	uint32_t ssrc;
+	uint16_t max_seq;
+	uint32_t cycles; /* shifted count of wraps */
+	uint32_t base_seq, bad_seq;
+	uint32_t received, expected_prior, received_prior;
+	bool have_transit;
+	uint32_t transit;
+	uint32_t jitter; /* RFC 3550 A.8, scaled by 16 */
+};
+
+struct rtp_dtmf_rx {
+	bool active;
+	uint32_t ts; /* event's RTP timestamp */
+	uint8_t event;
+	uint16_t duration;
+	bool ended; /* ended_ts valid: late packets of it are ignored */
+	uint32_t ended_ts;
+	struct zv_timer timeout;
+};
+
+#define RTP_DTMF_QUEUE 32
+
+struct rtp_dtmf_tx {
+	uint8_t state; /* rtp_dtmf.c's DTX_* */
+	uint8_t event;
+	uint32_t ts;
+	uint32_t total; /* duration in clock units */
+	unsigned duration_ms;
+	uint64_t start_us;
+	unsigned ends_sent;
+	struct zv_timer timer;
+	/* digits waiting: event and duration */
+	uint8_t q_event[RTP_DTMF_QUEUE];
+	uint16_t q_ms[RTP_DTMF_QUEUE];
+	unsigned q_head, q_len;
+};
+
+struct srtp_ctx_t_;
+
+struct zv_rtp {
+	struct zv_loop *loop;
+	struct zv_rtp_cb cb;
+	void *arg;
+	int fd[2]; /* RTP, RTCP */
+	struct event *ev[2];
+	uint16_t port;
+	int family;
+
+	struct sockaddr_storage remote, remote_rtcp;
+	socklen_t remote_len, remote_rtcp_len;
+	bool have_remote, rtcp_learned, symmetric;
+
+	uint8_t dtmf_pt;
+	unsigned dtmf_clock;
+	unsigned clock; /* media clock (timestamps, jitter); 0: dtmf_clock */
+
+	/* sending */
+	uint32_t ssrc;
+	uint16_t seq;
+	bool tx_started;
+	uint32_t last_ts, last_samples;
+	uint64_t last_tx_us;
+	uint64_t tx_packets, tx_octets;
+	bool sent_since_report;
+
+	/* receiving */
+	uint64_t rx_packets, rx_octets, rx_dropped;
+	struct rtp_source src;
+
+	/* RTCP */
+	struct zv_timer rtcp_timer;
+	unsigned rtcp_interval_ms;
+	bool have_lsr; /* last SR received: */
+	uint32_t lsr, lsr_ssrc; /* middle 32 bits of its NTP time, sender */
+	uint64_t lsr_at_us; /* when it arrived (monotonic) */
+	double rtt_ms, remote_jitter_ms;
+	uint32_t remote_lost;
+	char cname[RTP_CNAME_LEN + 1];
+
+	struct rtp_dtmf_rx drx;
+	struct rtp_dtmf_tx dtx;
+	unsigned dtmf_timeout_ms;
+
+	struct srtp_ctx_t_ *srtp_tx, *srtp_rx;
+
+	/* callbacks in progress: zv_rtp_free() inside one defers the free */
+	unsigned busy;
+	bool closed;
+};
+
+/* Monotonic microseconds. */
+uint64_t rtp__now_us(void);
+/* Random bytes (getrandom); never fails for the sizes we use. */
+void rtp__random(void *buf, size_t len);
+
+unsigned rtp__clock(const struct zv_rtp *rtp);
+
+/* The timestamp for something sent now that follows what was sent last
+ * (see zv_rtp_send()): by samples, or by wall-clock time after a gap. */
+uint32_t rtp__next_ts(struct zv_rtp *rtp, uint64_t now_us);
+
+/* Build, protect and send one RTP packet with the next sequence number. */
+int rtp__send_packet(struct zv_rtp *rtp, uint8_t pt, bool marker, uint32_t ts,
+		     const uint8_t *payload, size_t len);
+/* Send an RTCP packet (protected when SRTP is on) to the RTCP remote. */
+int rtp__send_rtcp(struct zv_rtp *rtp, uint8_t *buf, size_t len, size_t cap);
+
+/* Guard callbacks: zv_rtp_free() during them only marks the session. */
+static inline void rtp__hold(struct zv_rtp *rtp)
+{
+	rtp->busy++;
+}
+/* False when the session was freed (do not touch it any more). */
+bool rtp__release(struct zv_rtp *rtp);
+
+/* rtp_dtmf.c */
+int rtp__dtmf_init(struct zv_rtp *rtp);
+void rtp__dtmf_fini(struct zv_rtp *rtp);
+void rtp__dtmf_input(struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt);
+bool rtp__dtmf_sending(const struct zv_rtp *rtp);
+
+/* rtp_rtcp.c */
+int rtp__rtcp_init(struct zv_rtp *rtp);
+void rtp__rtcp_fini(struct zv_rtp *rtp);
+/* Account for a received RTP packet (sequence, loss, jitter). */
+void rtp__rtcp_rtp_received(struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt, uint64_t now_us,
+			    bool media);
+/* A received (already unprotected) compound RTCP packet. */
+void rtp__rtcp_input(struct zv_rtp *rtp, const uint8_t *buf, size_t len);
+/* Build and send a report now (also used by the timer). */
+void rtp__rtcp_report(struct zv_rtp *rtp, bool bye);
+/* RFC 3550 A.3 for the current source. */
+uint32_t rtp__rtcp_lost(const struct rtp_source *s);
+
+/* rtp_srtp.c */
+void rtp__srtp_fini(struct zv_rtp *rtp);
+/* In place; *len grows by the trailer (the buffer must have
+ * SRTP_MAX_TRAILER_LEN spare).  0 or -EIO. */
+int rtp__srtp_protect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp);
+/* In place; 0, or -EACCES (authentication or replay check failed). */
+int rtp__srtp_unprotect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp);
+
+/* Address as "ip:port" ("[ip6]:port") for logs. */
+const char *rtp__addr_str(const struct sockaddr_storage *ss, char *buf, size_t size);
+
+#endif
