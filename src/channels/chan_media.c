@@ -107,7 +107,7 @@ void zv_channel_rx_frame(struct zv_channel *c, const struct zv_frame *f)
 		return;
 	struct zv_frame out;
 	uint8_t buf[ZV_FRAME_MAX_BYTES];
-	if (xlate_frame(&m->rd, f, m->want, &out, buf) < 0)
+	if (xlate_frame(&m->rd, f, m->want, &out, buf) < 0 || !out.len)
 		return;
 	m->reader(m->reader_arg, c, &out);
 }
@@ -126,7 +126,8 @@ int zv_channel_write_frame(struct zv_channel *c, const struct zv_frame *f)
 	int err = xlate_frame(&m->wr, f, m->native, &out, m->buf);
 	if (err < 0)
 		return err;
-	return tech->write(c, &out);
+	/* A translator waiting for a whole codec frame gives an empty one. */
+	return out.len ? tech->write(c, &out) : 0;
 }
 
 void zv_channel_set_reader(struct zv_channel *c, enum zv_codec_id want, zv_frame_cb *cb,
@@ -213,18 +214,4 @@ void zv__channel_media_free(struct zv_channel *c)
 	xlate_fini(&m->rd);
 	free(m);
 	*slot = NULL;
-}
-
-/* TEMPORARY until src/media/codec lands: weak fallbacks so the tree links. */
-__attribute__((weak)) struct zv_trans *zv_trans_new(enum zv_codec_id from, enum zv_codec_id to)
-{
-	return NULL;
-}
-__attribute__((weak)) int zv_trans_frame(struct zv_trans *t, const struct zv_frame *in,
-					 struct zv_frame *out, uint8_t *out_buf)
-{
-	return -ENOTSUP;
-}
-__attribute__((weak)) void zv_trans_free(struct zv_trans *t)
-{
 }

@@ -123,15 +123,16 @@ EOF
 }
 
 # call <exten> <seconds> <password>: one call from a fresh baresip (user
-# 200) that quits after <seconds>; prints its directory.
+# 200) that quits after <seconds>, in the background; sets dir (its
+# directory) and BARESIP_PID.
 call() {
-	local exten=$1 secs=$2 pass=$3 dir="$ZV_DIR/b-$1-$RANDOM"
+	local exten=$1 secs=$2 pass=$3
+	dir="$ZV_DIR/b-$1-$RANDOM"
 	baresip_dir "$dir" "$ZV_DIR/tone.wav"
 	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;auth_pass=$pass;regint=0" >"$dir/accounts"
 	timeout -s KILL $((secs + 10)) baresip -f "$dir" -e "/dial sip:$exten@127.0.0.1:$ZPORT" \
 		-t "$secs" >"$dir/out.txt" 2>&1 </dev/null &
 	BARESIP_PID=$!
-	echo "$dir"
 }
 
 analyse() {
@@ -146,7 +147,7 @@ field() { # line key
 }
 
 # 600: Echo returns our tone.
-dir=$(call 600 5 secret)
+call 600 5 secret
 sleep 2.5
 chans=$(zv_rx "core show channels")
 expect_contains "$chans" "PJSIP/200-" "core show channels during the Echo call"
@@ -161,7 +162,7 @@ awk -v p="$(field "$out" purity)" -v s="$(field "$out" secs)" 'BEGIN { exit !(p 
 	fail "Echo: tone not clean or too short: $out"
 
 # 601: Milliwatt is 1004 Hz.
-dir=$(call 601 4 secret)
+call 601 4 secret
 wait "$BARESIP_PID"
 out=$(analyse "$dir")
 echo "milliwatt: $out"
@@ -174,7 +175,7 @@ awk -v p="$(field "$out" purity)" 'BEGIN { exit !(p > 0.9) }' || fail "Milliwatt
 hw=/usr/share/asterisk/sounds/en_US_f_Allison/hello-world.wav
 [ -f "$hw" ] || hw=/usr/share/asterisk/sounds/en/hello-world.wav
 want=$(sox --i -D "$hw")
-dir=$(call 1000 8 secret)
+call 1000 8 secret
 wait "$BARESIP_PID"
 out=$(analyse "$dir")
 echo "playback: $out (prompt $want s)"
@@ -183,7 +184,7 @@ awk -v s="$(field "$out" secs)" -v w="$want" 'BEGIN { exit !(s > w * 0.6 && s < 
 	fail "Playback: heard $(field "$out" secs) s of audio for a $want s prompt"
 
 # A wrong password: no call.
-dir=$(call 600 3 wrong)
+call 600 3 wrong
 wait "$BARESIP_PID"
 expect_not_contains "$(cat "$dir/out.txt")" "Call established" "call with a wrong password"
 
@@ -200,7 +201,7 @@ for _ in $(seq 1 50); do
 	sleep 0.2
 done
 expect_contains "$(zv_rx 'pjsip show contacts')" "201/sip:" "baresip 201 registered"
-dir=$(call 201 6 secret)
+call 201 6 secret
 sleep 3
 chans=$(zv_rx "core show channels")
 expect_contains "$chans" "PJSIP/201-" "the outgoing leg during the bridged call"
@@ -220,7 +221,7 @@ expect_contains "$(cat "$cdir/out.txt")" "PCMA" "the callee leg used A-law"
 expect_contains "$(cat "$cdir/out.txt")" "terminated" "the caller's hang-up reached the callee"
 
 # Dial to an endpoint with no contact: CHANUNAVAIL, and the dialplan goes on.
-dir=$(call 209 2 secret)
+call 209 2 secret
 wait "$BARESIP_PID"
 expect_eq "$(zv_rx 'database get result unavail')" "Value: CHANUNAVAIL" "DIALSTATUS of an unreachable endpoint"
 

@@ -2,8 +2,8 @@
 """Analyse the audio in a WAV file (16-bit PCM, mono).
 
 Prints one line: "secs=<audible seconds> freq=<Hz> purity=<0..1> rms=<0..1>"
-where freq is the strongest frequency between 100 and 3900 Hz (Goertzel,
-coarse 10 Hz scan then 1 Hz refinement) over the audible part, purity is the
+where freq is the strongest frequency between 100 and 3900 Hz (Goertzel:
+a 10 Hz scan over 50 ms, then 1 Hz steps over up to a second) over the audible part, purity is the
 share of the signal's power at that frequency, and audible seconds count
 20 ms blocks whose RMS is above -40 dBFS.  Used by the call tests to check
 that a tone arrived end to end (codec, RTP, bridge) and how long.
@@ -47,8 +47,11 @@ def main():
     mid = len(audible) // 2
     seg = audible[max(0, mid - rate // 2):mid + rate // 2]
     total = sum(v * v for v in seg) * len(seg) / 2
-    best = max(range(100, 3900, 10), key=lambda f: goertzel_power(seg, rate, f))
-    best = max(range(best - 10, best + 11), key=lambda f: goertzel_power(seg, rate, f))
+    # Coarse: 50 ms window (20 Hz resolution) in 10 Hz steps; fine: the
+    # whole segment (1 Hz resolution) within 20 Hz of the coarse peak.
+    short = seg[:rate // 20]
+    best = max(range(100, 3900, 10), key=lambda f: goertzel_power(short, rate, f))
+    best = max(range(best - 20, best + 21), key=lambda f: goertzel_power(seg, rate, f))
     purity = goertzel_power(seg, rate, best) / total if total else 0
     rms = math.sqrt(sum(v * v for v in seg) / len(seg))
     print("secs=%.2f freq=%d purity=%.2f rms=%.3f" % (secs, best, min(purity, 1.0), rms))

@@ -1182,7 +1182,7 @@ static void call_stop(struct zv_module *mod)
 
 ZV_MODULE(chan_pjsip) = {
 	.summary = "SIP channel driver (PJSIP/ and SIP/ channels)",
-	.requires = "sip,sip_registrar",
+	.requires = "sip,sip_registrar,media_codecs,res_rtp_asterisk",
 	.load = call_load,
 	.start = call_start,
 	.stop = call_stop,
