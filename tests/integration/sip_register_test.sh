@@ -52,6 +52,7 @@ aors=200
 type=auth
 username=200
 password=pw200
+supported_algorithms_uas=md5,sha-256
 [200]
 type=aor
 max_contacts=4
@@ -77,6 +78,7 @@ aors=500
 type=auth
 username=500
 password=pw500
+supported_algorithms_uas=md5,sha-256
 [500]
 type=aor
 max_contacts=1

@@ -349,12 +349,12 @@ void reg_algs_parse(const char *list, struct reg_algs *algs)
 		list += len;
 	}
 	if (!algs->n) {
-		/* MD5 first: phones that read only the first challenge (most
-		 * deployed ones, SIPp, baresip) know only MD5; clients that pick
-		 * the strongest algorithm they support still find SHA-256. */
+		/* Asterisk's default (supported_algorithms_uas=md5): many
+		 * deployed phones, SIPp and baresip 1.0 answer only the first
+		 * challenge or give up when a second one names an algorithm they
+		 * do not know.  SHA-256 (RFC 8760) is offered when configured. */
 		algs->alg[0] = SIP_DIGEST_MD5;
-		algs->alg[1] = SIP_DIGEST_SHA256;
-		algs->n = 2;
+		algs->n = 1;
 	}
 }
 
