@@ -65,7 +65,10 @@ struct call {
 	struct call *next; /* table chain */
 };
 
+/* Freed when its last call leaves, so an idle worker holds nothing (and
+ * nothing is left at exit). */
 struct call_table {
+	size_t count;
 	struct call *buckets[CALL_BUCKETS];
 };
 
@@ -102,6 +105,7 @@ static int call_link(struct call *c)
 	unsigned b = bucket_of(zv_str_c(c->call_id));
 	c->next = calls->buckets[b];
 	calls->buckets[b] = zv_ref(c);
+	calls->count++;
 	return 0;
 }
 
@@ -114,6 +118,10 @@ static void call_unlink(struct call *c)
 		if (*pp == c) {
 			*pp = c->next;
 			c->next = NULL;
+			if (!--calls->count) {
+				free(calls);
+				calls = NULL;
+			}
 			zv_unref(c);
 			return;
 		}
