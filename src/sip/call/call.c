@@ -62,6 +62,9 @@ struct call {
 	char invite_branch[40];
 	uint32_t invite_cseq;
 	char *ruri;
+	char *offer;	/* our SDP offer, kept for a re-sent INVITE */
+	char *endpoint; /* whose outbound_auth answers challenges */
+	bool auth_tried;
 	struct call *next; /* table chain */
 };
 
@@ -145,6 +148,8 @@ static void call_destroy(void *obj)
 	free(c->via_hostport);
 	free(c->contact);
 	free(c->ruri);
+	free(c->offer);
+	free(c->endpoint);
 	if (c->target.conn)
 		sip_conn_unref(c->target.conn);
 }
@@ -1017,6 +1022,8 @@ static int status_to_cause(unsigned status)
 	}
 }
 
+static int invite_authenticate(struct call *c, const struct sip_rx *rx);
+
 static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 			    const struct sip_rx *rx)
 {
@@ -1028,6 +1035,13 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 		return;
 	}
 	c->invite_ct = NULL;
+	if ((status == 401 || status == 407) && rx && !c->auth_tried && !c->ended) {
+		c->auth_tried = true;
+		if (invite_authenticate(c, rx) == 0) {
+			zv_unref(c); /* this transaction's; the new one has its own */
+			return;
+		}
+	}
 	if (status < 300 && rx) {
 		if (dialog_confirm(c, rx) == 0)
 			send_ack(c);
@@ -1053,6 +1067,72 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 		zv_channel_softhangup(c->chan, 0);
 	}
 	zv_unref(c); /* the transaction's reference */
+}
+
+/* Send (or re-send, with credentials) our INVITE in a new transaction. */
+static int invite_send(struct call *c, const char *auth_line)
+{
+	sip_new_branch(c->invite_branch, sizeof(c->invite_branch));
+	struct sip_buf extra, req;
+	sip_buf_init(&extra);
+	sip_buf_init(&req);
+	sip_buf_printf(&extra, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, "
+			       "NOTIFY, MESSAGE\r\n%s",
+		       auth_line ? auth_line : "");
+	struct sip_uac_request r = {
+		.method = "INVITE",
+		.ruri = c->ruri,
+		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
+		.via_hostport = c->via_hostport,
+		.branch = c->invite_branch,
+		.from = c->local_hdr,
+		.to = c->remote_hdr,
+		.call_id = c->call_id,
+		.cseq = c->invite_cseq,
+		.contact = c->contact,
+		.extra = extra.p,
+		.ctype = "application/sdp",
+		.body = c->offer,
+	};
+	int err = extra.oom ? -ENOMEM : sip_uac_build_request(&r, &req);
+	if (!err) {
+		zv_ref(c); /* the transaction's */
+		err = sip_ctsx_send(&c->target, SIP_METHOD_INVITE, c->invite_branch, req.p, req.len,
+				    invite_response, c, &c->invite_ct);
+		if (err)
+			zv_unref(c);
+	}
+	sip_buf_free(&extra);
+	sip_buf_free(&req);
+	return err;
+}
+
+/* Answer a 401/407 to our INVITE with the endpoint's outbound_auth
+ * (RFC 3261 22.2: same Call-ID and tags, CSeq + 1).  0 when re-sent. */
+static int invite_authenticate(struct call *c, const struct sip_rx *rx)
+{
+	struct sip_config *cfg = sip_config_ref_current();
+	const struct sip_endpoint *ep = cfg ? sip_config_endpoint_find(cfg, c->endpoint) : NULL;
+	int err = -ENOENT;
+	if (ep && ep->noutbound_auths) {
+		struct sip_uac_cred creds[8];
+		size_t n = 0;
+		for (size_t i = 0; i < ep->noutbound_auths && n < 8; i++, n++) {
+			const struct sip_auth *a = ep->outbound_auths[i];
+			creds[n] = (struct sip_uac_cred){a->username, a->password, a->md5_cred,
+							 a->realm};
+		}
+		struct sip_buf line;
+		sip_buf_init(&line);
+		err = sip_uac_authorize(rx, "INVITE", c->ruri, creds, n, &line);
+		if (!err) {
+			c->invite_cseq = ++c->cseq;
+			err = invite_send(c, line.p);
+		}
+		sip_buf_free(&line);
+	}
+	zv_unref(cfg);
+	return err;
 }
 
 static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
@@ -1110,42 +1190,15 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 		goto fail;
 	if ((err = media_open(c, d.ep)) < 0)
 		goto fail;
-	struct sip_buf body, req;
+	struct sip_buf body;
 	sip_buf_init(&body);
-	sip_buf_init(&req);
 	sdp_offer(c, d.ep, &body);
-	sip_new_branch(c->invite_branch, sizeof(c->invite_branch));
+	c->offer = body.oom ? NULL : body.p;
+	c->endpoint = strdup(d.ep->def.name);
 	c->invite_cseq = c->cseq = 1 + (uint32_t)(random() % 10000);
-	char extra[160];
-	snprintf(extra, sizeof(extra),
-		 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, NOTIFY, MESSAGE\r\n");
-	struct sip_uac_request r = {
-		.method = "INVITE",
-		.ruri = c->ruri,
-		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
-		.via_hostport = c->via_hostport,
-		.branch = c->invite_branch,
-		.from = c->local_hdr,
-		.to = c->remote_hdr,
-		.call_id = c->call_id,
-		.cseq = c->invite_cseq,
-		.contact = c->contact,
-		.extra = extra,
-		.ctype = "application/sdp",
-		.body = body.p,
-	};
-	err = body.oom ? -ENOMEM : sip_uac_build_request(&r, &req);
-	sip_buf_free(&body);
-	if (!err && !(err = call_link(c))) {
-		zv_ref(c); /* the transaction's */
-		err = sip_ctsx_send(&c->target, SIP_METHOD_INVITE, c->invite_branch, req.p, req.len,
-				    invite_response, c, &c->invite_ct);
-		if (err) {
-			zv_unref(c);
-			call_unlink(c);
-		}
-	}
-	sip_buf_free(&req);
+	err = !c->offer || !c->endpoint ? -ENOMEM : call_link(c);
+	if (!err && (err = invite_send(c, NULL)) < 0)
+		call_unlink(c);
 	if (err)
 		goto fail;
 	c->chan = zv_ref(chan);

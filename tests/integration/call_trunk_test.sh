@@ -1,0 +1,211 @@
+#!/bin/bash
+# A call over a trunk between two Zvonoks: baresip (200) calls instance A,
+# whose dialplan does Dial(PJSIP/600@provider); the provider is instance B,
+# which challenges the INVITE (401) and runs Echo() for the endpoint A
+# authenticates as (outbound_auth).  Also the sip.conf style
+# Dial(SIP/provider/601) to B's Milliwatt, and a wrong trunk password.
+# Asserts the tone baresip sends comes back through both PBXs, the 1004 Hz
+# tone arrives, DIALSTATUS of the refused call, and that both instances
+# are left without channels.
+. "$(dirname "$0")/lib.sh"
+command -v baresip >/dev/null || fail "baresip is not installed"
+command -v sox >/dev/null || fail "sox is not installed"
+
+B_PID=""
+B_DIR=""
+BARESIP_PID=""
+t_cleanup() {
+	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
+	[ -n "$B_PID" ] && kill -KILL "$B_PID" 2>/dev/null
+	[ -n "$B_DIR" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$B_DIR"
+	zv_cleanup
+}
+trap t_cleanup EXIT
+
+zv_setup
+APORT=$(zv_free_port udp)
+BPORT=$(zv_free_port udp)
+
+# Instance B: the provider.
+B_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zvtestb.XXXXXX")
+mkdir -p "$B_DIR/run" "$B_DIR/log"
+cp "$ZV_DIR/zvonok.conf" "$B_DIR/zvonok.conf"
+cat >"$B_DIR/pjsip.conf" <<EOC
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$BPORT
+
+[customer-a]
+type=endpoint
+context=provider
+disallow=all
+allow=ulaw
+auth=customer-a
+aors=customer-a
+[customer-a]
+type=auth
+username=customer-a
+password=trunkpw
+[customer-a]
+type=aor
+max_contacts=1
+EOC
+cat >"$B_DIR/extensions.conf" <<'EOC'
+[provider]
+exten => 600,1,Answer()
+ same => n,Echo()
+exten => 601,1,Milliwatt()
+EOC
+"$ZVONOK" -f -C "$B_DIR" >"$B_DIR/out.log" 2>&1 &
+B_PID=$!
+b_rx() { "$ZVONOK" -C "$B_DIR" -rx "$1"; }
+for _ in $(seq 1 100); do
+	b_rx "core show version" >/dev/null 2>&1 && break
+	sleep 0.05
+done
+
+# Instance A: the PBX with the trunk (pjsip.conf) and the same provider
+# as a sip.conf peer.
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$APORT
+
+[200]
+type=endpoint
+context=office
+disallow=all
+allow=ulaw
+auth=200
+aors=200
+[200]
+type=auth
+username=200
+password=secret
+[200]
+type=aor
+max_contacts=1
+
+[provider]
+type=endpoint
+context=from-provider
+disallow=all
+allow=ulaw
+outbound_auth=provider-auth
+aors=provider
+[provider-auth]
+type=auth
+username=customer-a
+password=trunkpw
+[provider]
+type=aor
+contact=sip:127.0.0.1:$BPORT
+
+[badprovider]
+type=endpoint
+context=from-provider
+disallow=all
+allow=ulaw
+outbound_auth=badprovider-auth
+aors=badprovider
+[badprovider-auth]
+type=auth
+username=customer-a
+password=wrong
+[badprovider]
+type=aor
+contact=sip:127.0.0.1:$BPORT
+EOC
+cat >"$ZV_DIR/sip.conf" <<EOC
+[general]
+udpbindaddr=127.0.0.1:$(zv_free_port udp)
+[sipprovider]
+type=peer
+host=127.0.0.1
+port=$BPORT
+defaultuser=customer-a
+secret=trunkpw
+insecure=invite
+disallow=all
+allow=ulaw
+context=from-provider
+EOC
+cat >"$ZV_DIR/extensions.conf" <<'EOC'
+[office]
+exten => 600,1,Dial(PJSIP/600@provider,10)
+ same => n,Hangup()
+exten => 601,1,Dial(SIP/sipprovider/601,10)
+ same => n,Hangup()
+exten => 602,1,Dial(PJSIP/600@badprovider,5)
+ same => n,Set(DB(result/bad)=${DIALSTATUS})
+ same => n,Hangup()
+EOC
+zv_start
+
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone.wav" synth 10 sine 1000 vol 0.5 || fail "sox failed"
+
+call() { # exten seconds
+	dir="$ZV_DIR/b-$1"
+	mkdir -p "$dir"
+	cat >"$dir/config" <<EOF
+sip_listen 127.0.0.1:$(zv_free_port udp)
+net_interface 127.0.0.1
+module_path /usr/lib/baresip/modules
+module stdio.so
+module g711.so
+module aufile.so
+module sndfile.so
+module_app account.so
+module_app menu.so
+audio_source aufile,$ZV_DIR/tone.wav
+audio_player aufile,$dir/played.wav
+audio_alert aufile,/dev/null
+snd_path $dir
+EOF
+	echo "<sip:200@127.0.0.1:$APORT;transport=udp>;auth_pass=secret;regint=0" >"$dir/accounts"
+	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$APORT" -t "$2" \
+		>"$dir/out.txt" 2>&1 </dev/null &
+	BARESIP_PID=$!
+}
+analyse() {
+	local f
+	f=$(ls "$1"/dump-*-dec.wav 2>/dev/null | head -1)
+	[ -n "$f" ] || { echo "no recording"; return; }
+	python3 "$ZV_SRC/tests/media/tone_check.py" "$f"
+}
+field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
+
+# PJSIP trunk with digest: the echo comes back through A and B.
+call 600 5
+sleep 2.5
+expect_contains "$(zv_rx 'core show channels')" "PJSIP/provider-" "A's outgoing trunk leg"
+expect_contains "$(b_rx 'core show channels')" "PJSIP/customer-a-" "B's incoming channel"
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "trunk echo: $out"
+in_range "$(field "$out" freq)" 985 1015 || fail "the echo over the trunk: $out"
+in_range "$(field "$out" purity)" 0.8 1 || fail "the echo over the trunk is not clean: $out"
+
+# sip.conf peer with a static host: Dial(SIP/peer/number).
+call 601 4
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "trunk milliwatt: $out"
+in_range "$(field "$out" freq)" 999 1009 || fail "Milliwatt over SIP/sipprovider: $out"
+
+# A wrong trunk password: B refuses, A's Dial ends and the dialplan goes on.
+call 602 3
+wait "$BARESIP_PID"
+st=$(zv_rx 'database get result bad')
+expect_contains "$st" "Value: " "DIALSTATUS of the refused trunk call"
+expect_not_contains "$st" "ANSWER" "the refused trunk call was not answered"
+
+sleep 0.5
+[ "$(zv_rx 'core show channels' | grep -c '/')" = 0 ] || fail "channels left on A: $(zv_rx 'core show channels')"
+[ "$(b_rx 'core show channels' | grep -c '/')" = 0 ] || fail "channels left on B"
+kill -TERM "$B_PID"
+zv_stop
+echo "PASS $TEST_NAME"
