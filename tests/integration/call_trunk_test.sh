@@ -56,6 +56,9 @@ cat >"$B_DIR/extensions.conf" <<'EOC'
 exten => 600,1,Answer()
  same => n,Echo()
 exten => 601,1,Milliwatt()
+exten => 700,1,Progress()
+ same => n,Playback(hello-world,noanswer)
+ same => n,Hangup(17)
 EOC
 "$ZVONOK" -f -C "$B_DIR" >"$B_DIR/out.log" 2>&1 &
 B_PID=$!
@@ -138,6 +141,9 @@ exten => 600,1,Dial(PJSIP/600@provider,10)
  same => n,Hangup()
 exten => 601,1,Dial(SIP/sipprovider/601,10)
  same => n,Hangup()
+exten => 700,1,Dial(PJSIP/700@provider,10)
+ same => n,Set(DB(result/early)=${DIALSTATUS})
+ same => n,Hangup()
 exten => 602,1,Dial(PJSIP/600@badprovider,5)
  same => n,Set(DB(result/bad)=${DIALSTATUS})
  same => n,Hangup()
@@ -195,6 +201,17 @@ wait "$BARESIP_PID"
 out=$(analyse "$dir")
 echo "trunk milliwatt: $out"
 in_range "$(field "$out" freq)" 999 1009 || fail "Milliwatt over SIP/sipprovider: $out"
+
+# Early media: B plays hello-world after Progress() without answering,
+# then hangs up busy; A passes the 183 and the audio to baresip.
+call 700 5
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "early media: $out"
+awk -v s="$(field "$out" secs)" 'BEGIN { exit !(s > 0.8 && s < 2) }' ||
+	fail "early media: expected about 1.4 s of hello-world, got: $out"
+expect_not_contains "$(cat "$dir/out.txt")" "Call established" "the early-media call was not answered"
+expect_eq "$(zv_rx 'database get result early')" "Value: BUSY" "DIALSTATUS after early media and 486"
 
 # A wrong trunk password: B refuses, A's Dial ends and the dialplan goes on.
 call 602 3

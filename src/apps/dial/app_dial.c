@@ -118,6 +118,12 @@ static int parse_dests(char *list, struct leg *legs)
 	return k;
 }
 
+/* Early media: the leg's audio goes to the caller (one way), or stops. */
+static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool on)
+{
+	zv_channel_set_reader(leg, ZV_CODEC_NONE, on ? bridge_frame : NULL, on ? caller : NULL);
+}
+
 /* Both sides connected until one hangs up; true if the caller did. */
 static bool bridge(struct zv_channel *caller, struct zv_channel *peer)
 {
@@ -173,6 +179,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	const char *status = "CHANUNAVAIL";
 	struct leg *winner = NULL;
 	bool caller_gone = false, ringing = false;
+	struct leg *early = NULL; /* whose early media the caller hears */
 	while (live && !winner) {
 		if (zv_channel_is_hungup(chan)) {
 			caller_gone = true;
@@ -201,12 +208,24 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 						       cause == ZV_CAUSE_NO_USER_RESPONSE;
 					l->gone = true;
 					live--;
+					if (early == l) {
+						early_bridge(chan, l->chan, false);
+						early = NULL;
+					}
 					break;
 				}
-				if (r == ZV_WAKE_CONTROL &&
-				    zv_channel_last_control(l->chan) == ZV_CONTROL_RINGING && !ringing) {
+				if (r != ZV_WAKE_CONTROL)
+					continue;
+				enum zv_control ctl = zv_channel_last_control(l->chan);
+				if (ctl == ZV_CONTROL_RINGING && !ringing && !early) {
 					ringing = true;
 					zv_channel_indicate(chan, ZV_CONTROL_RINGING);
+				} else if (ctl == ZV_CONTROL_PROGRESS && !early) {
+					/* Early media: the caller hears this leg (183 with
+					 * SDP) until someone answers. */
+					early = l;
+					zv_channel_indicate(chan, ZV_CONTROL_PROGRESS);
+					early_bridge(chan, l->chan, true);
 				}
 			}
 		}
@@ -232,6 +251,8 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		}
 		status = busy ? "BUSY" : cong ? "CONGESTION" : noans ? "NOANSWER" : "CHANUNAVAIL";
 	}
+	if (early && early != winner)
+		early_bridge(chan, early->chan, false);
 	for (int i = 0; i < n; i++)
 		if (&legs[i] != winner)
 			leg_end(&legs[i]);

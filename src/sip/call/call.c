@@ -1029,9 +1029,19 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 {
 	struct call *c = arg;
 	if (status < 200) {
-		if (c->chan && !c->ended && (status == 180 || status == 183))
-			zv_channel_queue_control(c->chan, status == 180 ? ZV_CONTROL_RINGING
-									: ZV_CONTROL_PROGRESS);
+		if (!c->chan || c->ended || status == 100)
+			return;
+		/* Early media: a provisional answer with SDP sets up the
+		 * stream now (RFC 3261 13.2.1; the 2xx may repeat it). */
+		if (rx && has_sdp(&rx->msg) && answer_take(c, rx) == 0) {
+			media_set_remote(c);
+			zv_channel_set_native_codec(c->chan, c->media.codec);
+			zv_channel_queue_control(c->chan, ZV_CONTROL_PROGRESS);
+		} else if (status == 180 || status == 181 || status == 182) {
+			zv_channel_queue_control(c->chan, ZV_CONTROL_RINGING);
+		} else if (status == 183) {
+			zv_channel_queue_control(c->chan, ZV_CONTROL_PROGRESS);
+		}
 		return;
 	}
 	c->invite_ct = NULL;
