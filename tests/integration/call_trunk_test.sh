@@ -102,9 +102,10 @@ aors=provider
 type=auth
 username=customer-a
 password=trunkpw
+; a host name: resolved (RFC 3263) on the blocking pool at call time
 [provider]
 type=aor
-contact=sip:127.0.0.1:$BPORT
+contact=sip:localhost:$BPORT
 
 [badprovider]
 type=endpoint

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include <zvonok/channel.h>
+#include <zvonok/coro.h>
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/media.h>
@@ -817,6 +818,35 @@ static void uri_with_user(const char *uri, const char *user, char *out, size_t s
 /* Where the call goes: a registered contact of the endpoint, else a
  * static contact of its AORs (an IP literal for now), else the sip.conf
  * static host. */
+struct resolve_job {
+	char host[256];
+	uint16_t port;
+	struct sip_sockaddr addr;
+	int err;
+};
+
+static void resolve_work(void *arg)
+{
+	struct resolve_job *j = arg;
+	j->err = sip_uac_resolve(j->host, j->port, &j->addr);
+}
+
+/* Where a URI's host is: an address at once, a name through RFC 3263 on
+ * the blocking pool while the calling coroutine (Dial's) waits. */
+static int uri_addr(const char *uri, struct sip_sockaddr *addr)
+{
+	int err = sip_uac_uri_addr(uri, addr);
+	if (err != -EAGAIN || !zv_coro_current())
+		return err;
+	struct resolve_job j = {0};
+	if (sip_uac_uri_hostport(uri, j.host, sizeof(j.host), &j.port) < 0)
+		return -EINVAL;
+	if (zv_coro_blocking(resolve_work, &j) < 0 || j.err < 0)
+		return -EHOSTUNREACH;
+	*addr = j.addr;
+	return 0;
+}
+
 static int dest_target(const struct dest *d, struct found_contact *f)
 {
 	f->found = false;
@@ -827,7 +857,7 @@ static int dest_target(const struct dest *d, struct found_contact *f)
 		const struct sip_aor *a = d->ep->aors[i];
 		for (size_t k = 0; k < a->ncontacts && !f->found; k++) {
 			struct sip_target t = {0};
-			if (sip_uac_uri_addr(a->contacts[k], &t.addr) < 0)
+			if (uri_addr(a->contacts[k], &t.addr) < 0)
 				continue;
 			uri_with_user(a->contacts[k], d->user, f->uri, sizeof(f->uri));
 			f->target = t;
@@ -839,7 +869,7 @@ static int dest_target(const struct dest *d, struct found_contact *f)
 		snprintf(uri, sizeof(uri), "sip:%s@%s", d->user[0] ? d->user : d->ep->def.name,
 			 d->ep->host);
 		struct sip_target t = {0};
-		if (sip_uac_uri_addr(uri, &t.addr) == 0) {
+		if (uri_addr(uri, &t.addr) == 0) {
 			snprintf(f->uri, sizeof(f->uri), "%s", uri);
 			f->target = t;
 			f->found = true;
