@@ -152,6 +152,11 @@ sleep 2.5
 chans=$(zv_rx "core show channels")
 expect_contains "$chans" "PJSIP/200-" "core show channels during the Echo call"
 expect_contains "$chans" "Echo" "the channel runs Echo"
+expect_contains "$(zv_rx 'pjsip show channels')" "Channel: PJSIP/200-[0-9a-f]+/Echo +Up " "pjsip show channels"
+stats=$(zv_rx "pjsip show channelstats")
+echo "$stats" | grep -q "200-[0-9a-f]* .* ulaw " || fail "pjsip show channelstats: $stats"
+rxn=$(echo "$stats" | awk '{ for (i = 1; i < NF; i++) if ($i == "ulaw") print $(i + 1) }')
+[ "${rxn:-0}" -ge 40 ] || fail "channelstats: $rxn packets received after 2.5 s: $stats"
 wait "$BARESIP_PID"
 out=$(analyse "$dir")
 echo "echo: $out"

@@ -1254,6 +1254,18 @@ fail:
 	return err;
 }
 
+int call_rtp_stats(struct zv_channel *chan, struct zv_rtp_stats *st, char *codec, size_t size)
+{
+	const struct zv_channel_tech *t = zv_channel_tech(chan);
+	struct call *c = t == &tech_pjsip || t == &tech_sip ? chan_call(chan) : NULL;
+	if (!c || !c->rtp)
+		return -ENOENT;
+	zv_rtp_get_stats(c->rtp, st);
+	const struct zv_codec_info *ci = zv_codec_get(c->media.codec);
+	snprintf(codec, size, "%s", ci ? ci->name : "none");
+	return 0;
+}
+
 /* ---- module ---------------------------------------------------------------------------- */
 
 static int call_load(struct zv_module *mod)
@@ -1261,6 +1273,8 @@ static int call_load(struct zv_module *mod)
 	int err = zv_channel_tech_register(mod, &tech_pjsip);
 	if (!err)
 		err = zv_channel_tech_register(mod, &tech_sip);
+	if (!err)
+		err = call_cli_register(mod);
 	return err;
 }
 

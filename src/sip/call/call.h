@@ -16,6 +16,7 @@
 #define SIP_CALL_CALL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <zvonok/media.h>
@@ -57,5 +58,15 @@ const struct zv_codec_info *call_pt_codec(const struct sdp_media *m, uint8_t pt)
 
 /* Samples (at the codec's rate) in an RTP payload of len bytes. */
 unsigned call_payload_samples(enum zv_codec_id codec, size_t len);
+
+/* RTP statistics and codec name of a SIP channel; on its loop.  0, or
+ * -ENOENT when chan is not a SIP call with media. */
+struct zv_channel;
+struct zv_rtp_stats;
+int call_rtp_stats(struct zv_channel *chan, struct zv_rtp_stats *st, char *codec, size_t size);
+
+/* `pjsip show channels|channelstats` (call_cli.c). */
+struct zv_module;
+int call_cli_register(struct zv_module *mod);
 
 #endif
