@@ -820,6 +820,30 @@ static void tp_free(struct sip_tp *tp)
 	free(tp);
 }
 
+/*
+ * Our sockets share their port between workers with SO_REUSEPORT, which
+ * would also let another process (a second daemon) bind it and take part
+ * of the traffic.  A probe without SO_REUSEPORT fails when anyone holds
+ * the port, so the transport refuses to start, as Asterisk does.
+ */
+static int port_free(const struct sip_sockaddr *a, enum sip_tp_proto proto)
+{
+	if (!sip_sockaddr_port(a))
+		return 0;
+	bool udp = proto == SIP_TP_UDP;
+	int fd = socket(a->ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	if (!udp) /* TIME_WAIT leftovers of a previous run are fine */
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	int err = bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ? -errno : 0;
+	if (!err && !udp && listen(fd, 1) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int sip_tp_open(const char *name, enum sip_tp_proto proto, const struct sip_sockaddr *bind_addr,
 		const struct sip_tp_tls *tls, struct sip_tp **tpp)
 {
@@ -838,6 +862,11 @@ int sip_tp_open(const char *name, enum sip_tp_proto proto, const struct sip_sock
 		}
 	}
 	tp->local = *bind_addr;
+	int perr = port_free(bind_addr, proto);
+	if (perr) {
+		tp_free(tp);
+		return perr;
+	}
 	tp->nworkers = zv_workers_count();
 	tp->w = calloc(tp->nworkers, sizeof(*tp->w));
 	if (!tp->w) {
