@@ -13,9 +13,10 @@
  * others are hung up (CANCEL) and the two channels are bridged: each
  * one's reader writes the frames it receives into the other, translated
  * only when their codecs differ (same codec: the payload is relayed
- * untouched).  Options handled: g (go on in the dialplan when the called
- * party hangs up), r (ring indication), t/T/L/S/m and friends are not yet
- * implemented and are ignored with a warning.
+ * untouched).  When one side puts the call on hold (a re-INVITE with
+ * sendonly or inactive), the other hears music on hold until it resumes.
+ * Options: g (go on in the dialplan when the called party hangs up); the
+ * others (t T r m M U L S A D...) are not implemented yet and ignored.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include <zvonok/channel.h>
 #include <zvonok/coro.h>
 #include <zvonok/log.h>
+#include <zvonok/media.h>
 #include <zvonok/module.h>
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
@@ -125,10 +127,64 @@ static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool
 }
 
 /* Both sides connected until one hangs up; true if the caller did. */
+/* Music on hold for the party whose peer put the call on hold: the
+ * first opsound file, looped. */
+struct moh {
+	struct zv_sound *snd;
+	size_t pos;
+};
+
+static bool moh_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples)
+{
+	struct moh *m = arg;
+	for (unsigned i = 0; i < samples; i++) {
+		if (m->pos >= m->snd->samples)
+			m->pos = 0;
+		pcm[i] = m->snd->pcm[m->pos++];
+	}
+	return true;
+}
+
+/* One side's HOLD/UNHOLD: the other side hears music instead of it. */
+static void hold_change(struct zv_channel *held_by, struct zv_channel *other, bool hold,
+			struct moh *m)
+{
+	if (hold) {
+		zv_channel_set_reader(held_by, ZV_CODEC_NONE, NULL, NULL);
+		if (!m->snd &&
+		    zv_sound_load_coro("/usr/share/asterisk/moh/macroform-cold_day",
+				       zv_channel_language(other), 8000, &m->snd) < 0)
+			m->snd = NULL;
+		if (m->snd && m->snd->samples)
+			zv_channel_set_generator(other, m->snd->rate, moh_gen, m);
+	} else {
+		zv_channel_set_generator(other, 0, NULL, NULL);
+		zv_channel_set_reader(held_by, ZV_CODEC_NONE, bridge_frame, other);
+	}
+}
+
+/* Drain one side's events: digits go to the other side, HOLD/UNHOLD
+ * switch music on hold for it. */
+static void side_events(struct zv_channel *from, struct zv_channel *to, struct moh *m)
+{
+	int r;
+	while ((r = zv_channel_poll(from)) != 0 && r != ZV_WAKE_HANGUP) {
+		if (r > 0) {
+			zv_channel_send_digit(to, (char)r, 0);
+		} else if (r == ZV_WAKE_CONTROL) {
+			enum zv_control ctl = zv_channel_last_control(from);
+			if (ctl == ZV_CONTROL_HOLD || ctl == ZV_CONTROL_UNHOLD)
+				hold_change(from, to, ctl == ZV_CONTROL_HOLD, m);
+		}
+	}
+}
+
+/* Both sides connected until one hangs up; true if the caller did. */
 static bool bridge(struct zv_channel *caller, struct zv_channel *peer)
 {
 	zv_channel_set_reader(caller, ZV_CODEC_NONE, bridge_frame, peer);
 	zv_channel_set_reader(peer, ZV_CODEC_NONE, bridge_frame, caller);
+	struct moh moh_caller = {0}, moh_peer = {0};
 	bool caller_gone = false;
 	for (;;) {
 		if (zv_channel_is_hungup(caller)) {
@@ -137,20 +193,18 @@ static bool bridge(struct zv_channel *caller, struct zv_channel *peer)
 		}
 		if (zv_channel_is_hungup(peer))
 			break;
-		/* Digits pass to the other side; other events only wake us. */
-		int r;
-		while ((r = zv_channel_poll(caller)) != 0 && r != ZV_WAKE_HANGUP)
-			if (r > 0)
-				zv_channel_send_digit(peer, (char)r, 0);
-		while ((r = zv_channel_poll(peer)) != 0 && r != ZV_WAKE_HANGUP)
-			if (r > 0)
-				zv_channel_send_digit(caller, (char)r, 0);
+		side_events(caller, peer, &moh_peer);
+		side_events(peer, caller, &moh_caller);
 		if (zv_channel_is_hungup(caller) || zv_channel_is_hungup(peer))
 			continue;
 		zv_coro_wait(0);
 	}
 	zv_channel_set_reader(caller, ZV_CODEC_NONE, NULL, NULL);
 	zv_channel_set_reader(peer, ZV_CODEC_NONE, NULL, NULL);
+	zv_channel_set_generator(caller, 0, NULL, NULL);
+	zv_channel_set_generator(peer, 0, NULL, NULL);
+	zv_unref(moh_caller.snd);
+	zv_unref(moh_peer.snd);
 	return caller_gone;
 }
 
