@@ -8,7 +8,10 @@
 #  - 601 Milliwatt(): a 1004 Hz tone arrives;
 #  - 1000 Playback(hello-world): as long as the prompt, then Zvonok hangs
 #    up (BYE) and baresip reports the call terminated;
-#  - an INVITE with a wrong password is refused (401 again, no channel).
+#  - an INVITE with a wrong password is refused (401 again, no channel);
+#  - 200 -> Dial(PJSIP/201) (baresip, A-law): each side hears the other's
+#    tone; a SIPp caller holding a bridged call gives 201 music on hold;
+#  - Dial to an endpoint without contacts: DIALSTATUS=CHANUNAVAIL.
 . "$(dirname "$0")/lib.sh"
 command -v baresip >/dev/null || fail "baresip is not installed"
 [ -f /usr/share/asterisk/sounds/en_US_f_Allison/hello-world.wav ] ||
@@ -58,6 +61,13 @@ supported_algorithms_uas=md5
 type=aor
 max_contacts=1
 remove_existing=yes
+
+; 300: a SIPp caller without auth, identified by name.
+[300]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
 
 ; 209 never registers.
 [209]
@@ -199,7 +209,7 @@ cdir="$ZV_DIR/callee"
 baresip_dir "$cdir" "$ZV_DIR/tone440.wav"
 echo "<sip:201@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret201;answermode=auto;regint=60" \
 	>"$cdir/accounts"
-timeout -s KILL 40 baresip -f "$cdir" -t 30 >"$cdir/out.txt" 2>&1 </dev/null &
+timeout -s KILL 60 baresip -f "$cdir" -t 45 >"$cdir/out.txt" 2>&1 </dev/null &
 CALLEE_PID=$!
 for _ in $(seq 1 50); do
 	zv_rx "pjsip show contacts" | grep -q "201/sip:" && break
@@ -224,6 +234,20 @@ freq=$(field "$out" freq)
 	fail "bridged call: the callee should hear 1000 Hz, got: $out"
 expect_contains "$(cat "$cdir/out.txt")" "PCMA" "the callee leg used A-law"
 expect_contains "$(cat "$cdir/out.txt")" "terminated" "the caller's hang-up reached the callee"
+
+# Hold in a bridge: SIPp (300, silent) calls 201 and holds for 3 s; baresip
+# 201 hears music on hold for about that long, and nothing else.
+before=$(ls "$cdir"/dump-*-dec.wav | wc -l)
+timeout 30 sipp 127.0.0.1:$ZPORT -sf "$ZV_SRC/tests/sip/bridge_hold_uac.xml" -s 201 -m 1 \
+	-i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" -nostdin -timeout 25 \
+	>"$ZV_DIR/hold.out" 2>&1 || fail "hold scenario failed: $(tail -5 "$ZV_DIR/hold.out")"
+sleep 1
+rec=$(ls -t "$cdir"/dump-*-dec.wav | head -1)
+[ "$(ls "$cdir"/dump-*-dec.wav | wc -l)" -gt "$before" ] || fail "the callee recorded no second call"
+out=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$rec")
+echo "held callee hears: $out"
+awk -v s="$(field "$out" secs)" -v p="$(field "$out" purity)" 'BEGIN { exit !(s > 2 && s < 4 && p < 0.5) }' ||
+	fail "music on hold: expected about 3 s of music, got: $out"
 
 # Dial to an endpoint with no contact: CHANUNAVAIL, and the dialplan goes on.
 call 209 2 secret
