@@ -378,9 +378,17 @@ static int tech_indicate(struct zv_channel *chan, enum zv_control control)
 	case ZV_CONTROL_PROGRESS:
 		return c->answered ? 0 : invite_respond(c, 183, true, NULL);
 	case ZV_CONTROL_BUSY:
-		return c->answered ? 0 : invite_respond(c, 486, false, NULL);
-	case ZV_CONTROL_CONGESTION:
-		return c->answered ? 0 : invite_respond(c, 503, false, NULL);
+	case ZV_CONTROL_CONGESTION: {
+		if (c->answered)
+			return 0;
+		bool busy = control == ZV_CONTROL_BUSY;
+		int err = invite_respond(c, busy ? 486 : 503, false, NULL);
+		/* The final response ends the INVITE: no BYE will come, so the
+		 * channel (Busy()/Congestion() waiting) hangs up now. */
+		if (!err)
+			zv_channel_softhangup(chan, busy ? ZV_CAUSE_USER_BUSY : ZV_CAUSE_CONGESTION);
+		return err;
+	}
 	default:
 		return 0;
 	}
