@@ -327,6 +327,15 @@ typedef bool(zv_gen_cb)(void *arg, struct zv_channel *chan, int16_t *pcm, unsign
 int zv_channel_set_generator(struct zv_channel *chan, unsigned rate, zv_gen_cb *cb, void *arg);
 bool zv_channel_has_generator(const struct zv_channel *chan);
 
+/*
+ * A tap (MixMonitor): sees every frame the channel receives (rx true) and
+ * sends, as slin at 8 kHz, in loop callbacks.  One per channel; cb NULL
+ * removes it.  0, -EBUSY (another tap), -ENOMEM.
+ */
+typedef void(zv_tap_cb)(void *arg, struct zv_channel *chan, bool rx, const int16_t *pcm,
+			unsigned samples);
+int zv_channel_set_tap(struct zv_channel *chan, zv_tap_cb *cb, void *arg);
+
 /* Wake the coroutine with ZV_WAKE_FRAME (a media event: playback ended,
  * silence detected...).  Loop thread. */
 void zv_channel_queue_media_event(struct zv_channel *chan);

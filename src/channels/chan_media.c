@@ -37,6 +37,9 @@ struct zv_chan_media {
 	zv_frame_cb *reader;
 	void *reader_arg;
 	enum zv_codec_id want;
+	zv_tap_cb *tap;
+	void *tap_arg;
+	struct xlate tap_rd, tap_wr; /* to slin for the tap */
 	zv_gen_cb *gen;
 	void *gen_arg;
 	unsigned gen_rate;
@@ -100,10 +103,41 @@ enum zv_codec_id zv_channel_native_codec(const struct zv_channel *c)
 	return m ? m->native : ZV_CODEC_ULAW;
 }
 
+/* Hand a frame to the tap as slin 8 kHz. */
+static void tap_frame(struct zv_chan_media *m, struct xlate *x, bool rx, const struct zv_frame *f)
+{
+	struct zv_frame out;
+	uint8_t buf[ZV_FRAME_MAX_BYTES];
+	if (f->codec == ZV_CODEC_NONE || xlate_frame(x, f, ZV_CODEC_SLIN, &out, buf) < 0 ||
+	    !out.samples)
+		return;
+	m->tap(m->tap_arg, m->chan, rx, (const int16_t *)out.data, out.samples);
+}
+
+int zv_channel_set_tap(struct zv_channel *c, zv_tap_cb *cb, void *arg)
+{
+	struct zv_chan_media *m = media_of(c);
+	if (!m)
+		return -ENOMEM;
+	if (cb && m->tap && (m->tap != cb || m->tap_arg != arg))
+		return -EBUSY;
+	m->tap = cb;
+	m->tap_arg = arg;
+	if (!cb) {
+		xlate_fini(&m->tap_rd);
+		xlate_fini(&m->tap_wr);
+	}
+	return 0;
+}
+
 void zv_channel_rx_frame(struct zv_channel *c, const struct zv_frame *f)
 {
 	struct zv_chan_media *m = *zv__channel_media_slot(c);
-	if (!m || !m->reader || zv_channel_is_hungup(c))
+	if (!m || zv_channel_is_hungup(c))
+		return;
+	if (m->tap)
+		tap_frame(m, &m->tap_rd, true, f);
+	if (!m->reader)
 		return;
 	struct zv_frame out;
 	uint8_t buf[ZV_FRAME_MAX_BYTES];
@@ -127,7 +161,11 @@ int zv_channel_write_frame(struct zv_channel *c, const struct zv_frame *f)
 	if (err < 0)
 		return err;
 	/* A translator waiting for a whole codec frame gives an empty one. */
-	return out.len ? tech->write(c, &out) : 0;
+	if (!out.len)
+		return 0;
+	if (m->tap)
+		tap_frame(m, &m->tap_wr, false, f->codec == ZV_CODEC_NONE ? &out : f);
+	return tech->write(c, &out);
 }
 
 void zv_channel_set_reader(struct zv_channel *c, enum zv_codec_id want, zv_frame_cb *cb,
@@ -212,6 +250,8 @@ void zv__channel_media_free(struct zv_channel *c)
 		zv_timer_fini(&m->gen_timer);
 	xlate_fini(&m->wr);
 	xlate_fini(&m->rd);
+	xlate_fini(&m->tap_rd);
+	xlate_fini(&m->tap_wr);
 	free(m);
 	*slot = NULL;
 }

@@ -87,7 +87,8 @@ exten => 601,1,Milliwatt()
 exten => 1000,1,Answer()
  same => n,Playback(hello-world)
  same => n,Hangup()
-exten => 201,1,Dial(PJSIP/201,10)
+exten => 201,1,MixMonitor(bridge-${CALLERID(num)}.wav,D)
+ same => n,Dial(PJSIP/201,10)
  same => n,Hangup()
 exten => 209,1,Dial(PJSIP/209,10)
  same => n,Set(DB(result/unavail)=${DIALSTATUS})
@@ -233,6 +234,17 @@ freq=$(field "$out" freq)
 [ -n "$freq" ] && [ "$freq" -ge 985 ] && [ "$freq" -le 1015 ] ||
 	fail "bridged call: the callee should hear 1000 Hz, got: $out"
 expect_contains "$(cat "$cdir/out.txt")" "PCMA" "the callee leg used A-law"
+# MixMonitor(...,D) of the bridged call: left what 200 sent, right what it heard.
+mix="$ZV_DIR/spool/monitor/bridge-200.wav"
+for _ in $(seq 1 20); do [ -f "$mix" ] && break; sleep 0.1; done
+[ -f "$mix" ] || fail "MixMonitor wrote no $mix"
+left=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$mix" 0)
+right=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$mix" 1)
+echo "mixmonitor left: $left / right: $right"
+in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
+in_range "$(field "$left" freq)" 985 1015 || fail "MixMonitor left channel: $left"
+in_range "$(field "$right" freq)" 430 450 || fail "MixMonitor right channel: $right"
+in_range "$(field "$left" secs)" 4 7 || fail "MixMonitor recorded $(field "$left" secs) s"
 expect_contains "$(cat "$cdir/out.txt")" "terminated" "the caller's hang-up reached the callee"
 
 # Hold in a bridge: SIPp (300, silent) calls 201 and holds for 3 s; baresip

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Analyse the audio in a WAV file (16-bit PCM, mono).
+"""Analyse the audio in a WAV file (16-bit PCM; of a stereo file the
+channel given as the second argument, 0 by default).
 
 Prints one line: "secs=<audible seconds> freq=<Hz> purity=<0..1> rms=<0..1>"
 where freq is the strongest frequency between 100 and 3900 Hz (Goertzel:
@@ -26,12 +27,13 @@ def goertzel_power(x, rate, f):
 
 def main():
     w = wave.open(sys.argv[1], "rb")
+    pick = int(sys.argv[2]) if len(sys.argv) > 2 else 0  # channel of a stereo file
     rate = w.getframerate()
     ch = w.getnchannels()
     raw = w.readframes(w.getnframes())
     n = len(raw) // 2
     samples = [int.from_bytes(raw[2 * i:2 * i + 2], "little", signed=True) / 32768.0
-               for i in range(0, n, ch)]
+               for i in range(pick, n, ch)]
     block = rate // 50
     audible = []
     for i in range(0, len(samples) - block + 1, block):
