@@ -1,0 +1,103 @@
+#!/bin/bash
+# The callee hangs up a bridged call.  SIPp caller 300 (no auth,
+# tests/sip/call_uac_bye_rx.xml: never hangs up itself, requires a BYE)
+# -> Zvonok Dial(PJSIP/callee) -> SIPp callee (call_uas_answer_bye.xml:
+# answers, BYE 2 s after the ACK, requires 200 to it):
+#  - without options: while bridged both legs are in `core show
+#    channels`; the callee's BYE makes Zvonok BYE the caller ~2 s after
+#    the answer; h sees DIALSTATUS=ANSWER; no channel left;
+#  - with option g: the caller's dialplan goes on after the callee's BYE
+#    (AstDB value set after Dial), then Hangup() BYEs the caller.
+. "$(dirname "$0")/lib.sh"
+command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
+SIPDIR="$ZV_SRC/tests/sip"
+
+zv_setup
+ZPORT=$(zv_free_port udp)
+CALLEE_PORT=$(zv_free_port udp)
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$ZPORT
+
+[300]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+
+[callee]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+aors=callee
+[callee]
+type=aor
+contact=sip:callee@127.0.0.1:$CALLEE_PORT
+EOC
+cat >"$ZV_DIR/extensions.conf" <<'EOC'
+[calls]
+exten => 900,1,Set(which=plain)
+ same => n,Dial(PJSIP/callee,10)
+ same => n,Set(DB(hup/after)=reached)
+exten => 901,1,Set(which=g)
+ same => n,Dial(PJSIP/callee,10,g)
+ same => n,Set(DB(hup/gstatus)=${DIALSTATUS})
+ same => n,Wait(0.5)
+ same => n,Hangup()
+exten => h,1,Set(DB(hup/${which})=h:${DIALSTATUS})
+EOC
+zv_start
+cd "$ZV_DIR" || fail "no $ZV_DIR"
+
+UAS_PID=""
+UAC_PID=""
+cleanup() {
+	[ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
+	[ -n "$UAC_PID" ] && kill -KILL "$UAC_PID" 2>/dev/null
+	zv_cleanup
+}
+trap cleanup EXIT
+now_ms() { date +%s%3N; }
+
+# call <exten> <tag>: callee and caller SIPp; sets EL (ms the caller ran).
+call() {
+	timeout -s KILL 30 sipp -sf "$SIPDIR/call_uas_answer_bye.xml" -i 127.0.0.1 -p "$CALLEE_PORT" \
+		-mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 20 -timeout_error >"uas-$2.out" 2>&1 &
+	UAS_PID=$!
+	sleep 0.3
+	local t0
+	t0=$(now_ms)
+	timeout -s KILL 30 sipp "127.0.0.1:$ZPORT" -sf "$SIPDIR/call_uac_bye_rx.xml" -s "$1" \
+		-i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" -m 1 -nostdin \
+		-timeout 15 -timeout_error -max_retrans 3 >"uac-$2.out" 2>&1 &
+	UAC_PID=$!
+	sleep 1.2
+	chans=$(zv_rx "core show channels")
+	expect_contains "$chans" "PJSIP/300-" "$2: the caller while bridged"
+	expect_contains "$chans" "PJSIP/callee-" "$2: the callee leg while bridged"
+	wait "$UAC_PID" || fail "$2: the caller got no BYE: $(tail -20 "uac-$2.out")"
+	UAC_PID=""
+	EL=$(( $(now_ms) - t0 ))
+	wait "$UAS_PID" || fail "$2: the callee's BYE was not answered: $(tail -20 "uas-$2.out")"
+	UAS_PID=""
+	sleep 0.2
+	expect_not_contains "$(zv_rx 'core show channels')" "PJSIP/" "$2: channels after the call"
+}
+
+call 900 plain
+# 2 s of call after the ACK, the BYE, the caller's 300 ms pause at the end.
+[ "$EL" -ge 2000 ] && [ "$EL" -lt 4500 ] || fail "plain: the caller's BYE came after $EL ms (expected ~2.5 s)"
+expect_eq "$(zv_rx 'database get hup plain')" "Value: h:ANSWER" "DIALSTATUS in h"
+expect_contains "$(zv_rx 'database get hup after')" "not found" "the dialplan after Dial without g"
+echo "plain: the callee's BYE reached the caller after $EL ms"
+
+call 901 g
+[ "$EL" -ge 2400 ] && [ "$EL" -lt 5000 ] || fail "g: the caller's BYE came after $EL ms (expected ~3 s)"
+expect_eq "$(zv_rx 'database get hup gstatus')" "Value: ANSWER" "DIALSTATUS after Dial with g"
+expect_eq "$(zv_rx 'database get hup g')" "Value: h:ANSWER" "DIALSTATUS in h (g)"
+echo "g: the dialplan went on, BYE after $EL ms"
+zv_stop
+echo "PASS $TEST_NAME"
