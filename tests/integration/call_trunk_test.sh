@@ -59,6 +59,9 @@ exten => 601,1,Milliwatt()
 exten => 700,1,Progress()
  same => n,Playback(hello-world,noanswer)
  same => n,Hangup(17)
+exten => 800,1,Ringing()
+ same => n,Wait(4)
+ same => n,Hangup(19)
 EOC
 "$ZVONOK" -f -C "$B_DIR" >"$B_DIR/out.log" 2>&1 &
 B_PID=$!
@@ -142,6 +145,11 @@ exten => 600,1,Dial(PJSIP/600@provider,10)
  same => n,Hangup()
 exten => 601,1,Dial(SIP/sipprovider/601,10)
  same => n,Hangup()
+exten => 611,1,Dial(SIP/sipprovider/601,10,S(2))
+ same => n,Hangup()
+exten => 800,1,Dial(PJSIP/800@provider,10,r)
+ same => n,Set(DB(result/ring)=${DIALSTATUS})
+ same => n,Hangup()
 exten => 700,1,Dial(PJSIP/700@provider,10)
  same => n,Set(DB(result/early)=${DIALSTATUS})
  same => n,Hangup()
@@ -202,6 +210,25 @@ wait "$BARESIP_PID"
 out=$(analyse "$dir")
 echo "trunk milliwatt: $out"
 in_range "$(field "$out" freq)" 999 1009 || fail "Milliwatt over SIP/sipprovider: $out"
+
+# Dial option S(2): the milliwatt call is cut 2 s after the answer.
+call 611 7
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "S(2): $out"
+in_range "$(field "$out" secs)" 1.5 2.7 || fail "S(2): heard $(field "$out" secs) s"
+expect_contains "$(cat "$dir/out.txt")" "terminated" "S(2) hung up the call"
+
+# Dial option r: ringback (440+480 Hz, 2 s on) while B only rings, then
+# NOANSWER when B gives up.
+call 800 7
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "ringback: $out"
+in_range "$(field "$out" secs)" 1.6 2.4 || fail "ringback: expected one 2 s burst, got $out"
+f=$(field "$out" freq)
+{ in_range "$f" 435 445 || in_range "$f" 475 485; } || fail "ringback: not 440/480 Hz: $out"
+expect_eq "$(zv_rx 'database get result ring')" "Value: NOANSWER" "DIALSTATUS when the far end gives up ringing"
 
 # Early media: B plays hello-world after Progress() without answering,
 # then hangs up busy; A passes the 183 and the audio to baresip.

@@ -15,10 +15,14 @@
  * only when their codecs differ (same codec: the payload is relayed
  * untouched).  When one side puts the call on hold (a re-INVITE with
  * sendonly or inactive), the other hears music on hold until it resumes.
- * Options: g (go on in the dialplan when the called party hangs up); the
- * others (t T r m M U L S A D...) are not implemented yet and ignored.
+ * Options: g (go on in the dialplan when the called party hangs up),
+ * S(n) (hang up n seconds after the answer), L(x) (limit in ms; the
+ * warnings are not played), r (ringback tone while dialing), m (music on
+ * hold while dialing), D(called[:calling]) (DTMF after the answer); the
+ * others (t T M U A...) are not implemented yet and ignored.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +102,55 @@ static bool leg_start(struct zv_channel *caller, struct leg *l, int timeout_ms)
 	return true;
 }
 
+/*
+ * The argument of option letter c in opts ("tTS(10)L(60000:30000)"):
+ * true when the option is present; arg gets what is between its
+ * parentheses ("" when none).  Letters inside another option's
+ * parentheses do not count.
+ */
+static bool dial_opt(const char *opts, char c, char *arg, size_t size)
+{
+	for (const char *p = opts; *p; p++) {
+		bool hit = *p == c;
+		const char *a = p + 1;
+		size_t n = 0;
+		if (*a == '(') {
+			const char *e = strchr(a, ')');
+			if (!e)
+				e = a + strlen(a);
+			n = (size_t)(e - a - 1);
+			if (hit && arg)
+				snprintf(arg, size, "%.*s", (int)n, a + 1);
+			p = *e ? e : e - 1;
+		} else if (hit && arg) {
+			arg[0] = '\0';
+		}
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+/* Ringback (option r): 440 + 480 Hz, 2 s on, 4 s off (North America, the
+ * default indications.conf tone). */
+struct ringback {
+	unsigned pos; /* samples into the 6 s cadence */
+};
+
+static bool ringback_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples)
+{
+	struct ringback *r = arg;
+	for (unsigned i = 0; i < samples; i++, r->pos = (r->pos + 1) % 48000) {
+		if (r->pos >= 16000) {
+			pcm[i] = 0;
+			continue;
+		}
+		double t = (double)r->pos / 8000.0;
+		pcm[i] = (int16_t)(4000.0 * (sin(2 * M_PI * 440 * t) + sin(2 * M_PI * 480 * t)));
+	}
+	return true;
+}
+
 static int parse_dests(char *list, struct leg *legs)
 {
 	char *items[MAX_DEST];
@@ -118,6 +171,19 @@ static int parse_dests(char *list, struct leg *legs)
 		k++;
 	}
 	return k;
+}
+
+/* D(): digits to one side after the answer, 250 ms apart; 'w' waits. */
+static void send_digits(struct zv_channel *chan, const char *digits)
+{
+	for (const char *d = digits; *d && !zv_channel_is_hungup(chan); d++) {
+		if (*d == 'w' || *d == 'W') {
+			zv_channel_sleep(chan, 500);
+			continue;
+		}
+		zv_channel_send_digit(chan, *d, 100);
+		zv_channel_sleep(chan, 350);
+	}
 }
 
 /* Early media: the leg's audio goes to the caller (one way), or stops. */
@@ -180,8 +246,9 @@ static void side_events(struct zv_channel *from, struct zv_channel *to, struct m
 }
 
 /* Both sides connected until one hangs up; true if the caller did. */
-static bool bridge(struct zv_channel *caller, struct zv_channel *peer)
+static bool bridge(struct zv_channel *caller, struct zv_channel *peer, uint64_t limit_ms)
 {
+	uint64_t end = limit_ms ? mono_ms() + limit_ms : 0;
 	zv_channel_set_reader(caller, ZV_CODEC_NONE, bridge_frame, peer);
 	zv_channel_set_reader(peer, ZV_CODEC_NONE, bridge_frame, caller);
 	struct moh moh_caller = {0}, moh_peer = {0};
@@ -197,7 +264,15 @@ static bool bridge(struct zv_channel *caller, struct zv_channel *peer)
 		side_events(peer, caller, &moh_caller);
 		if (zv_channel_is_hungup(caller) || zv_channel_is_hungup(peer))
 			continue;
-		zv_coro_wait(0);
+		uint64_t now = mono_ms();
+		if (end && now >= end) {
+			/* S() / L(): the call's time is up; both sides go. */
+			zv_verb(3, "Dial: time limit reached on %s", zv_channel_name(caller));
+			zv_channel_softhangup(peer, ZV_CAUSE_NORMAL_CLEARING);
+			caller_gone = true;
+			break;
+		}
+		zv_coro_wait(end ? (uint32_t)(end - now) : 0);
 	}
 	zv_channel_set_reader(caller, ZV_CODEC_NONE, NULL, NULL);
 	zv_channel_set_reader(peer, ZV_CODEC_NONE, NULL, NULL);
@@ -219,7 +294,32 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	}
 	int timeout_ms = argc > 1 && argv[1][0] ? (int)(strtod(argv[1], NULL) * 1000) : 0;
 	const char *opts = argc > 2 ? argv[2] : "";
-	bool opt_g = strchr(opts, 'g') != NULL;
+	char oarg[128];
+	bool opt_g = dial_opt(opts, 'g', NULL, 0);
+	uint64_t limit_ms = 0;
+	if (dial_opt(opts, 'S', oarg, sizeof(oarg)))
+		limit_ms = (uint64_t)(strtod(oarg, NULL) * 1000);
+	if (dial_opt(opts, 'L', oarg, sizeof(oarg)))
+		limit_ms = strtoull(oarg, NULL, 10);
+	char dtmf_called[128] = "", dtmf_calling[128] = "";
+	if (dial_opt(opts, 'D', oarg, sizeof(oarg))) {
+		char *colon = strchr(oarg, ':');
+		if (colon)
+			*colon++ = '\0';
+		snprintf(dtmf_called, sizeof(dtmf_called), "%s", oarg);
+		snprintf(dtmf_calling, sizeof(dtmf_calling), "%s", colon ? colon : "");
+	}
+	struct ringback rb = {0};
+	struct moh moh = {0};
+	if (dial_opt(opts, 'm', NULL, 0)) {
+		if (zv_sound_load_coro("/usr/share/asterisk/moh/macroform-robot_dity",
+				       zv_channel_language(chan), 8000, &moh.snd) == 0 &&
+		    moh.snd->samples) {
+			zv_channel_set_generator(chan, 8000, moh_gen, &moh);
+		}
+	} else if (dial_opt(opts, 'r', NULL, 0)) {
+		zv_channel_set_generator(chan, 8000, ringback_gen, &rb);
+	}
 	struct leg legs[MAX_DEST];
 	int n = parse_dests(argv[0], legs);
 	int live = 0;
@@ -278,6 +378,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 					/* Early media: the caller hears this leg (183 with
 					 * SDP) until someone answers. */
 					early = l;
+					zv_channel_set_generator(chan, 0, NULL, NULL);
 					zv_channel_indicate(chan, ZV_CONTROL_PROGRESS);
 					early_bridge(chan, l->chan, true);
 				}
@@ -305,6 +406,9 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		}
 		status = busy ? "BUSY" : cong ? "CONGESTION" : noans ? "NOANSWER" : "CHANUNAVAIL";
 	}
+	/* Ringback or music while dialing ends here. */
+	zv_channel_set_generator(chan, 0, NULL, NULL);
+	zv_unref(moh.snd);
 	if (early && early != winner)
 		early_bridge(chan, early->chan, false);
 	for (int i = 0; i < n; i++)
@@ -323,7 +427,9 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		if (zv_channel_state(chan) != ZV_STATE_UP)
 			zv_channel_answer(chan);
 		uint64_t answered = mono_ms();
-		caller_gone = bridge(chan, winner->chan);
+		send_digits(winner->chan, dtmf_called);
+		send_digits(chan, dtmf_calling);
+		caller_gone = bridge(chan, winner->chan, limit_ms);
 		snprintf(num, sizeof(num), "%llu",
 			 (unsigned long long)((mono_ms() - answered) / 1000));
 		zv_channel_var_set(chan, "ANSWEREDTIME", num);

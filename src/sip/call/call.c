@@ -41,6 +41,7 @@ struct call {
 	struct zv_channel *chan; /* referenced until the driver hangup */
 	struct sip_stsx *invite_st; /* the INVITE until its final answer */
 	bool answered, ended, bye_rx;
+	bool early_sent; /* 183 with SDP sent */
 	char *call_id, *local_tag, *remote_tag;
 	char *local_hdr;     /* our side: the INVITE's To with our tag */
 	char *remote_hdr;    /* their From as received */
@@ -376,7 +377,10 @@ static int tech_indicate(struct zv_channel *chan, enum zv_control control)
 	case ZV_CONTROL_RINGING:
 		return c->answered ? 0 : invite_respond(c, 180, false, NULL);
 	case ZV_CONTROL_PROGRESS:
-		return c->answered ? 0 : invite_respond(c, 183, true, NULL);
+		if (c->answered || c->early_sent)
+			return 0;
+		c->early_sent = true;
+		return invite_respond(c, 183, true, NULL);
 	case ZV_CONTROL_BUSY:
 	case ZV_CONTROL_CONGESTION: {
 		if (c->answered)
@@ -425,6 +429,12 @@ static int tech_write(struct zv_channel *chan, const struct zv_frame *f)
 	const struct zv_codec_info *ci = zv_codec_get(f->codec);
 	if (!ci || f->codec != c->media.codec)
 		return -EINVAL;
+	if (!c->answered && c->invite_st && !c->early_sent) {
+		/* Audio before the answer (ringback, music, a prompt with
+		 * noanswer) needs early media: 183 with our SDP first. */
+		c->early_sent = true;
+		invite_respond(c, 183, true, NULL);
+	}
 	uint32_t ts = (uint32_t)((uint64_t)f->samples * ci->rtp_clock / ci->rate);
 	return zv_rtp_send(c->rtp, c->media.pt, f->data, f->len, ts, false);
 }
