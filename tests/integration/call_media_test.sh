@@ -266,6 +266,17 @@ call 209 2 secret
 wait "$BARESIP_PID"
 expect_eq "$(zv_rx 'database get result unavail')" "Value: CHANUNAVAIL" "DIALSTATUS of an unreachable endpoint"
 
+# CDR of the bridged call (cdr_csv default): party B and billsec.
+row=$(grep '"PJSIP/200-[0-9a-f]*","PJSIP/201-' "$ZV_DIR/log/cdr-csv/Master.csv" | head -1)
+[ -n "$row" ] || fail "no CDR with PJSIP/201 as dstchannel: $(cat "$ZV_DIR/log/cdr-csv/Master.csv")"
+python3 - "$row" <<'EOP' || fail "CDR of the bridged call: $row"
+import csv, sys
+f = next(csv.reader([sys.argv[1]]))
+# accountcode src dst dcontext clid channel dstchannel lastapp lastdata start answer end duration billsec disposition
+assert f[1] == "200" and f[2] == "201" and f[7] == "Dial", f
+assert f[14] == "ANSWERED" and 4 <= int(f[13]) <= 7, f
+EOP
+
 [ "$(zv_rx 'core show channels' | grep -c 'PJSIP/20[01]-')" = 0 ] || fail "channels left after the calls"
 zv_stop
 echo "PASS $TEST_NAME"
