@@ -1,0 +1,345 @@
+#!/bin/bash
+# Bridged calls with RTP: N simultaneous held calls per step (STEPS, each
+# step bounded in time), every one a SIPp UAC (bench/media_uac.xml) calling
+# extension "media" whose dialplan is Dial(PJSIP/callee); the callee is a
+# SIPp UAS (bench/media_uas.xml) reached through a static AOR contact.
+# Both legs negotiate PCMU only, so the bridge relays G.711 untranslated.
+#
+# Media: the UAC streams raw PCMU made by sox (a 300-3300 Hz sweep, every
+# 20 ms chunk distinct; raw because SIPp 3.6.1 would send a wav header as
+# audio) once per call with SIPp's rtp_stream; the callee's
+# SDP names bench/media_rtp.py, which counts every packet the PBX relays,
+# checks that its payload is a chunk of the file and follows the previous
+# one of its stream, and echoes it back; the caller's SDP names the same
+# helper's second port, where the echoes relayed back by the PBX are
+# counted and checked the same way.  Loss = 1 - received / (calls x chunks
+# of the file), forward (caller -> callee) and round trip (back at the
+# caller); "kernel drops" are the UDP receive errors of the whole host over
+# the step (/proc/net/snmp), to tell socket overflow from PBX loss.
+#
+# Per step: calls ok/failed (SIPp), Zvonok's CPU (utime+stime of
+# /proc/<pid>/stat, in % of one core) over a steady window in which every
+# call of the step is up and streaming, that CPU per call, the RSS with
+# every call up minus the idle RSS per 100 calls, loss and payload checks.
+# Then linear fits over the steps (CPU and RSS against calls) and the
+# comparison with Asterisk 22.10.1 on this kind of machine (0.15% of a core
+# per bridged G.711 call, +46 MB RSS per 100 bridged calls, idle RSS 72 MB,
+# start-up 0.5-0.7 s; Asterisk is not packaged for Debian 12 and is not run
+# here) and with Zvonok's targets (<= 0.03% per call, <= 2 MB per 100
+# calls, 0 loss, idle <= 15 MB, start-up <= 50 ms).
+#
+# Start-up: STARTS times, the time from the fork of Zvonok to its first
+# answer to a SIP OPTIONS (polled every millisecond), and the "ready in X
+# ms" it logs; the last start is the server of the steps.
+#
+# Usage: bench/media.sh [zvonok-binary]
+# Environment: STEPS ("50 100 200 400" simultaneous calls), STEP (20: seconds
+#              of audio per call, i.e. the hold time), RAMP (100 new calls
+#              per second while a step ramps up), STARTS (3), WORKERS (nproc),
+#              MEDIA_DEBUG=1 lists the channels left at the end.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ZVONOK=${1:-${ZVONOK:-$HERE/../build/zvonok}}
+STEPS=${STEPS:-"50 100 200 400"}
+STEP=${STEP:-20}
+RAMP=${RAMP:-100}
+STARTS=${STARTS:-3}
+WORKERS=${WORKERS:-$(nproc)}
+command -v sipp >/dev/null || { echo "sipp (sip-tester) is needed" >&2; exit 1; }
+command -v sox >/dev/null || { echo "sox is needed" >&2; exit 1; }
+[ -x "$ZVONOK" ] || { echo "no zvonok binary at $ZVONOK" >&2; exit 1; }
+ZVONOK=$(cd "$(dirname "$ZVONOK")" && pwd)/$(basename "$ZVONOK")
+. "$HERE/lib.sh"
+PY=$(command -v /usr/bin/python3 || command -v python3)
+RTPH="$HERE/media_rtp.py"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/zvbench.XXXXXX")
+SERVER_PID="" UAS_PID="" UAC_PID="" MEDIA_PID=""
+gone() { # wait up to 10 s for a pid that may not be our child
+	local i
+	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$1" 2>/dev/null
+}
+cleanup() {
+	local p
+	for p in $UAC_PID $MEDIA_PID $UAS_PID; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && gone "$SERVER_PID"
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+now() { date +%s.%N; }
+sleep_until() { # absolute time (seconds since the epoch, fractional)
+	local d
+	d=$("$PY" -c 'import sys,time; print(max(0.0, float(sys.argv[1]) - time.time()))' "$1")
+	sleep "$d"
+}
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+sock_drops() { # drops of the UDP sockets now open: Zvonok's RTP range, SIPp's, the sinks
+	"$PY" - "$SINK_A" "$SINK_B" <<'EOP'
+import sys
+a, b = int(sys.argv[1]), int(sys.argv[2])
+z = s = k = 0
+for line in list(open("/proc/net/udp"))[1:]:
+    f = line.split()
+    p, d = int(f[1].split(":")[1], 16), int(f[-1])
+    if 20000 <= p <= 29999:
+        z += d
+    elif 30000 <= p <= 39999:
+        s += d
+    elif p in (a, a + 1, b, b + 1):
+        k += d
+print("%d/%d/%d" % (z, s, k))
+EOP
+}
+host_busy() { # busy and total ticks of the host (/proc/stat)
+	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6 "," t }' /proc/stat
+}
+udp_errs() { # RcvbufErrors + InErrors(other), NoPorts of the host
+	awk '/^Udp:/ { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i; h = 1 } else print $c["InErrors"], $c["NoPorts"] }' /proc/net/snmp
+}
+
+# ---- audio -----------------------------------------------------------------
+cd "$TMP" || exit 1
+# raw mu-law: SIPp 3.6.1's rtp_stream sends a file from byte 0, header included
+sox -n -r 8000 -c 1 -e u-law -t ul "$TMP/media.ulaw" synth "$STEP" sine 300-3300 vol 0.5 2>"$TMP/sox.err" ||
+	{ cat "$TMP/sox.err"; exit 1; }
+read -r CHUNKS DISTINCT < <("$PY" "$RTPH" chunks "$TMP/media.ulaw")
+
+# ---- configuration ---------------------------------------------------------
+ZPORT=$(free_port)
+UASPORT=$(free_port)
+read -r SINK_A SINK_B < <("$PY" "$RTPH" ports 2)
+mkdir -p "$TMP/zv/run" "$TMP/zv/log"
+cat >"$TMP/zv/zvonok.conf" <<EOC
+[directories]
+astrundir => run
+astlogdir => log
+astspooldir => spool
+astvarlibdir => lib
+astdatadir => /usr/share/asterisk
+[options]
+verbose = 0
+workers = $WORKERS
+EOC
+cat >"$TMP/zv/rtp.conf" <<EOC
+[general]
+rtpstart=20000
+rtpend=29999
+EOC
+cat >"$TMP/zv/pjsip.conf" <<EOC
+[global]
+type=global
+unauth_rate_limit=0
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$ZPORT
+[caller]
+type=endpoint
+context=bench
+disallow=all
+allow=ulaw
+[caller]
+type=identify
+endpoint=caller
+match=127.0.0.1
+[callee]
+type=aor
+contact=sip:callee@127.0.0.1:$UASPORT
+[callee]
+type=endpoint
+context=bench
+disallow=all
+allow=ulaw
+aors=callee
+EOC
+cat >"$TMP/zv/extensions.conf" <<'EOC'
+[bench]
+exten => media,1,Dial(PJSIP/callee)
+ same => n,Hangup()
+EOC
+
+# ---- start-up --------------------------------------------------------------
+STARTUP=""
+READY=""
+for i in $(seq "$STARTS"); do
+	read -r SERVER_PID ms code < <("$PY" "$RTPH" startup "$TMP/zv/out.log" "$ZPORT" \
+		"$ZVONOK" -f -C "$TMP/zv")
+	if [ "${ms:--1}" = -1 ]; then
+		echo "Zvonok did not answer OPTIONS:"
+		cat "$TMP/zv/out.log"
+		exit 1
+	fi
+	sleep 0.3
+	r=$(grep -o 'ready in [0-9.]* ms' "$TMP/zv/out.log" | head -1 | awk '{ print $3 }')
+	STARTUP="$STARTUP $ms"
+	READY="$READY ${r:-n/a}"
+	if [ "$i" -lt "$STARTS" ]; then
+		kill "$SERVER_PID"
+		gone "$SERVER_PID"
+		SERVER_PID=""
+	fi
+done
+sleep 2
+IDLE_RSS=$(rss_kb "$SERVER_PID")
+c0=$(cpu_ticks "$SERVER_PID") t0=$(now)
+sleep 3
+c1=$(cpu_ticks "$SERVER_PID") t1=$(now)
+IDLE_CPU=$("$PY" -c 'import sys; c0,c1,t0,t1,hz=map(float,sys.argv[1:]); print("%.2f" % ((c1-c0)/hz/(t1-t0)*100))' \
+	"$c0" "$c1" "$t0" "$t1" "$(getconf CLK_TCK)")
+echo "Zvonok ($ZVONOK), $WORKERS workers, PCMU both legs, ${STEP}s of audio per call ($CHUNKS packets of 20 ms, $DISTINCT distinct), ramp ${RAMP} calls/s"
+echo "start-up to the first OPTIONS answer (ms, $STARTS starts):$STARTUP; Zvonok's own \"ready in\" (ms):$READY"
+echo "idle: RSS $(awk -v k="$IDLE_RSS" 'BEGIN { printf "%.1f", k / 1024 }') MB, CPU $IDLE_CPU%"
+
+# ---- the callee ------------------------------------------------------------
+sipp -sf "$HERE/media_uas.xml" -i 127.0.0.1 -p "$UASPORT" -mp "$(free_port)" \
+	-key sinkport "$SINK_B" -nostdin -max_socket 60000 >"$TMP/uas.out" 2>&1 &
+UAS_PID=$!
+sleep 0.5
+kill -0 "$UAS_PID" 2>/dev/null || { cat "$TMP/uas.out"; exit 1; }
+
+# ---- the steps -------------------------------------------------------------
+: >"$TMP/results"
+printf '%-6s %-13s %-9s %-14s %-21s %-26s %-8s\n' calls "ok/failed" "cpu" "per call" "RSS (+ per 100)" \
+	"loss fwd / round trip" "kernel drops"
+for n in $STEPS; do
+	ramp=$("$PY" -c "print($n / $RAMP)")
+	if [ "$("$PY" -c "print(int($STEP - 1 - ($ramp + 2) >= 4))")" != 1 ]; then
+		echo "$n: STEP ($STEP s) too short for a steady window after a ${ramp}s ramp; skipped"
+		continue
+	fi
+	rm -f "$TMP"/stat*.csv "$TMP/media.json"
+	"$PY" "$RTPH" media "$TMP/media.ulaw" "$SINK_A" "$SINK_B" "$TMP/media.json" 2>"$TMP/media.err" &
+	MEDIA_PID=$!
+	sleep 0.5
+	read -r e0 np0 < <(udp_errs)
+	ts=$(now)
+	(cd "$TMP" && exec sipp "127.0.0.1:$ZPORT" -sf "$HERE/media_uac.xml" -s media -r "$RAMP" \
+		-m "$n" -l "$n" -d $((STEP * 1000 + 500)) -i 127.0.0.1 -p "$(free_port)" -mp 30000 \
+		-key sinkport "$SINK_A" -timeout $((STEP + 60)) -max_retrans 5 -max_socket 60000 \
+		-trace_stat -stf "$TMP/stat.csv" -fd 1 -nostdin) >"$TMP/uac.out" 2>&1 &
+	UAC_PID=$!
+	sleep_until "$("$PY" -c "print($ts + $ramp + 2)")"
+	c0=$(cpu_ticks "$SERVER_PID") t0=$(now)
+	o0="$(cpu_ticks "$MEDIA_PID") $(cpu_ticks "$UAC_PID") $(cpu_ticks "$UAS_PID") $(host_busy)"
+	sleep_until "$("$PY" -c "print($ts + $STEP - 1)")"
+	c1=$(cpu_ticks "$SERVER_PID") t1=$(now)
+	o1="$(cpu_ticks "$MEDIA_PID") $(cpu_ticks "$UAC_PID") $(cpu_ticks "$UAS_PID") $(host_busy)"
+	rss=$(rss_kb "$SERVER_PID")
+	drops=$(sock_drops)
+	nchan=$("$ZVONOK" -C "$TMP/zv" -rx "core show channels" 2>/dev/null | grep -oiE '^[0-9]+ active channels?' | awk '{ print $1 }')
+	wait "$UAC_PID"
+	UAC_PID=""
+	sleep 1
+	kill -TERM "$MEDIA_PID"
+	wait "$MEDIA_PID"
+	MEDIA_PID=""
+	read -r e1 np1 < <(udp_errs)
+	rss_after=$(rss_kb "$SERVER_PID")
+	"$PY" - "$n" "$TMP/stat.csv" "$TMP/media.json" "$c0" "$c1" "$t0" "$t1" "$(getconf CLK_TCK)" \
+		"$rss" "$IDLE_RSS" "$rss_after" "$((e1 - e0))" "$((np1 - np0))" "${nchan:-?}" "$drops" "$o0" "$o1" >>"$TMP/results" <<'EOP'
+import json, sys
+(n, stat, media, c0, c1, t0, t1, hz, rss, idle, after, errs, noports, nchan, drops, o0, o1) = sys.argv[1:]
+o0, o1 = o0.split(), o1.split()
+dt = float(t1) - float(t0)
+others = [(int(b) - int(a)) / float(hz) / dt * 100 for a, b in zip(o0[:3], o1[:3])]
+(hb0, ht0), (hb1, ht1) = [map(int, x[3].split(",")) for x in (o0, o1)]
+host = (hb1 - hb0) / (ht1 - ht0) * 100 if ht1 > ht0 else 0
+n = int(n)
+ok = fail = 0
+try:
+    rows = [l.rstrip("\n").split(";") for l in open(stat) if l.strip()]
+    head, last = rows[0], rows[-1]
+    ok = int(last[head.index("SuccessfulCall(C)")])
+    fail = int(last[head.index("FailedCall(C)")])
+except (OSError, IndexError, ValueError):
+    pass
+try:
+    m = json.load(open(media))
+except (OSError, ValueError):
+    m = {"chunks": 0, "forward": {}, "return": {}}
+cpu = (int(c1) - int(c0)) / float(hz) / (float(t1) - float(t0)) * 100
+exp = ok * m["chunks"]
+f, r = m["forward"], m["return"]
+loss = lambda got: (1 - got / exp) * 100 if exp else 100.0
+print(json.dumps({"n": n, "ok": ok, "fail": fail, "cpu": cpu, "window": float(t1) - float(t0),
+                  "rss": int(rss), "idle": int(idle), "after": int(after),
+                  "fwd": f, "ret": r, "exp": exp,
+                  "loss_fwd": loss(f.get("packets", 0)), "loss_rt": loss(r.get("packets", 0)),
+                  "errs": int(errs), "noports": int(noports), "nchan": nchan, "drops": drops,
+                  "others": others, "host": host}))
+EOP
+	"$PY" - "$TMP/results" <<'EOP'
+import json, sys
+s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+n = s["n"]
+f, r = s["fwd"], s["ret"]
+print("%-6d %-13s %-9s %-14s %-21s %-26s %-8s" % (
+    n, "%d/%d" % (s["ok"], s["fail"]), "%.1f%%" % s["cpu"], "%.4f%%" % (s["cpu"] / n),
+    "%.1f MB (+%.2f)" % (s["rss"] / 1024, (s["rss"] - s["idle"]) / 1024 / n * 100),
+    "%.3f%% / %.3f%%" % (s["loss_fwd"], s["loss_rt"]), "%d" % s["errs"]))
+print("       window %.1fs: helper %.0f%%, SIPp UAC %.0f%%, SIPp UAS %.0f%% of a core, host %.0f%% busy"
+      % ((s["window"],) + tuple(s["others"]) + (s["host"],)))
+print("       %s channels up; packets expected %d, forward %d (%d payloads ok, %d out of"
+      " sequence, %d streams), round trip %d (%d ok, %d out of sequence, %d streams); RSS after"
+      " the step %.1f MB; UDP to closed ports %d; socket drops at the window's end"
+      " (Zvonok/SIPp/sinks) %s" % (
+          s["nchan"], s["exp"], f.get("packets", 0), f.get("payload_ok", 0),
+          f.get("out_of_sequence", 0), f.get("streams", 0), r.get("packets", 0), r.get("payload_ok", 0),
+          r.get("out_of_sequence", 0), r.get("streams", 0), s["after"] / 1024, s["noports"], s["drops"]))
+EOP
+	[ "$("$PY" -c "import json,sys; s=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(s['ok'])" "$TMP/results")" = "$n" ] ||
+		{ grep -E "^20[0-9]{2}-" "$TMP/uac.out" | head -3; }
+done
+
+# ---- summary ---------------------------------------------------------------
+sleep 1
+left=$("$ZVONOK" -C "$TMP/zv" -rx "core show channels" 2>/dev/null | grep -oiE '^[0-9]+ active channels?' | awk '{ print $1 }')
+[ -n "${MEDIA_DEBUG:-}" ] && "$ZVONOK" -C "$TMP/zv" -rx "core show channels" | tail -8
+echo "channels still listed by \"core show channels\" 1 s after the last step's calls ended: ${left:-?}"
+echo
+"$PY" - "$TMP/results" "$IDLE_RSS" "$STARTUP" <<'EOP'
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+idle_mb = int(sys.argv[2]) / 1024
+starts = sorted(float(x) for x in sys.argv[3].split())
+if not steps:
+    sys.exit("no step ran")
+def fit(xs, ys):
+    k = len(xs)
+    if k < 2:
+        return ys[0] / xs[0], 0.0
+    mx, my = sum(xs) / k, sum(ys) / k
+    sxx = sum((x - mx) ** 2 for x in xs)
+    a = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
+    return a, my - a * mx
+good = [s for s in steps if s["ok"] == s["n"] and s["fail"] == 0]
+top = max(good or steps, key=lambda s: s["n"])
+xs = [s["n"] for s in good or steps]
+a_cpu, b_cpu = fit(xs, [s["cpu"] for s in good or steps])
+a_rss, b_rss = fit(xs, [(s["rss"] - s["idle"]) / 1024 for s in good or steps])
+per_call = top["cpu"] / top["n"]
+mb100 = (top["rss"] - top["idle"]) / 1024 / top["n"] * 100
+loss = max(max(s["loss_fwd"], s["loss_rt"]) for s in steps)
+bad_payload = sum(s["fwd"].get("packets", 0) - s["fwd"].get("payload_ok", 0) +
+                  s["ret"].get("packets", 0) - s["ret"].get("payload_ok", 0) for s in steps)
+start = starts[len(starts) // 2]
+ratio = lambda a, z: "%.1fx" % (a / z) if z > 0 else "n/a"
+met = lambda ok: "met" if ok else "NOT met"
+print("At %d bridged calls: %.4f%% of a core per call (fit over the steps: %.4f%% per call + %.1f%%)"
+      % (top["n"], per_call, a_cpu, b_cpu))
+print("  Asterisk 22.10.1: 0.15%% per call -> Asterisk/Zvonok %s; target <= 0.03%%: %s"
+      % (ratio(0.15, per_call), met(per_call <= 0.03)))
+print("RSS: %.2f MB per 100 bridged calls (fit: %.2f MB per 100 calls + %.1f MB)"
+      % (mb100, a_rss * 100, b_rss))
+print("  Asterisk 22.10.1: +46 MB per 100 calls -> Asterisk/Zvonok %s; target <= 2 MB: %s"
+      % (ratio(46, mb100), met(mb100 <= 2)))
+print("RTP loss: worst step %.3f%% (forward or round trip); payloads not from the file: %d; target 0: %s"
+      % (loss, bad_payload, met(loss == 0 and bad_payload == 0)))
+print("Idle RSS %.1f MB (Asterisk 72 MB, target <= 15 MB: %s); start-up %.1f ms median to SIP-ready"
+      " (Asterisk 500-700 ms, target <= 50 ms: %s)"
+      % (idle_mb, met(idle_mb <= 15), start, met(start <= 50)))
+EOP
