@@ -1,0 +1,150 @@
+#!/bin/bash
+# A G.722 caller: baresip 200 loads only the g722 codec module, so its
+# offer has G722/8000 (16 kHz audio) and nothing else; endpoint 200
+# allows ulaw first, then g722, so Zvonok must pick G.722.  baresip sends
+# a 1000 Hz tone (16 kHz file) and records what it decodes; the
+# recordings are analysed by tests/media/tone_check.py.  Checked:
+#  - 601 Milliwatt(): slin -> G.722 in Zvonok, 1004 Hz arrives;
+#  - 600 Echo(): the 1000 Hz tone comes back through G.722;
+#  - 201 Dial(PJSIP/201) to baresip 201 speaking PCMU only (440 Hz):
+#    G.722 <-> ulaw in the bridge, the caller hears 440 Hz and the callee
+#    1000 Hz; each baresip reports its own codec.
+. "$(dirname "$0")/lib.sh"
+command -v baresip >/dev/null || fail "baresip is not installed"
+[ -f /usr/lib/baresip/modules/g722.so ] || fail "baresip has no g722 module"
+command -v sox >/dev/null || fail "sox is not installed"
+
+zv_setup
+ZPORT=$(zv_free_port udp)
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$ZPORT
+
+[200]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw,g722
+
+[201]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+auth=201
+aors=201
+[201]
+type=auth
+username=201
+password=secret201
+[201]
+type=aor
+max_contacts=1
+remove_existing=yes
+EOC
+cat >"$ZV_DIR/extensions.conf" <<'EOC'
+[calls]
+exten => 600,1,Answer()
+ same => n,Echo()
+exten => 601,1,Milliwatt()
+exten => 201,1,Dial(PJSIP/201,10)
+ same => n,Hangup()
+EOC
+zv_start
+
+sox -n -r 16000 -c 1 -b 16 "$ZV_DIR/tone16.wav" synth 12 sine 1000 vol 0.5 || fail "sox could not make the tone"
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 30 sine 440 vol 0.5 || fail "sox could not make the tone"
+
+BARESIP_PID=""
+CALLEE_PID=""
+cleanup() {
+	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
+	[ -n "$CALLEE_PID" ] && kill -KILL "$CALLEE_PID" 2>/dev/null
+	zv_cleanup
+}
+trap cleanup EXIT
+
+# baresip_dir <dir> <codec module> <tone file>
+baresip_dir() {
+	mkdir -p "$1"
+	cat >"$1/config" <<EOF
+sip_listen 127.0.0.1:$(zv_free_port udp)
+net_interface 127.0.0.1
+module_path /usr/lib/baresip/modules
+module stdio.so
+module $2
+module aufile.so
+module sndfile.so
+module_app account.so
+module_app menu.so
+audio_source aufile,$3
+audio_player aufile,$1/played.wav
+audio_alert aufile,/dev/null
+snd_path $1
+EOF
+}
+# call <exten> <seconds>: G.722 caller 200, in the background.
+call() {
+	dir="$ZV_DIR/b-$1"
+	baresip_dir "$dir" g722.so "$ZV_DIR/tone16.wav"
+	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
+	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" -t "$2" \
+		>"$dir/out.txt" 2>&1 </dev/null &
+	BARESIP_PID=$!
+}
+analyse() {
+	local f
+	f=$(ls "$1"/dump-*-dec.wav 2>/dev/null | head -1)
+	[ -n "$f" ] || { echo "no recording"; return; }
+	python3 "$ZV_SRC/tests/media/tone_check.py" "$f"
+}
+field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+expect_tone() { # analysis lo hi what
+	local f
+	f=$(field "$1" freq)
+	[ -n "$f" ] && [ "$f" -ge "$2" ] && [ "$f" -le "$3" ] || fail "$4: expected $2..$3 Hz, got: $1"
+	awk -v p="$(field "$1" purity)" -v s="$(field "$1" secs)" 'BEGIN { exit !(p > 0.8 && s > 2) }' ||
+		fail "$4: tone not clean or too short: $1"
+}
+
+call 601 4
+wait "$BARESIP_PID"
+expect_contains "$(cat "$dir/out.txt")" "decoder: G722" "the Milliwatt call's codec"
+out=$(analyse "$dir")
+echo "milliwatt over G.722: $out"
+expect_tone "$out" 999 1009 "Milliwatt over G.722"
+
+call 600 5
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "echo over G.722: $out"
+expect_tone "$out" 985 1015 "Echo over G.722"
+
+cdir="$ZV_DIR/callee"
+baresip_dir "$cdir" g711.so "$ZV_DIR/tone440.wav"
+echo "<sip:201@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret201;answermode=auto;regint=60" \
+	>"$cdir/accounts"
+timeout -s KILL 40 baresip -f "$cdir" -t 30 >"$cdir/out.txt" 2>&1 </dev/null &
+CALLEE_PID=$!
+for _ in $(seq 1 50); do
+	zv_rx "pjsip show contacts" | grep -q "201/sip:" && break
+	sleep 0.2
+done
+expect_contains "$(zv_rx 'pjsip show contacts')" "201/sip:" "baresip 201 registered"
+call 201 6
+wait "$BARESIP_PID"
+out=$(analyse "$dir")
+echo "G.722 caller hears: $out"
+expect_tone "$out" 430 450 "bridged call, caller side"
+expect_contains "$(cat "$dir/out.txt")" "decoder: G722" "the caller leg's codec"
+sleep 1
+out=$(analyse "$cdir")
+echo "PCMU callee hears: $out"
+expect_tone "$out" 985 1015 "bridged call, callee side"
+expect_contains "$(cat "$cdir/out.txt")" "decoder: PCMU" "the callee leg's codec"
+sleep 0.3
+expect_not_contains "$(zv_rx 'core show channels')" "PJSIP/" "channels after the calls"
+zv_stop
+echo "PASS $TEST_NAME"
