@@ -45,9 +45,19 @@ struct zv_chan_media {
 	unsigned gen_rate;
 	struct zv_timer gen_timer;
 	bool timer_ready;
-	uint8_t buf[ZV_FRAME_MAX_BYTES];
-	int16_t pcm[ZV_FRAME_MAX_SAMPLES];
 };
+
+/*
+ * Scratch space for translated and generated frames, per thread rather
+ * than per channel (a pass-through call never needs it; 8 KB a channel
+ * was most of a bridged call's memory).  Writes nest (a Local channel's
+ * write is its other half's receive, whose reader writes again), so the
+ * buffers are a small stack.
+ */
+#define SCRATCH_DEPTH 6
+static _Thread_local uint8_t scratch[SCRATCH_DEPTH][ZV_FRAME_MAX_BYTES];
+static _Thread_local unsigned scratch_top;
+static _Thread_local int16_t gen_pcm[ZV_FRAME_MAX_SAMPLES];
 
 static struct zv_chan_media *media_of(struct zv_channel *c)
 {
@@ -156,16 +166,22 @@ int zv_channel_write_frame(struct zv_channel *c, const struct zv_frame *f)
 	struct zv_chan_media *m = media_of(c);
 	if (!m)
 		return -ENOMEM;
+	if (scratch_top >= SCRATCH_DEPTH)
+		return -ELOOP;
 	struct zv_frame out;
-	int err = xlate_frame(&m->wr, f, m->native, &out, m->buf);
-	if (err < 0)
+	int err = xlate_frame(&m->wr, f, m->native, &out, scratch[scratch_top++]);
+	if (err < 0) {
+		scratch_top--;
 		return err;
+	}
 	/* A translator waiting for a whole codec frame gives an empty one. */
-	if (!out.len)
-		return 0;
-	if (m->tap)
-		tap_frame(m, &m->tap_wr, false, f->codec == ZV_CODEC_NONE ? &out : f);
-	return tech->write(c, &out);
+	if (out.len) {
+		if (m->tap)
+			tap_frame(m, &m->tap_wr, false, f->codec == ZV_CODEC_NONE ? &out : f);
+		err = tech->write(c, &out);
+	}
+	scratch_top--;
+	return err;
 }
 
 void zv_channel_set_reader(struct zv_channel *c, enum zv_codec_id want, zv_frame_cb *cb,
@@ -197,13 +213,13 @@ static void gen_tick(void *arg)
 	if (!m->gen)
 		return;
 	unsigned samples = m->gen_rate / 1000u * GEN_MS;
-	memset(m->pcm, 0, samples * sizeof(int16_t));
-	bool more = m->gen(m->gen_arg, m->chan, m->pcm, samples);
+	memset(gen_pcm, 0, samples * sizeof(int16_t));
+	bool more = m->gen(m->gen_arg, m->chan, gen_pcm, samples);
 	if (more) {
 		struct zv_frame f = {.codec = slin_for(m->gen_rate),
 				     .samples = samples,
 				     .len = samples * sizeof(int16_t),
-				     .data = (const uint8_t *)m->pcm};
+				     .data = (const uint8_t *)gen_pcm};
 		zv_channel_write_frame(m->chan, &f);
 		return;
 	}
