@@ -60,6 +60,15 @@ cleanup() {
 }
 trap cleanup EXIT
 now_ms() { date +%s%3N; }
+# wait_chan <regex>: `core show channels` until it matches (3 s at most).
+wait_chan() {
+	for _ in $(seq 1 30); do
+		chans=$(zv_rx "core show channels")
+		printf '%s' "$chans" | grep -qE -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 # uac_bg <exten> <log>: the cancelling caller in the background.
 uac_bg() {
@@ -72,9 +81,7 @@ uac_bg() {
 # Ringing + Wait, cancelled.
 t0=$(now_ms)
 uac_bg 800 uac-direct.out
-sleep 0.7
-chans=$(zv_rx "core show channels")
-expect_contains "$chans" "PJSIP/300-.*Wait" "core show channels while 800 rings"
+wait_chan "PJSIP/300-.*Wait" || fail "core show channels while 800 rings: $chans"
 wait "$UAC_PID" || fail "direct: no 200/487 for the CANCEL: $(tail -20 uac-direct.out)"
 UAC_PID=""
 el=$(( $(now_ms) - t0 ))
@@ -92,9 +99,7 @@ timeout -s KILL 30 sipp -sf "$SIPDIR/call_uas_ring.xml" -i 127.0.0.1 -p "$RING_P
 UAS_PID=$!
 sleep 0.3
 uac_bg 810 uac-dial.out
-sleep 0.7
-chans=$(zv_rx "core show channels")
-expect_contains "$chans" "PJSIP/ringer-" "the outgoing leg while it rings"
+wait_chan "PJSIP/ringer-" || fail "the outgoing leg while it rings: $chans"
 wait "$UAC_PID" || fail "dial: no 200/487 for the CANCEL: $(tail -20 uac-dial.out)"
 UAC_PID=""
 wait "$UAS_PID" || fail "dial: the callee did not get a CANCEL: $(tail -20 uas-ring.out)"

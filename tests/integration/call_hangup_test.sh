@@ -74,8 +74,12 @@ call() {
 		-i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" -m 1 -nostdin \
 		-timeout 15 -timeout_error -max_retrans 3 >"uac-$2.out" 2>&1 &
 	UAC_PID=$!
-	sleep 1.2
-	chans=$(zv_rx "core show channels")
+	# Bridged from the answer until the callee's BYE 2 s later.
+	for _ in $(seq 1 15); do
+		chans=$(zv_rx "core show channels")
+		grep -q "PJSIP/callee-" <<<"$chans" && break
+		sleep 0.1
+	done
 	expect_contains "$chans" "PJSIP/300-" "$2: the caller while bridged"
 	expect_contains "$chans" "PJSIP/callee-" "$2: the callee leg while bridged"
 	wait "$UAC_PID" || fail "$2: the caller got no BYE: $(tail -20 "uac-$2.out")"
