@@ -15,6 +15,8 @@ bool zv_core_accepting_calls(void);
 /* The channel core counts channels with these. */
 void zv_core_call_started(void);
 void zv_core_call_ended(void);
+/* Channels ended since start (`core show channels`' "calls processed"). */
+unsigned long zv_core_calls_processed(void);
 
 /* Directories from zvonok.conf (astdatadir, astspooldir, ...). */
 const char *zv_core_datadir(void);

@@ -28,6 +28,7 @@
 void zv_settings_check(const struct zv_conf *conf, struct zv_diag *diag);
 
 static atomic_long active_calls;
+static atomic_ulong calls_processed;
 static atomic_bool refusing_calls;
 static time_t last_reload;
 static struct zv_timer stop_timer;
@@ -54,6 +55,12 @@ void zv_core_call_started(void)
 void zv_core_call_ended(void)
 {
 	atomic_fetch_sub(&active_calls, 1);
+	atomic_fetch_add(&calls_processed, 1);
+}
+
+unsigned long zv_core_calls_processed(void)
+{
+	return atomic_load(&calls_processed);
 }
 
 const char *zv_core_datadir(void)

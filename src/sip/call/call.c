@@ -18,6 +18,7 @@
 
 #include <zvonok/channel.h>
 #include <zvonok/coro.h>
+#include <zvonok/core.h>
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/media.h>
@@ -185,13 +186,19 @@ static void on_dtmf(void *arg, struct zv_rtp *rtp, char digit, unsigned duration
 static const struct zv_rtp_cb rtp_cb = {.on_rtp = on_rtp, .on_dtmf = on_dtmf};
 
 /* Point RTP at the address of the (last) offer. */
+/* An SDP/Via address (IPv6 without brackets) as a socket address. */
+static int ip_parse(const char *ip, uint16_t port, struct sip_sockaddr *a)
+{
+	char host[96];
+	snprintf(host, sizeof(host), strchr(ip, ':') ? "[%s]" : "%s", ip);
+	return sip_sockaddr_parse(host, port, a);
+}
+
 static void media_set_remote(struct call *c)
 {
 	struct sip_sockaddr a;
-	if (sip_sockaddr_parse(c->media.addr, c->media.port, &a) < 0)
+	if (!c->media.port || ip_parse(c->media.addr, c->media.port, &a) < 0)
 		return;
-	/* sip_sockaddr_parse takes "host[:port]": an IPv6 literal needs
-	 * brackets, which SDP does not write. */
 	zv_rtp_set_remote(c->rtp, &a.ss);
 	zv_rtp_set_dtmf_pt(c->rtp, c->media.dtmf_pt >= 0 ? c->media.dtmf_pt : 101,
 			   c->media.dtmf_clock ? c->media.dtmf_clock : 8000);
@@ -200,7 +207,7 @@ static void media_set_remote(struct call *c)
 static int media_open(struct call *c, const struct sip_endpoint *ep)
 {
 	struct sip_sockaddr bind;
-	if (sip_sockaddr_parse(c->local_ip, 0, &bind) < 0)
+	if (ip_parse(c->local_ip, 0, &bind) < 0)
 		return -EINVAL;
 	c->rtp = zv_rtp_new(zv_loop_current(), &bind.ss, &rtp_cb, c);
 	if (!c->rtp)
@@ -231,8 +238,8 @@ static int invite_respond(struct call *c, unsigned status, bool sdp, const char 
 	if (status < 300 && status > 100)
 		sip_buf_printf(&extra, "Contact: <%s>\r\n", c->contact);
 	if (status >= 200 && status < 300)
-		sip_buf_printf(&extra, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, "
-				       "REFER, NOTIFY, MESSAGE\r\nSupported: replaces, timer\r\n");
+		sip_buf_printf(&extra, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, "
+				       "MESSAGE\r\n");
 	if (extra_in)
 		sip_buf_printf(&extra, "%s", extra_in);
 	int err = body.oom || extra.oom ? -ENOMEM
@@ -612,6 +619,11 @@ static void chan_setup(struct zv_channel *chan, const struct sip_endpoint *ep,
 
 static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 {
+	if (!zv_core_accepting_calls()) {
+		/* core stop gracefully, or maxcalls reached */
+		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
+		return;
+	}
 	struct sip_config *cfg = sip_config_ref_current();
 	if (!cfg) {
 		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
@@ -1134,8 +1146,7 @@ static int invite_send(struct call *c, const char *auth_line)
 	struct sip_buf extra, req;
 	sip_buf_init(&extra);
 	sip_buf_init(&req);
-	sip_buf_printf(&extra, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, REFER, "
-			       "NOTIFY, MESSAGE\r\n%s",
+	sip_buf_printf(&extra, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE\r\n%s",
 		       auth_line ? auth_line : "");
 	struct sip_uac_request r = {
 		.method = "INVITE",
