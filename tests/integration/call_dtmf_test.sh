@@ -14,7 +14,6 @@ command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-BPORT=$(zv_free_port udp)
 cat >"$ZV_DIR/pjsip.conf" <<EOC
 [udp]
 type=transport
@@ -48,7 +47,7 @@ B="$ZV_DIR/b"
 mkdir -p "$B"
 sox -n -r 8000 -c 1 -b 16 "$B/tone.wav" synth 20 sine 1000 vol 0.3 || fail "sox could not make the tone"
 cat >"$B/config" <<EOF
-sip_listen 127.0.0.1:$BPORT
+sip_listen 127.0.0.1:0
 net_interface 127.0.0.1
 module_path /usr/lib/baresip/modules
 module stdio.so

@@ -70,7 +70,7 @@ trap cleanup EXIT
 baresip_dir() {
 	mkdir -p "$1"
 	cat >"$1/config" <<EOF
-sip_listen 127.0.0.1:$(zv_free_port udp)
+sip_listen 127.0.0.1:0
 net_interface 127.0.0.1
 module_path /usr/lib/baresip/modules
 module stdio.so

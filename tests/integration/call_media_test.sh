@@ -113,11 +113,10 @@ trap cleanup EXIT
 # baresip_dir <dir> <tone file>: a baresip configuration that sends the
 # tone and records what it receives into <dir>/dump-*-dec.wav.
 baresip_dir() {
-	local dir=$1 tone=$2 bport
-	bport=$(zv_free_port udp)
+	local dir=$1 tone=$2
 	mkdir -p "$dir"
 	cat >"$dir/config" <<EOF
-sip_listen 127.0.0.1:$bport
+sip_listen 127.0.0.1:0
 net_interface 127.0.0.1
 module_path /usr/lib/baresip/modules
 module stdio.so

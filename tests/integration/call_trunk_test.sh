@@ -165,7 +165,7 @@ call() { # exten seconds
 	dir="$ZV_DIR/b-$1"
 	mkdir -p "$dir"
 	cat >"$dir/config" <<EOF
-sip_listen 127.0.0.1:$(zv_free_port udp)
+sip_listen 127.0.0.1:0
 net_interface 127.0.0.1
 module_path /usr/lib/baresip/modules
 module stdio.so

@@ -541,7 +541,8 @@ static int dialog_init(struct call *c, struct sip_stsx *st, const struct sip_rx 
 	c->target.tp = rx->tp;
 	c->target.conn = rx->conn ? sip_conn_ref(rx->conn) : NULL;
 	const char *hop = first[0] ? first : c->remote_target;
-	if (ep->rewrite_contact || ep->force_rport || sip_uac_uri_addr(hop, &c->target.addr))
+	c->rewrite_contact = ep->rewrite_contact || ep->force_rport;
+	if (c->rewrite_contact || sip_uac_uri_addr(hop, &c->target.addr))
 		c->target.addr = rx->src;
 	char hp[80];
 	if (sip_uac_local_hostport(rx->tp, &rx->src, hp, sizeof(hp)))
@@ -691,8 +692,30 @@ out:
 }
 
 /* A re-INVITE: new offer (hold/resume, address change), same codec. */
+/* Target refresh (RFC 3261 12.2.2): a re-INVITE's Contact becomes the
+ * dialog's remote target (the route set stays). */
+static void target_refresh(struct call *c, const struct sip_rx *rx)
+{
+	const struct sip_hdr *ch = sip_msg_hdr(&rx->msg, SIP_HDR_CONTACT);
+	struct sip_addr contact;
+	if (!ch || sip_addr_parse(ch->value, &contact) || contact.star || !contact.uri.len)
+		return;
+	if (zv_str_eq_cstr(contact.uri, c->remote_target))
+		return;
+	char *t = dup_str(contact.uri);
+	if (!t)
+		return;
+	free(c->remote_target);
+	c->remote_target = t;
+	struct sip_sockaddr a;
+	if (!c->route_lines[0] && !c->target.conn && !c->rewrite_contact &&
+	    sip_uac_uri_addr(t, &a) == 0)
+		c->target.addr = a;
+}
+
 static void on_reinvite(struct call *c, struct sip_stsx *st, const struct sip_rx *rx)
 {
+	target_refresh(c, rx);
 	struct call_media media = c->media;
 	if (has_sdp(&rx->msg)) {
 		static _Thread_local struct sdp_session sdp;
