@@ -656,6 +656,14 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
 		goto out;
 	}
+	if (c->media.srtp && (zv_rtp_srtp_set_remote_key(c->rtp, c->media.suite,
+							 c->media.remote_key) < 0 ||
+			      zv_rtp_srtp_local_key(c->rtp, c->media.suite, c->media.local_key,
+						    sizeof(c->media.local_key)) < 0)) {
+		zv_notice("Unusable SRTP key from %s", ep->def.name);
+		sip_stsx_respond(st, 488, NULL, NULL, NULL, NULL, NULL);
+		goto out;
+	}
 	char exten[80];
 	uri_user(zv_str_make(rx->msg.ruri.p, rx->msg.ruri.len), exten, sizeof(exten));
 	if (!exten[0])
@@ -947,7 +955,8 @@ static void sdp_offer(struct call *c, const struct sip_endpoint *ep, struct sip_
 	sip_buf_printf(b, "v=0\r\no=- %llu %u IN %s %s\r\ns=Zvonok\r\nc=IN %s %s\r\nt=0 0\r\n",
 		       (unsigned long long)c->sess_id, c->sdp_version, af, c->local_ip, af,
 		       c->local_ip);
-	sip_buf_printf(b, "m=audio %u RTP/AVP", zv_rtp_local_port(c->rtp));
+	bool sdes = ep->media_encryption == SIP_MEDIA_ENC_SDES;
+	sip_buf_printf(b, "m=audio %u %s", zv_rtp_local_port(c->rtp), sdes ? "RTP/SAVP" : "RTP/AVP");
 	int dyn = 96;
 	int pts[ZV_CODEC__COUNT];
 	const struct zv_codec_info *cs[ZV_CODEC__COUNT];
@@ -968,8 +977,14 @@ static void sdp_offer(struct call *c, const struct sip_endpoint *ep, struct sip_
 			sip_buf_printf(b, "/%u", cs[i]->sdp_channels);
 		sip_buf_append(b, "\r\n", 2);
 	}
-	sip_buf_printf(b, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
-			  "a=ptime:20\r\na=sendrecv\r\n");
+	sip_buf_printf(b, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n");
+	if (sdes && zv_rtp_srtp_local_key(c->rtp, "AES_CM_128_HMAC_SHA1_80", c->media.local_key,
+					  sizeof(c->media.local_key)) == 0) {
+		c->media.srtp = true;
+		sip_buf_printf(b, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n",
+			       c->media.local_key);
+	}
+	sip_buf_printf(b, "a=ptime:20\r\na=sendrecv\r\n");
 }
 
 /* Route set of a 2xx to our INVITE: Record-Route in reverse. */
@@ -1028,6 +1043,13 @@ static int answer_take(struct call *c, const struct sip_rx *rx)
 		}
 		if (c->media.codec == ZV_CODEC_NONE)
 			return -ENOENT;
+		if (c->media.srtp) {
+			/* We offered SDES: the answer must carry a key we take. */
+			struct call_media k = {0};
+			if (call_pick_crypto(m, &k) < 0 ||
+			    zv_rtp_srtp_set_remote_key(c->rtp, k.suite, k.remote_key) < 0)
+				return -ENOTSUP;
+		}
 		c->media.dir = m->dir;
 		c->media.port = m->port;
 		zv_str_copy(m->conn.addr, c->media.addr, sizeof(c->media.addr));

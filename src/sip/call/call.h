@@ -35,16 +35,26 @@ struct call_media {
 	char addr[64];	  /* the offerer's connection address */
 	uint16_t port;
 	unsigned ptime;
+	/* SRTP (SDES, RFC 4568): the offer's chosen crypto line */
+	bool srtp;
+	unsigned crypto_tag;
+	char suite[40];
+	char remote_key[128]; /* "inline:..." as offered */
+	char local_key[48];   /* ours (base64), for the answer */
 };
 
 /*
  * Choose the audio codec for an offer: the first of the endpoint's
- * allowed codecs (its allow= order) that the offer's first RTP audio
- * stream carries.  0, -ENOENT (no audio stream or nothing in common),
- * -ENOTSUP (only secure or unknown profiles offered).  Pure.
+ * allowed codecs (its allow= order) that the offer's first usable audio
+ * stream carries: RTP/AVP(F), or RTP/SAVP(F) with a supported crypto
+ * line when the endpoint has media_encryption=sdes (then only that).
+ * 0, -ENOENT (no audio stream or nothing in common), -ENOTSUP (only
+ * profiles the endpoint cannot take).  Pure.
  */
 int call_negotiate(const struct sdp_session *offer, const struct sip_endpoint *ep,
 		   struct call_media *out);
+/* The first crypto line of m with a suite we support (0), or -ENOENT. */
+int call_pick_crypto(const struct sdp_media *m, struct call_media *out);
 
 /* Our SDP for a negotiated stream: one codec, telephone-event when the
  * offer had it, the direction answering the offer's.  Appended to out. */

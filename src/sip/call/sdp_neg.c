@@ -44,23 +44,52 @@ static bool is_rtp(enum sdp_proto p)
 	return p == SDP_PROTO_RTP_AVP || p == SDP_PROTO_RTP_AVPF;
 }
 
+static bool is_savp(enum sdp_proto p)
+{
+	return p == SDP_PROTO_RTP_SAVP || p == SDP_PROTO_RTP_SAVPF;
+}
+
+int call_pick_crypto(const struct sdp_media *m, struct call_media *out)
+{
+	for (unsigned i = 0; i < m->n_cryptos; i++) {
+		const struct sdp_crypto *c = &m->cryptos[i];
+		if (!zv_str_eq_cstr(c->suite, "AES_CM_128_HMAC_SHA1_80") &&
+		    !zv_str_eq_cstr(c->suite, "AES_CM_128_HMAC_SHA1_32"))
+			continue;
+		out->srtp = true;
+		out->crypto_tag = c->tag;
+		zv_str_copy(c->suite, out->suite, sizeof(out->suite));
+		zv_str_copy(c->key_params, out->remote_key, sizeof(out->remote_key));
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int call_negotiate(const struct sdp_session *offer, const struct sip_endpoint *ep,
 		   struct call_media *out)
 {
 	const struct sdp_media *m = NULL;
-	bool secure_only = false;
+	bool other = false, sdes = ep->media_encryption == SIP_MEDIA_ENC_SDES;
+	struct call_media crypto = {0};
 	for (unsigned i = 0; i < offer->n_media && !m; i++) {
 		const struct sdp_media *cand = &offer->media[i];
 		if (cand->type != SDP_MEDIA_AUDIO || !cand->port)
 			continue;
-		if (is_rtp(cand->proto))
+		if (sdes ? is_savp(cand->proto) && call_pick_crypto(cand, &crypto) == 0
+			 : is_rtp(cand->proto))
 			m = cand;
 		else
-			secure_only = true;
+			other = true;
 	}
 	if (!m)
-		return secure_only ? -ENOTSUP : -ENOENT;
+		return other ? -ENOTSUP : -ENOENT;
 	memset(out, 0, sizeof(*out));
+	if (sdes) {
+		out->srtp = true;
+		out->crypto_tag = crypto.crypto_tag;
+		memcpy(out->suite, crypto.suite, sizeof(out->suite));
+		memcpy(out->remote_key, crypto.remote_key, sizeof(out->remote_key));
+	}
 	out->dtmf_pt = -1;
 	for (unsigned f = 0; f < m->n_fmts; f++) {
 		const struct sdp_rtpmap *map = sdp_media_rtpmap(m, m->pts[f]);
@@ -111,7 +140,7 @@ void call_sdp_answer(struct sip_buf *out, const struct call_media *m, const char
 		       "c=IN %s %s\r\n"
 		       "t=0 0\r\n",
 		       (unsigned long long)sess_id, version, af, ip, af, ip);
-	sip_buf_printf(out, "m=audio %u RTP/AVP %u", port, m->pt);
+	sip_buf_printf(out, "m=audio %u %s %u", port, m->srtp ? "RTP/SAVP" : "RTP/AVP", m->pt);
 	if (m->dtmf_pt >= 0)
 		sip_buf_printf(out, " %d", m->dtmf_pt);
 	sip_buf_printf(out, "\r\na=rtpmap:%u %s/%u", m->pt, c->sdp_name, c->rtp_clock);
@@ -121,6 +150,9 @@ void call_sdp_answer(struct sip_buf *out, const struct call_media *m, const char
 	if (m->dtmf_pt >= 0)
 		sip_buf_printf(out, "a=rtpmap:%d telephone-event/%u\r\na=fmtp:%d 0-16\r\n", m->dtmf_pt,
 			       m->dtmf_clock ? m->dtmf_clock : 8000, m->dtmf_pt);
+	if (m->srtp)
+		sip_buf_printf(out, "a=crypto:%u %s inline:%s\r\n", m->crypto_tag, m->suite,
+			       m->local_key);
 	sip_buf_printf(out, "a=ptime:%u\r\na=%s\r\n", c->frame_ms ? c->frame_ms : 20,
 		       answer_dir(m->dir));
 }
