@@ -253,6 +253,25 @@ static int invite_respond(struct call *c, unsigned status, bool sdp, const char 
 	return err;
 }
 
+/* A request in the dialog: our From, their To, the route set, the remote
+ * target (or the original Request-URI for CANCEL). */
+static struct sip_uac_request dialog_request(const struct call *c, const char *method,
+					     const char *ruri, const char *branch, uint32_t cseq)
+{
+	return (struct sip_uac_request){
+		.method = method,
+		.ruri = ruri,
+		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
+		.via_hostport = c->via_hostport,
+		.branch = branch,
+		.route_lines = c->route_lines,
+		.from = c->local_hdr,
+		.to = c->remote_hdr,
+		.call_id = c->call_id,
+		.cseq = cseq,
+	};
+}
+
 static void bye_done(void *arg, struct sip_ctsx *ct, unsigned status, const struct sip_rx *rx)
 {
 	struct call *c = arg;
@@ -264,18 +283,7 @@ static int send_bye(struct call *c)
 {
 	char branch[40];
 	sip_new_branch(branch, sizeof(branch));
-	struct sip_uac_request r = {
-		.method = "BYE",
-		.ruri = c->remote_target,
-		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
-		.via_hostport = c->via_hostport,
-		.branch = branch,
-		.route_lines = c->route_lines,
-		.from = c->local_hdr,
-		.to = c->remote_hdr,
-		.call_id = c->call_id,
-		.cseq = ++c->cseq,
-	};
+	struct sip_uac_request r = dialog_request(c, "BYE", c->remote_target, branch, ++c->cseq);
 	struct sip_buf req;
 	sip_buf_init(&req);
 	int err = sip_uac_build_request(&r, &req);
@@ -327,18 +335,8 @@ static void cancel_done(void *arg, struct sip_ctsx *ct, unsigned status, const s
  * From, To, CSeq number and top Via branch). */
 static int send_cancel(struct call *c)
 {
-	struct sip_uac_request r = {
-		.method = "CANCEL",
-		.ruri = c->ruri,
-		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
-		.via_hostport = c->via_hostport,
-		.branch = c->invite_branch,
-		.route_lines = c->route_lines,
-		.from = c->local_hdr,
-		.to = c->remote_hdr,
-		.call_id = c->call_id,
-		.cseq = c->invite_cseq,
-	};
+	struct sip_uac_request r =
+		dialog_request(c, "CANCEL", c->ruri, c->invite_branch, c->invite_cseq);
 	struct sip_buf req;
 	sip_buf_init(&req);
 	int err = sip_uac_build_request(&r, &req);
@@ -1063,18 +1061,8 @@ static void send_ack(struct call *c)
 {
 	char branch[40];
 	sip_new_branch(branch, sizeof(branch));
-	struct sip_uac_request r = {
-		.method = "ACK",
-		.ruri = c->remote_target,
-		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
-		.via_hostport = c->via_hostport,
-		.branch = branch,
-		.route_lines = c->route_lines,
-		.from = c->local_hdr,
-		.to = c->remote_hdr,
-		.call_id = c->call_id,
-		.cseq = c->invite_cseq,
-	};
+	struct sip_uac_request r =
+		dialog_request(c, "ACK", c->remote_target, branch, c->invite_cseq);
 	struct sip_buf req;
 	sip_buf_init(&req);
 	if (!sip_uac_build_request(&r, &req))
@@ -1193,21 +1181,12 @@ static int invite_send(struct call *c, const char *auth_line)
 	sip_buf_init(&req);
 	sip_buf_printf(&extra, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE\r\n%s",
 		       auth_line ? auth_line : "");
-	struct sip_uac_request r = {
-		.method = "INVITE",
-		.ruri = c->ruri,
-		.transport = sip_tp_proto_name(sip_tp_proto(c->target.tp)),
-		.via_hostport = c->via_hostport,
-		.branch = c->invite_branch,
-		.from = c->local_hdr,
-		.to = c->remote_hdr,
-		.call_id = c->call_id,
-		.cseq = c->invite_cseq,
-		.contact = c->contact,
-		.extra = extra.p,
-		.ctype = "application/sdp",
-		.body = c->offer,
-	};
+	struct sip_uac_request r =
+		dialog_request(c, "INVITE", c->ruri, c->invite_branch, c->invite_cseq);
+	r.contact = c->contact;
+	r.extra = extra.p;
+	r.ctype = "application/sdp";
+	r.body = c->offer;
 	int err = extra.oom ? -ENOMEM : sip_uac_build_request(&r, &req);
 	if (!err) {
 		zv_ref(c); /* the transaction's */
