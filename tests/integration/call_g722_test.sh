@@ -68,22 +68,7 @@ trap cleanup EXIT
 
 # baresip_dir <dir> <codec module> <tone file>
 baresip_dir() {
-	mkdir -p "$1"
-	cat >"$1/config" <<EOF
-sip_listen 127.0.0.1:0
-net_interface 127.0.0.1
-module_path /usr/lib/baresip/modules
-module stdio.so
-module $2
-module aufile.so
-module sndfile.so
-module_app account.so
-module_app menu.so
-audio_source aufile,$3
-audio_player aufile,$1/played.wav
-audio_alert aufile,/dev/null
-snd_path $1
-EOF
+	zv_baresip_config "$1" "$3" "$2"
 }
 # call <exten> <seconds>: G.722 caller 200, in the background.
 call() {
@@ -94,31 +79,24 @@ call() {
 		>"$dir/out.txt" 2>&1 </dev/null &
 	BARESIP_PID=$!
 }
-analyse() {
-	local f
-	f=$(ls "$1"/dump-*-dec.wav 2>/dev/null | head -1)
-	[ -n "$f" ] || { echo "no recording"; return; }
-	python3 "$ZV_SRC/tests/media/tone_check.py" "$f"
-}
-field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 expect_tone() { # analysis lo hi what
 	local f
-	f=$(field "$1" freq)
+	f=$(zv_field "$1" freq)
 	[ -n "$f" ] && [ "$f" -ge "$2" ] && [ "$f" -le "$3" ] || fail "$4: expected $2..$3 Hz, got: $1"
-	awk -v p="$(field "$1" purity)" -v s="$(field "$1" secs)" 'BEGIN { exit !(p > 0.8 && s > 2) }' ||
+	awk -v p="$(zv_field "$1" purity)" -v s="$(zv_field "$1" secs)" 'BEGIN { exit !(p > 0.8 && s > 2) }' ||
 		fail "$4: tone not clean or too short: $1"
 }
 
 call 601 4
 wait "$BARESIP_PID"
 expect_contains "$(cat "$dir/out.txt")" "decoder: G722" "the Milliwatt call's codec"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "milliwatt over G.722: $out"
 expect_tone "$out" 999 1009 "Milliwatt over G.722"
 
 call 600 5
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "echo over G.722: $out"
 expect_tone "$out" 985 1015 "Echo over G.722"
 
@@ -135,12 +113,12 @@ done
 expect_contains "$(zv_rx 'pjsip show contacts')" "201/sip:" "baresip 201 registered"
 call 201 6
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "G.722 caller hears: $out"
 expect_tone "$out" 430 450 "bridged call, caller side"
 expect_contains "$(cat "$dir/out.txt")" "decoder: G722" "the caller leg's codec"
 sleep 1
-out=$(analyse "$cdir")
+out=$(zv_analyse "$cdir")
 echo "PCMU callee hears: $out"
 expect_tone "$out" 985 1015 "bridged call, callee side"
 expect_contains "$(cat "$cdir/out.txt")" "decoder: PCMU" "the callee leg's codec"

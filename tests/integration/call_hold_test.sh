@@ -68,16 +68,15 @@ wait "$SINK_PID"
 SINK_PID=""
 grep -h "answer" call_hold_uac_*_logs.log 2>/dev/null
 
-field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 before=$(python3 "$ZV_SRC/tests/media/tone_check.py" sink-before.wav)
 after=$(python3 "$ZV_SRC/tests/media/tone_check.py" sink-after.wav)
 echo "before the resume: $before"
 echo "after the resume:  $after"
-freq=$(field "$before" freq)
+freq=$(zv_field "$before" freq)
 [ -n "$freq" ] && [ "$freq" -ge 985 ] && [ "$freq" -le 1015 ] || fail "no 1000 Hz echo before the hold: $before"
-freq=$(field "$after" freq)
+freq=$(zv_field "$after" freq)
 [ -n "$freq" ] && [ "$freq" -ge 985 ] && [ "$freq" -le 1015 ] || fail "no 1000 Hz echo after the resume: $after"
-awk -v p="$(field "$after" purity)" -v s="$(field "$after" secs)" 'BEGIN { exit !(p > 0.8 && s > 1.8) }' ||
+awk -v p="$(zv_field "$after" purity)" -v s="$(zv_field "$after" secs)" 'BEGIN { exit !(p > 0.8 && s > 1.8) }' ||
 	fail "the echo after the resume is short or not clean: $after"
 sleep 0.2
 expect_not_contains "$(zv_rx 'core show channels')" "PJSIP/" "channels after the BYE"

@@ -114,22 +114,7 @@ trap cleanup EXIT
 # tone and records what it receives into <dir>/dump-*-dec.wav.
 baresip_dir() {
 	local dir=$1 tone=$2
-	mkdir -p "$dir"
-	cat >"$dir/config" <<EOF
-sip_listen 127.0.0.1:0
-net_interface 127.0.0.1
-module_path /usr/lib/baresip/modules
-module stdio.so
-module g711.so
-module aufile.so
-module sndfile.so
-module_app account.so
-module_app menu.so
-audio_source aufile,$tone
-audio_player aufile,$dir/played.wav
-audio_alert aufile,/dev/null
-snd_path $dir
-EOF
+	zv_baresip_config "$dir" "$tone"
 }
 
 # call <exten> <seconds> <password>: one call from a fresh baresip (user
@@ -145,16 +130,7 @@ call() {
 	BARESIP_PID=$!
 }
 
-analyse() {
-	local f
-	f=$(ls "$1"/dump-*-dec.wav 2>/dev/null | head -1)
-	[ -n "$f" ] || { echo "no recording"; return; }
-	python3 "$ZV_SRC/tests/media/tone_check.py" "$f"
-}
 
-field() { # line key
-	sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"
-}
 
 # 600: Echo returns our tone.
 call 600 5 secret
@@ -168,23 +144,23 @@ echo "$stats" | grep -q "200-[0-9a-f]* .* ulaw " || fail "pjsip show channelstat
 rxn=$(echo "$stats" | awk '{ for (i = 1; i < NF; i++) if ($i == "ulaw") print $(i + 1) }')
 [ "${rxn:-0}" -ge 40 ] || fail "channelstats: $rxn packets received after 2.5 s: $stats"
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "echo: $out"
-freq=$(field "$out" freq)
+freq=$(zv_field "$out" freq)
 [ -n "$freq" ] && [ "$freq" -ge 985 ] && [ "$freq" -le 1015 ] ||
 	fail "Echo: expected 1000 Hz back, got: $out ($(tail -5 "$dir/out.txt"))"
-awk -v p="$(field "$out" purity)" -v s="$(field "$out" secs)" 'BEGIN { exit !(p > 0.8 && s > 2.5) }' ||
+awk -v p="$(zv_field "$out" purity)" -v s="$(zv_field "$out" secs)" 'BEGIN { exit !(p > 0.8 && s > 2.5) }' ||
 	fail "Echo: tone not clean or too short: $out"
 
 # 601: Milliwatt is 1004 Hz.
 call 601 4 secret
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "milliwatt: $out"
-freq=$(field "$out" freq)
+freq=$(zv_field "$out" freq)
 [ -n "$freq" ] && [ "$freq" -ge 999 ] && [ "$freq" -le 1009 ] ||
 	fail "Milliwatt: expected 1004 Hz, got: $out"
-awk -v p="$(field "$out" purity)" 'BEGIN { exit !(p > 0.9) }' || fail "Milliwatt: not a pure tone: $out"
+awk -v p="$(zv_field "$out" purity)" 'BEGIN { exit !(p > 0.9) }' || fail "Milliwatt: not a pure tone: $out"
 
 # 1000: hello-world, then our BYE.
 hw=/usr/share/asterisk/sounds/en_US_f_Allison/hello-world.wav
@@ -192,11 +168,11 @@ hw=/usr/share/asterisk/sounds/en_US_f_Allison/hello-world.wav
 want=$(sox --i -D "$hw")
 call 1000 8 secret
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "playback: $out (prompt $want s)"
 expect_contains "$(cat "$dir/out.txt")" "terminated" "Zvonok ended the Playback call"
-awk -v s="$(field "$out" secs)" -v w="$want" 'BEGIN { exit !(s > w * 0.6 && s < w + 0.5) }' ||
-	fail "Playback: heard $(field "$out" secs) s of audio for a $want s prompt"
+awk -v s="$(zv_field "$out" secs)" -v w="$want" 'BEGIN { exit !(s > w * 0.6 && s < w + 0.5) }' ||
+	fail "Playback: heard $(zv_field "$out" secs) s of audio for a $want s prompt"
 
 # A wrong password: no call.
 call 600 3 wrong
@@ -221,15 +197,15 @@ sleep 3
 chans=$(zv_rx "core show channels")
 expect_contains "$chans" "PJSIP/201-" "the outgoing leg during the bridged call"
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "caller hears: $out"
-freq=$(field "$out" freq)
+freq=$(zv_field "$out" freq)
 [ -n "$freq" ] && [ "$freq" -ge 430 ] && [ "$freq" -le 450 ] ||
 	fail "bridged call: the caller should hear 440 Hz, got: $out"
 sleep 1
-out=$(analyse "$cdir")
+out=$(zv_analyse "$cdir")
 echo "callee hears: $out"
-freq=$(field "$out" freq)
+freq=$(zv_field "$out" freq)
 [ -n "$freq" ] && [ "$freq" -ge 985 ] && [ "$freq" -le 1015 ] ||
 	fail "bridged call: the callee should hear 1000 Hz, got: $out"
 expect_contains "$(cat "$cdir/out.txt")" "PCMA" "the callee leg used A-law"
@@ -240,10 +216,9 @@ for _ in $(seq 1 20); do [ -f "$mix" ] && break; sleep 0.1; done
 left=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$mix" 0)
 right=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$mix" 1)
 echo "mixmonitor left: $left / right: $right"
-in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
-in_range "$(field "$left" freq)" 985 1015 || fail "MixMonitor left channel: $left"
-in_range "$(field "$right" freq)" 430 450 || fail "MixMonitor right channel: $right"
-in_range "$(field "$left" secs)" 4 7 || fail "MixMonitor recorded $(field "$left" secs) s"
+zv_in_range "$(zv_field "$left" freq)" 985 1015 || fail "MixMonitor left channel: $left"
+zv_in_range "$(zv_field "$right" freq)" 430 450 || fail "MixMonitor right channel: $right"
+zv_in_range "$(zv_field "$left" secs)" 4 7 || fail "MixMonitor recorded $(zv_field "$left" secs) s"
 expect_contains "$(cat "$cdir/out.txt")" "terminated" "the caller's hang-up reached the callee"
 
 # Hold in a bridge: SIPp (300, silent) calls 201 and holds for 3 s; baresip
@@ -257,7 +232,7 @@ rec=$(ls -t "$cdir"/dump-*-dec.wav | head -1)
 [ "$(ls "$cdir"/dump-*-dec.wav | wc -l)" -gt "$before" ] || fail "the callee recorded no second call"
 out=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$rec")
 echo "held callee hears: $out"
-awk -v s="$(field "$out" secs)" -v p="$(field "$out" purity)" 'BEGIN { exit !(s > 2 && s < 4 && p < 0.5) }' ||
+awk -v s="$(zv_field "$out" secs)" -v p="$(zv_field "$out" purity)" 'BEGIN { exit !(s > 2 && s < 4 && p < 0.5) }' ||
 	fail "music on hold: expected about 3 s of music, got: $out"
 
 # Dial to an endpoint with no contact: CHANUNAVAIL, and the dialplan goes on.

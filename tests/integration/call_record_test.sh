@@ -65,22 +65,7 @@ trap cleanup EXIT
 # ends (at most <seconds>).
 call() {
 	dir="$ZV_DIR/b-$1"
-	mkdir -p "$dir"
-	cat >"$dir/config" <<EOF
-sip_listen 127.0.0.1:0
-net_interface 127.0.0.1
-module_path /usr/lib/baresip/modules
-module stdio.so
-module g711.so
-module aufile.so
-module sndfile.so
-module_app account.so
-module_app menu.so
-audio_source aufile,$3
-audio_player aufile,$dir/played.wav
-audio_alert aufile,/dev/null
-snd_path $dir
-EOF
+	zv_baresip_config "$dir" "$3"
 	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
 	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" -t "$2" \
 		>"$dir/out.txt" 2>&1 </dev/null &
@@ -96,12 +81,11 @@ EOF
 	wait "$BARESIP_PID"
 	BARESIP_PID=""
 }
-field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 tone_ok() { # analysis what min_secs max_secs
 	local f
-	f=$(field "$1" freq)
+	f=$(zv_field "$1" freq)
 	[ -n "$f" ] && [ "$f" -ge 985 ] && [ "$f" -le 1015 ] || fail "$2: expected 1000 Hz, got: $1"
-	awk -v p="$(field "$1" purity)" -v s="$(field "$1" secs)" -v lo="$3" -v hi="$4" \
+	awk -v p="$(zv_field "$1" purity)" -v s="$(zv_field "$1" secs)" -v lo="$3" -v hi="$4" \
 		'BEGIN { exit !(p > 0.8 && s >= lo && s <= hi) }' ||
 		fail "$2: expected a clean tone of $3..$4 s, got: $1"
 }
@@ -119,8 +103,8 @@ out=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$ZV_DIR/rec/rec.wav")
 len=$(sox --i -D "$ZV_DIR/rec/rec.wav")
 echo "rec.wav ($len s): $out"
 tone_ok "$out" "rec.wav" 1.8 3.1
-awk -v l="$len" -v s="$(field "$out" secs)" 'BEGIN { exit !(l < s + 0.5) }' ||
-	fail "rec.wav lasts $len s for $(field "$out" secs) s of tone: trailing silence kept"
+awk -v l="$len" -v s="$(zv_field "$out" secs)" 'BEGIN { exit !(l < s + 0.5) }' ||
+	fail "rec.wav lasts $len s for $(zv_field "$out" secs) s of tone: trailing silence kept"
 
 # Record ended by its maximum duration.
 call 501 9 "$ZV_DIR/tone.wav"
@@ -130,7 +114,7 @@ echo "rec2.wav: $out"
 tone_ok "$out" "rec2.wav" 2.6 3.2
 
 # Play the first recording back.
-want=$(field "$(python3 "$ZV_SRC/tests/media/tone_check.py" "$ZV_DIR/rec/rec.wav")" secs)
+want=$(zv_field "$(python3 "$ZV_SRC/tests/media/tone_check.py" "$ZV_DIR/rec/rec.wav")" secs)
 call 502 10 "$ZV_DIR/tone.wav"
 f=$(ls "$dir"/dump-*-dec.wav 2>/dev/null | head -1)
 [ -n "$f" ] || fail "baresip recorded nothing"

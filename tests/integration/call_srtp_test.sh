@@ -87,23 +87,7 @@ trap cleanup EXIT
 
 # client <dir> <tone> <account line> <seconds> [dial target]
 client() {
-	mkdir -p "$1"
-	cat >"$1/config" <<EOF
-sip_listen 127.0.0.1:0
-net_interface 127.0.0.1
-module_path /usr/lib/baresip/modules
-module stdio.so
-module g711.so
-module aufile.so
-module sndfile.so
-module srtp.so
-module_app account.so
-module_app menu.so
-audio_source aufile,$2
-audio_player aufile,$1/played.wav
-audio_alert aufile,/dev/null
-snd_path $1
-EOF
+	zv_baresip_config "$1" "$2" g711.so srtp.so
 	echo "$3" >"$1/accounts"
 	if [ -n "${5:-}" ]; then
 		timeout -s KILL $(($4 + 10)) baresip -f "$1" -e "/dial $5" -t "$4" >"$1/out.txt" 2>&1 </dev/null &
@@ -113,14 +97,6 @@ EOF
 	LAST_PID=$!
 	PIDS="$PIDS $LAST_PID"
 }
-analyse() {
-	local f
-	f=$(ls -t "$1"/dump-*-dec.wav 2>/dev/null | head -1)
-	[ -n "$f" ] || { echo "no recording"; return; }
-	python3 "$ZV_SRC/tests/media/tone_check.py" "$f"
-}
-field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
-in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
 
 client "$ZV_DIR/callee" "$ZV_DIR/tone440.wav" \
 	"<sip:203@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret203;answermode=auto;mediaenc=srtp-mand;regint=60" 25
@@ -135,13 +111,13 @@ client "$ZV_DIR/caller" "$ZV_DIR/tone1000.wav" \
 	"sip:203@127.0.0.1:$ZPORT"
 wait "$LAST_PID"
 sleep 1
-out=$(analyse "$ZV_DIR/caller")
+out=$(zv_analyse "$ZV_DIR/caller")
 echo "caller hears: $out"
-in_range "$(field "$out" freq)" 430 450 || fail "SRTP bridge: the caller should hear 440 Hz, got $out"
-in_range "$(field "$out" secs)" 3 7 || fail "SRTP bridge: too little audio for the caller: $out"
-out=$(analyse "$ZV_DIR/callee")
+zv_in_range "$(zv_field "$out" freq)" 430 450 || fail "SRTP bridge: the caller should hear 440 Hz, got $out"
+zv_in_range "$(zv_field "$out" secs)" 3 7 || fail "SRTP bridge: too little audio for the caller: $out"
+out=$(zv_analyse "$ZV_DIR/callee")
 echo "callee hears: $out"
-in_range "$(field "$out" freq)" 985 1015 || fail "SRTP bridge: the callee should hear 1000 Hz, got $out"
+zv_in_range "$(zv_field "$out" freq)" 985 1015 || fail "SRTP bridge: the callee should hear 1000 Hz, got $out"
 log=$(cat "$ZV_DIR/out.log")
 n=$(grep -c "^m=audio [0-9]* RTP/SAVP" <<<"$log")
 [ "$n" -ge 4 ] || fail "expected RTP/SAVP in the offers and answers of both legs, saw $n"

@@ -163,35 +163,12 @@ sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone.wav" synth 10 sine 1000 vol 0.5 || fail 
 
 call() { # exten seconds
 	dir="$ZV_DIR/b-$1"
-	mkdir -p "$dir"
-	cat >"$dir/config" <<EOF
-sip_listen 127.0.0.1:0
-net_interface 127.0.0.1
-module_path /usr/lib/baresip/modules
-module stdio.so
-module g711.so
-module aufile.so
-module sndfile.so
-module_app account.so
-module_app menu.so
-audio_source aufile,$ZV_DIR/tone.wav
-audio_player aufile,$dir/played.wav
-audio_alert aufile,/dev/null
-snd_path $dir
-EOF
+	zv_baresip_config "$dir" "$ZV_DIR/tone.wav"
 	echo "<sip:200@127.0.0.1:$APORT;transport=udp>;auth_pass=secret;regint=0" >"$dir/accounts"
 	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$APORT" -t "$2" \
 		>"$dir/out.txt" 2>&1 </dev/null &
 	BARESIP_PID=$!
 }
-analyse() {
-	local f
-	f=$(ls "$1"/dump-*-dec.wav 2>/dev/null | head -1)
-	[ -n "$f" ] || { echo "no recording"; return; }
-	python3 "$ZV_SRC/tests/media/tone_check.py" "$f"
-}
-field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
-in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
 
 # PJSIP trunk with digest: the echo comes back through A and B.
 call 600 5
@@ -199,44 +176,44 @@ sleep 2.5
 expect_contains "$(zv_rx 'core show channels')" "PJSIP/provider-" "A's outgoing trunk leg"
 expect_contains "$(b_rx 'core show channels')" "PJSIP/customer-a-" "B's incoming channel"
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "trunk echo: $out"
-in_range "$(field "$out" freq)" 985 1015 || fail "the echo over the trunk: $out"
-in_range "$(field "$out" purity)" 0.8 1 || fail "the echo over the trunk is not clean: $out"
+zv_in_range "$(zv_field "$out" freq)" 985 1015 || fail "the echo over the trunk: $out"
+zv_in_range "$(zv_field "$out" purity)" 0.8 1 || fail "the echo over the trunk is not clean: $out"
 
 # sip.conf peer with a static host: Dial(SIP/peer/number).
 call 601 4
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "trunk milliwatt: $out"
-in_range "$(field "$out" freq)" 999 1009 || fail "Milliwatt over SIP/sipprovider: $out"
+zv_in_range "$(zv_field "$out" freq)" 999 1009 || fail "Milliwatt over SIP/sipprovider: $out"
 
 # Dial option S(2): the milliwatt call is cut 2 s after the answer.
 call 611 7
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "S(2): $out"
-in_range "$(field "$out" secs)" 1.5 2.7 || fail "S(2): heard $(field "$out" secs) s"
+zv_in_range "$(zv_field "$out" secs)" 1.5 2.7 || fail "S(2): heard $(zv_field "$out" secs) s"
 expect_contains "$(cat "$dir/out.txt")" "terminated" "S(2) hung up the call"
 
 # Dial option r: ringback (440+480 Hz, 2 s on) while B only rings, then
 # NOANSWER when B gives up.
 call 800 7
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "ringback: $out"
-in_range "$(field "$out" secs)" 1.6 2.4 || fail "ringback: expected one 2 s burst, got $out"
-f=$(field "$out" freq)
-{ in_range "$f" 435 445 || in_range "$f" 475 485; } || fail "ringback: not 440/480 Hz: $out"
+zv_in_range "$(zv_field "$out" secs)" 1.6 2.4 || fail "ringback: expected one 2 s burst, got $out"
+f=$(zv_field "$out" freq)
+{ zv_in_range "$f" 435 445 || zv_in_range "$f" 475 485; } || fail "ringback: not 440/480 Hz: $out"
 expect_eq "$(zv_rx 'database get result ring')" "Value: NOANSWER" "DIALSTATUS when the far end gives up ringing"
 
 # Early media: B plays hello-world after Progress() without answering,
 # then hangs up busy; A passes the 183 and the audio to baresip.
 call 700 5
 wait "$BARESIP_PID"
-out=$(analyse "$dir")
+out=$(zv_analyse "$dir")
 echo "early media: $out"
-awk -v s="$(field "$out" secs)" 'BEGIN { exit !(s > 0.8 && s < 2) }' ||
+awk -v s="$(zv_field "$out" secs)" 'BEGIN { exit !(s > 0.8 && s < 2) }' ||
 	fail "early media: expected about 1.4 s of hello-world, got: $out"
 expect_not_contains "$(cat "$dir/out.txt")" "Call established" "the early-media call was not answered"
 expect_eq "$(zv_rx 'database get result early')" "Value: BUSY" "DIALSTATUS after early media and 486"

@@ -112,3 +112,37 @@ expect_not_contains() {
 expect_eq() { # actual expected [what]
 	[ "$1" = "$2" ] || fail "${3:-value} is '$1', expected '$2'"
 }
+
+# ---- baresip and audio analysis (call tests) ----------------------------
+
+# zv_baresip_config DIR TONE [MODULE...]: a baresip configuration in DIR
+# that binds its own SIP port on loopback, sends the WAV file TONE (aufile)
+# and records what it receives (sndfile filter: DIR/dump-*-dec.wav), with
+# the given codec and extra modules (g711.so when none are given).
+zv_baresip_config() {
+	local dir=$1 tone=$2 m
+	shift 2
+	[ $# -gt 0 ] || set -- g711.so
+	mkdir -p "$dir"
+	{
+		printf 'sip_listen 127.0.0.1:0\nnet_interface 127.0.0.1\n'
+		printf 'module_path /usr/lib/baresip/modules\nmodule stdio.so\n'
+		for m in "$@"; do printf 'module %s\n' "$m"; done
+		printf 'module aufile.so\nmodule sndfile.so\nmodule_app account.so\nmodule_app menu.so\n'
+		printf 'audio_source aufile,%s\naudio_player aufile,%s/played.wav\n' "$tone" "$dir"
+		printf 'audio_alert aufile,/dev/null\nsnd_path %s\n' "$dir"
+	} >"$dir/config"
+}
+
+# zv_analyse DIR: tests/media/tone_check.py on the newest recording in DIR.
+zv_analyse() {
+	local f
+	f=$(ls -t "$1"/dump-*-dec.wav 2>/dev/null | head -1)
+	[ -n "$f" ] || { echo "no recording"; return; }
+	python3 "$ZV_SRC/tests/media/tone_check.py" "$f"
+}
+
+# zv_field LINE KEY: the number after KEY= in LINE.
+zv_field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+# zv_in_range VALUE LO HI: true when LO <= VALUE <= HI.
+zv_in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
