@@ -160,7 +160,7 @@ int zv_channel_write_frame(struct zv_channel *c, const struct zv_frame *f)
 {
 	const struct zv_channel_tech *tech = zv_channel_tech(c);
 	if (!tech || !tech->write)
-		return 0; /* a channel without media (Local for now) */
+		return 0; /* a driver without media */
 	if (zv_channel_is_hungup(c))
 		return -EPIPE;
 	struct zv_chan_media *m = media_of(c);
