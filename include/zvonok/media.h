@@ -93,6 +93,18 @@ void zv_trans_free(struct zv_trans *t);
  * (microseconds per second of audio); 0 for from == to. */
 unsigned zv_trans_cost(enum zv_codec_id from, enum zv_codec_id to);
 
+/* ---- inband DTMF ---------------------------------------------------------- */
+
+/*
+ * A DTMF tone detector (spandsp) over slin 8 kHz: cb(arg, digit) once per
+ * key press, digit '0'-'9', '*', '#', 'A'-'D'.  Loop thread of its owner;
+ * no allocation after new.
+ */
+struct zv_dtmf_detect;
+struct zv_dtmf_detect *zv_dtmf_detect_new(void (*cb)(void *arg, char digit), void *arg);
+void zv_dtmf_detect_feed(struct zv_dtmf_detect *d, const int16_t *pcm, size_t samples);
+void zv_dtmf_detect_free(struct zv_dtmf_detect *d);
+
 /* ---- sound files ------------------------------------------------------- */
 
 /*

@@ -43,6 +43,10 @@ struct call {
 	struct sip_stsx *invite_st; /* the INVITE until its final answer */
 	bool answered, ended, bye_rx;
 	bool early_sent; /* 183 with SDP sent */
+	/* dtmf_mode=inband (or auto without telephone-event): tones in the
+	 * received audio, decoded to slin for the detector */
+	struct zv_dtmf_detect *inband;
+	struct zv_trans *inband_dec;
 	char *call_id, *local_tag, *remote_tag;
 	char *local_hdr;     /* our side: the INVITE's To with our tag */
 	char *remote_hdr;    /* their From as received */
@@ -141,6 +145,8 @@ static void call_destroy(void *obj)
 	struct call *c = obj;
 	if (c->rtp)
 		zv_rtp_free(c->rtp);
+	zv_dtmf_detect_free(c->inband);
+	zv_trans_free(c->inband_dec);
 	free(c->call_id);
 	free(c->local_tag);
 	free(c->remote_tag);
@@ -173,7 +179,39 @@ static void on_rtp(void *arg, struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt)
 			     .samples = call_payload_samples(c->media.codec, pkt->len),
 			     .len = pkt->len,
 			     .data = pkt->payload};
+	if (c->inband) {
+		struct zv_frame pcm;
+		uint8_t buf[ZV_FRAME_MAX_BYTES];
+		if (zv_trans_frame(c->inband_dec, &f, &pcm, buf) == 0 && pcm.samples)
+			zv_dtmf_detect_feed(c->inband, (const int16_t *)pcm.data, pcm.samples);
+		if (!c->chan)
+			return; /* a digit hung the call up */
+	}
 	zv_channel_rx_frame(c->chan, &f);
+}
+
+static void on_inband_digit(void *arg, char digit)
+{
+	struct call *c = arg;
+	if (c->chan)
+		zv_channel_queue_digit(c->chan, digit);
+}
+
+/* Inband detection when the endpoint asks for it, or for auto when the
+ * far end offered no telephone-event. */
+static void inband_setup(struct call *c)
+{
+	bool want = c->dtmf_mode == SIP_DTMF_INBAND ||
+		    ((c->dtmf_mode == SIP_DTMF_AUTO || c->dtmf_mode == SIP_DTMF_AUTO_INFO) &&
+		     c->media.dtmf_pt < 0);
+	if (!want || c->inband)
+		return;
+	c->inband_dec = zv_trans_new(c->media.codec, ZV_CODEC_SLIN);
+	c->inband = c->inband_dec ? zv_dtmf_detect_new(on_inband_digit, c) : NULL;
+	if (!c->inband) {
+		zv_trans_free(c->inband_dec);
+		c->inband_dec = NULL;
+	}
 }
 
 static void on_dtmf(void *arg, struct zv_rtp *rtp, char digit, unsigned duration_ms, bool begin)
@@ -662,6 +700,7 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 		sip_stsx_respond(st, 488, NULL, NULL, NULL, NULL, NULL);
 		goto out;
 	}
+	inband_setup(c);
 	char exten[80];
 	uri_user(zv_str_make(rx->msg.ruri.p, rx->msg.ruri.len), exten, sizeof(exten));
 	if (!exten[0])
@@ -1161,6 +1200,7 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 		} else {
 			c->answered = true;
 			media_set_remote(c);
+			inband_setup(c);
 			zv_channel_set_native_codec(c->chan, c->media.codec);
 			zv_channel_queue_control(c->chan, ZV_CONTROL_ANSWER);
 		}

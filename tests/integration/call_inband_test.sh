@@ -1,0 +1,72 @@
+#!/bin/bash
+# Inband DTMF: an endpoint with dtmf_mode=inband calls Read(); baresip
+# plays a sound file holding the tones of 1, 2 and 3 (made by sox: the
+# two sines of each key, 150 ms each) and no telephone-events; Zvonok's
+# detector (spandsp) turns them into digits.  Checked: Read() gets "123"
+# and READSTATUS is OK; the same tones from an endpoint with the default
+# dtmf_mode (rfc4733) are not taken as digits (TIMEOUT).
+. "$(dirname "$0")/lib.sh"
+command -v baresip >/dev/null || fail "baresip is not installed"
+command -v sox >/dev/null || fail "sox is not installed"
+
+zv_setup
+ZPORT=$(zv_free_port udp)
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$ZPORT
+
+[205]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+dtmf_mode=inband
+
+[206]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+EOC
+cat >"$ZV_DIR/extensions.conf" <<'EOC'
+[calls]
+exten => 610,1,Answer()
+ same => n,Read(d,,3,,1,4)
+ same => n,Set(DB(inband/${CALLERID(num)})=${d}:${READSTATUS})
+ same => n,Hangup()
+EOC
+zv_start
+
+# key <digit> <low Hz> <high Hz>: 150 ms of the key's two tones, 150 ms quiet.
+key() {
+	sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/k$1.wav" synth 0.15 sine "$2" sine "$3" channels 1 vol 0.4 pad 0 0.15 ||
+		fail "sox could not make key $1"
+}
+key 1 697 1209
+key 2 697 1336
+key 3 697 1477
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/quiet.wav" trim 0 1 || fail "sox failed"
+sox "$ZV_DIR/quiet.wav" "$ZV_DIR/k1.wav" "$ZV_DIR/k2.wav" "$ZV_DIR/k3.wav" "$ZV_DIR/quiet.wav" \
+	"$ZV_DIR/quiet.wav" "$ZV_DIR/quiet.wav" "$ZV_DIR/keys.wav" || fail "sox could not join the keys"
+
+BARESIP_PID=""
+trap '[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null; zv_cleanup' EXIT
+call() { # user
+	local dir="$ZV_DIR/b-$1"
+	zv_baresip_config "$dir" "$ZV_DIR/keys.wav"
+	echo "<sip:$1@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
+	timeout -s KILL 15 baresip -f "$dir" -e "/dial sip:610@127.0.0.1:$ZPORT" -t 6 \
+		>"$dir/out.txt" 2>&1 </dev/null &
+	BARESIP_PID=$!
+	wait "$BARESIP_PID"
+	BARESIP_PID=""
+}
+
+call 205
+expect_eq "$(zv_rx 'database get inband 205')" "Value: 123:OK" "inband digits read from dtmf_mode=inband"
+call 206
+expect_eq "$(zv_rx 'database get inband 206')" "Value: :TIMEOUT" "the same tones with dtmf_mode=rfc4733"
+zv_stop
+echo "PASS $TEST_NAME"
