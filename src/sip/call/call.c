@@ -516,18 +516,6 @@ static const struct zv_channel_tech tech_sip = {
 
 /* ---- inbound INVITE ----------------------------------------------------------------- */
 
-static void uri_user(struct zv_str uri, char *buf, size_t size)
-{
-	struct sip_uri u;
-	size_t n = 0;
-	buf[0] = '\0';
-	if (sip_uri_parse(uri, &u) < 0)
-		return;
-	if (sip_unescape(u.user, buf, size - 1, &n) < 0)
-		n = 0;
-	buf[n] = '\0';
-}
-
 /* Route set (Record-Route, in order) as Route lines; the first hop's URI
  * into first (empty when none). */
 static int route_set(const struct sip_rx *rx, struct sip_buf *lines, char *first, size_t size)
@@ -636,7 +624,7 @@ static void chan_setup(struct zv_channel *chan, const struct sip_endpoint *ep,
 {
 	const struct sip_msg *m = &rx->msg;
 	char num[80], name[80] = "";
-	uri_user(m->from.uri, num, sizeof(num));
+	sip_uri_user(m->from.uri, num, sizeof(num));
 	if (m->from.display.len)
 		zv_str_copy(m->from.display, name, sizeof(name));
 	const char *cid_num = ep->callerid_number ? ep->callerid_number : num;
@@ -702,7 +690,7 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 	}
 	inband_setup(c);
 	char exten[80];
-	uri_user(zv_str_make(rx->msg.ruri.p, rx->msg.ruri.len), exten, sizeof(exten));
+	sip_uri_user(zv_str_make(rx->msg.ruri.p, rx->msg.ruri.len), exten, sizeof(exten));
 	if (!exten[0])
 		snprintf(exten, sizeof(exten), "s");
 	const struct zv_channel_tech *tech = ep->host ? &tech_sip : &tech_pjsip;

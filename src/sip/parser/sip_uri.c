@@ -385,3 +385,15 @@ bool sip_uri_equal(const struct sip_uri *a, const struct sip_uri *b)
 	return kv_match(a->headers, b->headers, '&', true, false) &&
 	       kv_match(b->headers, a->headers, '&', true, false);
 }
+
+const char *sip_uri_user(struct zv_str uri, char *buf, size_t size)
+{
+	struct sip_uri u;
+	size_t n = 0;
+	buf[0] = '\0';
+	if (sip_uri_parse(uri, &u) == 0 && u.user.len && sip_unescape(u.user, buf, size - 1, &n) == 0)
+		buf[n] = '\0';
+	else
+		buf[0] = '\0';
+	return buf;
+}

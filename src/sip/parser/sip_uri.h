@@ -65,6 +65,10 @@ int sip_uri_header(const struct sip_uri *uri, const char *name, struct zv_str *v
  */
 int sip_unescape(struct zv_str in, char *buf, size_t size, size_t *lenp);
 
+/* The user part of a URI (sip:, sips:, tel:) unescaped into buf, or ""
+ * when the URI does not parse or the user does not unescape; returns buf. */
+const char *sip_uri_user(struct zv_str uri, char *buf, size_t size);
+
 /*
  * RFC 3261 §19.1.4: same scheme; user and password equal byte for byte
  * after unescaping; host case-insensitive; port present in both and equal,

@@ -141,18 +141,6 @@ bool reg_rx_filter(const struct sip_rx *rx)
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
-static void uri_user(struct zv_str uri, char *buf, size_t size)
-{
-	struct sip_uri u;
-	size_t n = 0;
-	buf[0] = '\0';
-	if (sip_uri_parse(uri, &u) < 0)
-		return;
-	if (sip_unescape(u.user, buf, size - 1, &n) < 0)
-		n = 0;
-	buf[n] = '\0';
-}
-
 static const char *endpoint_realm(const struct sip_endpoint *ep, const struct sip_global *g)
 {
 	for (size_t i = 0; ep && i < ep->nauths; i++)
@@ -372,7 +360,7 @@ const struct sip_endpoint *sip_registrar_authenticate(struct sip_stsx *st,
 						      const char *method)
 {
 	char from_user[128];
-	uri_user(rx->msg.from.uri, from_user, sizeof(from_user));
+	sip_uri_user(rx->msg.from.uri, from_user, sizeof(from_user));
 	return authenticate(st, rx, cfg, method, from_user, true);
 }
 
@@ -387,7 +375,7 @@ void reg_on_register(struct sip_stsx *st, const struct sip_rx *rx)
 	}
 	const struct sip_msg *m = &rx->msg;
 	char to_user[128];
-	uri_user(m->to.uri, to_user, sizeof(to_user));
+	sip_uri_user(m->to.uri, to_user, sizeof(to_user));
 	struct reg_req req = {0};
 	struct reg_change *changes = NULL;
 	const struct sip_endpoint *ep = authenticate(st, rx, cfg, "REGISTER", to_user, false);

@@ -57,7 +57,7 @@ void sip__message_rx(struct sip_stsx *st, const struct sip_rx *rx)
 		return;
 	}
 	char from_user[128], src[64];
-	sip__uri_user(m->from.uri, from_user, sizeof(from_user));
+	sip_uri_user(m->from.uri, from_user, sizeof(from_user));
 	sip_sockaddr_str(&rx->src, src, sizeof(src));
 	struct sip_config *cfg = sip_config_ref_current();
 	const struct sip_endpoint *ep = cfg && from_user[0]
@@ -149,7 +149,7 @@ static int msg_send(struct msg_job *j, const char *auth_line)
 static int msg_authenticate(struct msg_job *j, const struct sip_rx *rx)
 {
 	char user[128];
-	sip__uri_user(zv_str_c(j->to), user, sizeof(user));
+	sip_uri_user(zv_str_c(j->to), user, sizeof(user));
 	struct sip_config *cfg = sip_config_ref_current();
 	const struct sip_endpoint *ep = cfg && user[0] ? sip_config_endpoint_find(cfg, user) : NULL;
 	int err = -ENOENT;

@@ -181,20 +181,6 @@ static void mwi_clear(void)
 
 /* ---- helpers ----------------------------------------------------------------- */
 
-const char *sip__uri_user(struct zv_str uri, char *buf, size_t size)
-{
-	struct sip_uri u;
-	buf[0] = '\0';
-	if (sip_uri_parse(uri, &u) == 0 && u.user.len) {
-		size_t n;
-		if (sip_unescape(u.user, buf, size - 1, &n) == 0)
-			buf[n] = '\0';
-		else
-			buf[0] = '\0';
-	}
-	return buf;
-}
-
 struct zv_loop *sip__pubsub_worker(void)
 {
 	unsigned n = zv_workers_count();
@@ -519,8 +505,8 @@ static void on_subscribe(struct sip_stsx *st, const struct sip_rx *rx)
 		expires = SUB_MAX_EXPIRES;
 
 	char from_user[128], ruri_user[128];
-	sip__uri_user(m->from.uri, from_user, sizeof(from_user));
-	sip__uri_user(m->ruri, ruri_user, sizeof(ruri_user));
+	sip_uri_user(m->from.uri, from_user, sizeof(from_user));
+	sip_uri_user(m->ruri, ruri_user, sizeof(ruri_user));
 	struct sip_config *cfg = sip_config_ref_current();
 	const struct sip_endpoint *ep = cfg && from_user[0]
 						? sip_config_endpoint_find(cfg, from_user)

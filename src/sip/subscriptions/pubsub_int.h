@@ -15,9 +15,6 @@ struct zv_module;
 void sip__message_rx(struct sip_stsx *st, const struct sip_rx *rx);
 enum zv_cli_result sip__message_cli_send(struct zv_cli_req *req, int argc, char **argv);
 
-/* The user part of a SIP URI view into buf ("" when none). */
-const char *sip__uri_user(struct zv_str uri, char *buf, size_t size);
-
 /* Pick a worker for a request we originate (round robin). */
 struct zv_loop *sip__pubsub_worker(void);
 
