@@ -516,27 +516,6 @@ static const struct zv_channel_tech tech_sip = {
 
 /* ---- inbound INVITE ----------------------------------------------------------------- */
 
-/* Route set (Record-Route, in order) as Route lines; the first hop's URI
- * into first (empty when none). */
-static int route_set(const struct sip_rx *rx, struct sip_buf *lines, char *first, size_t size)
-{
-	struct sip_value_iter it;
-	struct zv_str v;
-	int rc;
-	first[0] = '\0';
-	sip_buf_printf(lines, "%s", "");
-	sip_value_iter_init(&it, &rx->msg, SIP_HDR_RECORD_ROUTE);
-	while ((rc = sip_value_iter_next(&it, &v)) > 0) {
-		struct sip_addr a;
-		if (sip_addr_parse(v, &a))
-			return -EBADMSG;
-		if (!first[0])
-			zv_str_copy(a.uri, first, size);
-		sip_buf_printf(lines, "Route: %.*s\r\n", ZV_STR_FMT(v));
-	}
-	return rc < 0 ? rc : 0;
-}
-
 /* The dialog state of a UAS from the INVITE. */
 static int dialog_init(struct call *c, struct sip_stsx *st, const struct sip_rx *rx,
 		       const struct sip_endpoint *ep)
@@ -549,7 +528,7 @@ static int dialog_init(struct call *c, struct sip_stsx *st, const struct sip_rx 
 	struct sip_buf routes;
 	char first[512];
 	sip_buf_init(&routes);
-	if (route_set(rx, &routes, first, sizeof(first)) || routes.oom) {
+	if (sip_uac_route_set(rx, false, &routes, first, sizeof(first)) || routes.oom) {
 		sip_buf_free(&routes);
 		return -EBADMSG;
 	}
@@ -1012,33 +991,6 @@ static void sdp_offer(struct call *c, const struct sip_endpoint *ep, struct sip_
 	sip_buf_printf(b, "a=ptime:20\r\na=sendrecv\r\n");
 }
 
-/* Route set of a 2xx to our INVITE: Record-Route in reverse. */
-static int route_set_uac(const struct sip_rx *rx, struct sip_buf *lines, char *first, size_t size)
-{
-	struct zv_str vals[32];
-	size_t n = 0;
-	struct sip_value_iter it;
-	struct zv_str v;
-	int rc;
-	first[0] = '\0';
-	sip_buf_printf(lines, "%s", "");
-	sip_value_iter_init(&it, &rx->msg, SIP_HDR_RECORD_ROUTE);
-	while ((rc = sip_value_iter_next(&it, &v)) > 0 && n < 32)
-		vals[n++] = v;
-	if (rc < 0)
-		return rc;
-	while (n--) {
-		if (!first[0]) {
-			struct sip_addr a;
-			if (sip_addr_parse(vals[n], &a))
-				return -EBADMSG;
-			zv_str_copy(a.uri, first, size);
-		}
-		sip_buf_printf(lines, "Route: %.*s\r\n", ZV_STR_FMT(vals[n]));
-	}
-	return 0;
-}
-
 /* The codec of the answer, by the payload types we offered. */
 static int answer_take(struct call *c, const struct sip_rx *rx)
 {
@@ -1108,7 +1060,7 @@ static int dialog_confirm(struct call *c, const struct sip_rx *rx)
 	struct sip_buf routes;
 	char first[512];
 	sip_buf_init(&routes);
-	if (route_set_uac(rx, &routes, first, sizeof(first)) || routes.oom) {
+	if (sip_uac_route_set(rx, true, &routes, first, sizeof(first)) || routes.oom) {
 		sip_buf_free(&routes);
 		return -EBADMSG;
 	}

@@ -231,3 +231,45 @@ int sip_uac_build_request(const struct sip_uac_request *r, struct sip_buf *out)
 		sip_buf_append(out, r->body, blen);
 	return out->oom ? -ENOMEM : 0;
 }
+
+/* One Record-Route value as a Route line; the first one's URI to first. */
+static int route_line(struct zv_str v, bool is_first, struct sip_buf *lines, char *first,
+		      size_t size)
+{
+	struct sip_addr a;
+	if (sip_addr_parse(v, &a))
+		return -EBADMSG;
+	if (is_first)
+		zv_str_copy(a.uri, first, size);
+	sip_buf_printf(lines, "Route: %.*s\r\n", ZV_STR_FMT(v));
+	return 0;
+}
+
+int sip_uac_route_set(const struct sip_rx *rx, bool reverse, struct sip_buf *lines, char *first,
+		      size_t size)
+{
+	struct zv_str vals[32];
+	size_t n = 0;
+	struct sip_value_iter it;
+	struct zv_str v;
+	int rc;
+	first[0] = '\0';
+	sip_buf_printf(lines, "%s", "");
+	sip_value_iter_init(&it, &rx->msg, SIP_HDR_RECORD_ROUTE);
+	while ((rc = sip_value_iter_next(&it, &v)) > 0) {
+		if (!reverse) {
+			if (route_line(v, n++ == 0, lines, first, size))
+				return -EBADMSG;
+			continue;
+		}
+		if (n == sizeof(vals) / sizeof(*vals))
+			return -E2BIG;
+		vals[n++] = v;
+	}
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; reverse && i < n; i++)
+		if (route_line(vals[n - 1 - i], i == 0, lines, first, size))
+			return -EBADMSG;
+	return 0;
+}

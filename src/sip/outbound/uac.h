@@ -100,6 +100,17 @@ struct sip_uac_request {
 	const char *body;
 };
 
+/*
+ * A dialog's route set from the Record-Route values of rx (RFC 3261
+ * 12.1.1 for the UAS: in order; 12.1.2 for the UAC, from a response:
+ * reversed) as "Route: ...\r\n" lines appended to lines (at least "" so
+ * the buffer is allocated), and the first hop's URI into first ("" when
+ * there is none).  0, -EBADMSG (a malformed value), -E2BIG (more than 32
+ * values when reversing; in order there is no limit).
+ */
+int sip_uac_route_set(const struct sip_rx *rx, bool reverse, struct sip_buf *lines, char *first,
+		      size_t size);
+
 /* Write the request text into out (appended).  0 or -ENOMEM. */
 int sip_uac_build_request(const struct sip_uac_request *r, struct sip_buf *out);
 

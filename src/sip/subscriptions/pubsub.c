@@ -422,26 +422,6 @@ static int pick_mailboxes(const struct sip_config *cfg, const struct sip_endpoin
 	return 0;
 }
 
-/* Route set (Record-Route, in order) into lines; the first hop's URI into
- * first (may be empty). */
-static int route_set(const struct sip_rx *rx, struct sip_buf *lines, char *first, size_t size)
-{
-	struct sip_value_iter it;
-	struct zv_str v;
-	int rc;
-	first[0] = '\0';
-	sip_value_iter_init(&it, &rx->msg, SIP_HDR_RECORD_ROUTE);
-	while ((rc = sip_value_iter_next(&it, &v)) > 0) {
-		struct sip_addr a;
-		if (sip_addr_parse(v, &a))
-			return -EBADMSG;
-		if (!first[0])
-			zv_str_copy(a.uri, first, size);
-		sip_buf_printf(lines, "Route: %.*s\r\n", ZV_STR_FMT(v));
-	}
-	return rc < 0 ? rc : 0;
-}
-
 static void on_subscribe_in_dialog(struct sip_stsx *st, const struct sip_rx *rx, enum sip_pkg pkg,
 				   uint32_t expires)
 {
@@ -572,7 +552,7 @@ static void on_subscribe(struct sip_stsx *st, const struct sip_rx *rx)
 	char first_route[512];
 	sip_buf_init(&routes);
 	sip_buf_printf(&routes, "%s", "");
-	if (route_set(rx, &routes, first_route, sizeof(first_route))) {
+	if (sip_uac_route_set(rx, false, &routes, first_route, sizeof(first_route))) {
 		sip_buf_free(&routes);
 		respond(st, 400, NULL);
 		goto out;
