@@ -57,6 +57,10 @@ struct event_base *zv_loop_base(struct zv_loop *loop);
  */
 int zv_loop_post(struct zv_loop *loop, zv_loop_fn *fn, void *arg);
 
+/* Milliseconds of CLOCK_MONOTONIC (for durations and deadlines; any
+ * thread). */
+uint64_t zv_mono_ms(void);
+
 /* One-shot or periodic timer on a loop.  Embed it in the owner's struct.
  * init/start/stop only on the loop's thread; a stopped timer never fires.
  * cb runs on the loop's thread. */

@@ -741,13 +741,6 @@ void zv_channel_queue_control(struct zv_channel *c, enum zv_control control)
 	wake(c, ZV_WAKE_CONTROL);
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* What is queued, in priority order; 0 when nothing. */
 static int take_pending(struct zv_channel *c, bool digits_too)
 {
@@ -789,14 +782,14 @@ int zv_channel_poll(struct zv_channel *c)
 
 int zv_channel_wait(struct zv_channel *c, uint32_t timeout_ms)
 {
-	uint64_t end = timeout_ms ? mono_ms() + timeout_ms : 0;
+	uint64_t end = timeout_ms ? zv_mono_ms() + timeout_ms : 0;
 	for (;;) {
 		int r = take_pending(c, true);
 		if (r)
 			return r;
 		uint32_t left = 0;
 		if (end) {
-			uint64_t now = mono_ms();
+			uint64_t now = zv_mono_ms();
 			if (now >= end)
 				return -ETIMEDOUT;
 			left = (uint32_t)(end - now);
@@ -809,11 +802,11 @@ int zv_channel_wait(struct zv_channel *c, uint32_t timeout_ms)
 
 int zv_channel_sleep(struct zv_channel *c, uint32_t ms)
 {
-	uint64_t end = mono_ms() + ms;
+	uint64_t end = zv_mono_ms() + ms;
 	for (;;) {
 		if (c->hungup)
 			return ZV_WAKE_HANGUP;
-		uint64_t now = mono_ms();
+		uint64_t now = zv_mono_ms();
 		if (now >= end)
 			return 0;
 		if (!zv_coro_current())

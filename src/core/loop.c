@@ -463,3 +463,10 @@ void zv_loops_fini(void)
 	loop_fini(&main_loop);
 	current_loop = NULL;
 }
+
+uint64_t zv_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

@@ -33,6 +33,7 @@
 #include <zvonok/channel.h>
 #include <zvonok/coro.h>
 #include <zvonok/log.h>
+#include <zvonok/loop.h>
 #include <zvonok/media.h>
 #include <zvonok/module.h>
 #include <zvonok/obj.h>
@@ -52,13 +53,6 @@ struct leg {
 static void bridge_frame(void *arg, struct zv_channel *chan, const struct zv_frame *f)
 {
 	zv_channel_write_frame(arg, f);
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static void leg_end(struct leg *l)
@@ -248,7 +242,7 @@ static void side_events(struct zv_channel *from, struct zv_channel *to, struct m
 /* Both sides connected until one hangs up; true if the caller did. */
 static bool bridge(struct zv_channel *caller, struct zv_channel *peer, uint64_t limit_ms)
 {
-	uint64_t end = limit_ms ? mono_ms() + limit_ms : 0;
+	uint64_t end = limit_ms ? zv_mono_ms() + limit_ms : 0;
 	zv_channel_set_reader(caller, ZV_CODEC_NONE, bridge_frame, peer);
 	zv_channel_set_reader(peer, ZV_CODEC_NONE, bridge_frame, caller);
 	struct moh moh_caller = {0}, moh_peer = {0};
@@ -264,7 +258,7 @@ static bool bridge(struct zv_channel *caller, struct zv_channel *peer, uint64_t 
 		side_events(peer, caller, &moh_caller);
 		if (zv_channel_is_hungup(caller) || zv_channel_is_hungup(peer))
 			continue;
-		uint64_t now = mono_ms();
+		uint64_t now = zv_mono_ms();
 		if (end && now >= end) {
 			/* S() / L(): the call's time is up; both sides go. */
 			zv_verb(3, "Dial: time limit reached on %s", zv_channel_name(caller));
@@ -323,7 +317,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	struct leg legs[MAX_DEST];
 	int n = parse_dests(argv[0], legs);
 	int live = 0;
-	uint64_t start = mono_ms();
+	uint64_t start = zv_mono_ms();
 	for (int i = 0; i < n; i++) {
 		if (leg_start(chan, &legs[i], timeout_ms))
 			live++;
@@ -388,7 +382,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 			break;
 		uint32_t left = 0;
 		if (timeout_ms) {
-			uint64_t el = mono_ms() - start;
+			uint64_t el = zv_mono_ms() - start;
 			if (el >= (uint64_t)timeout_ms) {
 				status = "NOANSWER";
 				break;
@@ -415,7 +409,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		if (&legs[i] != winner)
 			leg_end(&legs[i]);
 	char num[32];
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)((mono_ms() - start) / 1000));
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)((zv_mono_ms() - start) / 1000));
 	zv_channel_var_set(chan, "DIALEDTIME", num);
 	enum zv_app_result res = ZV_APP_CONTINUE;
 	if (winner) {
@@ -426,12 +420,12 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		zv_verb(3, "%s answered %s", zv_channel_name(winner->chan), zv_channel_name(chan));
 		if (zv_channel_state(chan) != ZV_STATE_UP)
 			zv_channel_answer(chan);
-		uint64_t answered = mono_ms();
+		uint64_t answered = zv_mono_ms();
 		send_digits(winner->chan, dtmf_called);
 		send_digits(chan, dtmf_calling);
 		caller_gone = bridge(chan, winner->chan, limit_ms);
 		snprintf(num, sizeof(num), "%llu",
-			 (unsigned long long)((mono_ms() - answered) / 1000));
+			 (unsigned long long)((zv_mono_ms() - answered) / 1000));
 		zv_channel_var_set(chan, "ANSWEREDTIME", num);
 		leg_end(winner);
 		res = caller_gone || !opt_g ? ZV_APP_HANGUP : ZV_APP_CONTINUE;

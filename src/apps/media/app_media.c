@@ -24,6 +24,7 @@
 #include <zvonok/channel.h>
 #include <zvonok/coro.h>
 #include <zvonok/log.h>
+#include <zvonok/loop.h>
 #include <zvonok/media.h>
 #include <zvonok/module.h>
 #include <zvonok/obj.h>
@@ -527,14 +528,12 @@ static enum zv_app_result record_exec(struct zv_channel *chan, const char *data)
 	const char *status = "HANGUP";
 	zv_channel_set_reader(chan, ZV_CODEC_SLIN, rec_frame, &r);
 	uint32_t limit = maxs > 0 ? (uint32_t)(maxs * 1000) : 0;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t t0 = zv_mono_ms();
 	for (;;) {
 		uint32_t left = 0;
 		if (limit) {
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			long el = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-			if (el >= (long)limit) {
+			uint64_t el = zv_mono_ms() - t0;
+			if (el >= limit) {
 				status = "TIMEOUT";
 				break;
 			}
@@ -653,14 +652,10 @@ static enum zv_app_result moh_exec(struct zv_channel *chan, const char *data)
 	free(buf);
 	if (zv_channel_state(chan) != ZV_STATE_UP && zv_channel_answer(chan) < 0)
 		return ZV_APP_HANGUP;
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t t0 = zv_mono_ms();
 	for (size_t i = 0;; i = (i + 1) % (sizeof(files) / sizeof(*files))) {
-		if (secs > 0) {
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			if ((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 >= secs)
-				return ZV_APP_CONTINUE;
-		}
+		if (secs > 0 && (double)(zv_mono_ms() - t0) >= secs * 1000)
+			return ZV_APP_CONTINUE;
 		int r = play_file(chan, files[i], NULL);
 		if (r == ZV_WAKE_HANGUP)
 			return ZV_APP_HANGUP;

@@ -57,13 +57,6 @@ struct mixmon {
 	char *command;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int track_reserve(struct track *t, size_t need)
 {
 	if (need <= t->cap)
@@ -89,7 +82,7 @@ static void on_tap(void *arg, struct zv_channel *chan, bool rx, const int16_t *p
 	struct track *t = &m->dir[rx ? 0 : 1];
 	/* Keep within 100 ms of the wall clock: pad a direction that went
 	 * quiet; never move one backwards. */
-	size_t now = (size_t)((mono_ms() - m->start_ms) * (RATE / 1000));
+	size_t now = (size_t)((zv_mono_ms() - m->start_ms) * (RATE / 1000));
 	if (t->len + RATE / 10 < now)
 		t->len = now > samples ? now - samples : 0;
 	if (track_reserve(t, t->len + samples) < 0)
@@ -239,7 +232,7 @@ static enum zv_app_result mixmonitor_exec(struct zv_channel *chan, const char *d
 		m->stereo = false;
 	}
 	m->command = argc > 2 && argv[2][0] ? strdup(argv[2]) : NULL;
-	m->start_ms = mono_ms();
+	m->start_ms = zv_mono_ms();
 	char fname[PATH_MAX + 16];
 	snprintf(fname, sizeof(fname), "%s.%s", m->path, m->format);
 	free(buf);
