@@ -189,6 +189,13 @@ void cdr_flush(void);
 /* The directory Master.csv and master.db go under (astlogdir). */
 const char *cdr_logdir(void);
 
+/* key of a cdr.conf section as a boolean into *out (the last setting
+ * wins; a bad value is a warning with file:line and leaves *out). */
+struct zv_conf_section;
+struct zv_diag;
+void cdr_conf_bool(const struct zv_conf_section *sec, const char *key, bool *out,
+		   struct zv_diag *diag);
+
 /* ---- CSV (cdr_csv.c) --------------------------------------------------- */
 
 struct cdr_csv_opts {

@@ -220,17 +220,6 @@ static const struct zv_conf_option csv_options[] = {
 	{NULL},
 };
 
-static void get_bool(const struct zv_conf_section *sec, const char *key, bool *out,
-		     struct zv_diag *diag)
-{
-	const struct zv_conf_var *v = NULL, *last = NULL;
-	while ((v = zv_conf_var_next(sec, key, v)))
-		last = v;
-	if (last && zv_conf_parse_bool(last->value, out))
-		zv_diag_warn(diag, last->file, last->line, "%s: '%s' is not a boolean", key,
-			     last->value);
-}
-
 static int csv_prepare(struct zv_module *mod, const struct zv_snapshot *snap,
 		       struct zv_diag *diag, void **statep)
 {
@@ -242,11 +231,11 @@ static int csv_prepare(struct zv_module *mod, const struct zv_snapshot *snap,
 	const struct zv_conf_section *sec = conf ? zv_conf_section_find(conf, "csv") : NULL;
 	if (sec) {
 		zv_conf_check_options(sec, csv_options, diag);
-		get_bool(sec, "usegmtime", &o->usegmtime, diag);
-		get_bool(sec, "loguniqueid", &o->loguniqueid, diag);
-		get_bool(sec, "loguserfield", &o->loguserfield, diag);
-		get_bool(sec, "accountlogs", &o->accountlogs, diag);
-		get_bool(sec, "newcdrcolumns", &o->newcdrcolumns, diag);
+		cdr_conf_bool(sec, "usegmtime", &o->usegmtime, diag);
+		cdr_conf_bool(sec, "loguniqueid", &o->loguniqueid, diag);
+		cdr_conf_bool(sec, "loguserfield", &o->loguserfield, diag);
+		cdr_conf_bool(sec, "accountlogs", &o->accountlogs, diag);
+		cdr_conf_bool(sec, "newcdrcolumns", &o->newcdrcolumns, diag);
 	}
 	*statep = o;
 	return 0;

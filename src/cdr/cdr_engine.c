@@ -538,8 +538,8 @@ static const struct zv_conf_option general_options[] = {
 	{NULL},
 };
 
-static void get_bool(const struct zv_conf_section *sec, const char *key, bool *out,
-		     struct zv_diag *diag)
+void cdr_conf_bool(const struct zv_conf_section *sec, const char *key, bool *out,
+		   struct zv_diag *diag)
 {
 	const struct zv_conf_var *v = NULL, *last = NULL;
 	while ((v = zv_conf_var_next(sec, key, v)))
@@ -560,14 +560,14 @@ static int engine_prepare(struct zv_module *mod, const struct zv_snapshot *snap,
 	const struct zv_conf_section *sec = conf ? zv_conf_section_find(conf, "general") : NULL;
 	if (sec) {
 		zv_conf_check_options(sec, general_options, diag);
-		get_bool(sec, "enable", &s->enable, diag);
-		get_bool(sec, "unanswered", &s->unanswered, diag);
-		get_bool(sec, "congestion", &s->congestion, diag);
-		get_bool(sec, "endbeforehexten", &s->endbeforehexten, diag);
-		get_bool(sec, "initiatedseconds", &s->initiatedseconds, diag);
-		get_bool(sec, "batch", &s->batch, diag);
-		get_bool(sec, "safeshutdown", &s->safeshutdown, diag);
-		get_bool(sec, "channeldefaultenabled", &s->channeldefaultenabled, diag);
+		cdr_conf_bool(sec, "enable", &s->enable, diag);
+		cdr_conf_bool(sec, "unanswered", &s->unanswered, diag);
+		cdr_conf_bool(sec, "congestion", &s->congestion, diag);
+		cdr_conf_bool(sec, "endbeforehexten", &s->endbeforehexten, diag);
+		cdr_conf_bool(sec, "initiatedseconds", &s->initiatedseconds, diag);
+		cdr_conf_bool(sec, "batch", &s->batch, diag);
+		cdr_conf_bool(sec, "safeshutdown", &s->safeshutdown, diag);
+		cdr_conf_bool(sec, "channeldefaultenabled", &s->channeldefaultenabled, diag);
 	}
 	*statep = s;
 	return 0;
