@@ -4,6 +4,7 @@
  * characters left, so the arguments are compacted in place.
  */
 #include <errno.h>
+#include <string.h>
 #include <stdbool.h>
 
 #include "dialplan/dp_args.h"
@@ -61,4 +62,13 @@ int dp_args_split(char *buf, char delim, unsigned flags, char **argv,
 	}
 	*argcp = argc;
 	return 0;
+}
+
+size_t dp_args_split_dup(const char *data, char delim, char **bufp, char **argv, size_t max)
+{
+	size_t argc = 0;
+	*bufp = strdup(data);
+	if (!*bufp || dp_args_split(*bufp, delim, 0, argv, max, &argc) < 0)
+		return 0;
+	return argc;
 }

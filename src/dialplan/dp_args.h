@@ -33,4 +33,11 @@
 int dp_args_split(char *buf, char delim, unsigned flags, char **argv,
 		  size_t max, size_t *argcp);
 
+/*
+ * For applications: split a copy of data (made in *bufp, which the caller
+ * frees, also on failure) with dp_args_split(..., flags 0, ...).  Returns
+ * the argument count, 0 when data is empty or on ENOMEM.
+ */
+size_t dp_args_split_dup(const char *data, char delim, char **bufp, char **argv, size_t max);
+
 #endif

@@ -27,11 +27,7 @@
 /* A writable copy of data split Asterisk's way; free *bufp after use. */
 static size_t split(const char *data, char delim, char **bufp, char **argv)
 {
-	size_t argc = 0;
-	*bufp = strdup(data);
-	if (!*bufp || dp_args_split(*bufp, delim, 0, argv, MAX_ARGS, &argc) < 0)
-		return 0;
-	return argc;
+	return dp_args_split_dup(data, delim, bufp, argv, MAX_ARGS);
 }
 
 static char *trim(char *s)

@@ -34,15 +34,6 @@
 
 #define MAX_ARGS 64
 
-static size_t split(const char *data, char delim, char **bufp, char **argv, size_t max)
-{
-	size_t argc = 0;
-	*bufp = strdup(data);
-	if (!*bufp || dp_args_split(*bufp, delim, 0, argv, max, &argc) < 0)
-		return 0;
-	return argc;
-}
-
 static bool has_option(const char *opts, const char *word)
 {
 	size_t n = strlen(word);
@@ -108,7 +99,7 @@ static int play_file(struct zv_channel *chan, const char *name, const char *stop
 static enum zv_app_result playback_exec(struct zv_channel *chan, const char *data)
 {
 	char *buf, *argv[2];
-	size_t argc = split(data, ',', &buf, argv, 2);
+	size_t argc = dp_args_split_dup(data, ',', &buf, argv, 2);
 	const char *opts = argc > 1 ? argv[1] : "";
 	bool noanswer = has_option(opts, "noanswer"), skip = has_option(opts, "skip");
 	enum zv_app_result res = ZV_APP_CONTINUE;
@@ -152,7 +143,7 @@ static enum zv_app_result playback_exec(struct zv_channel *chan, const char *dat
 static enum zv_app_result background_exec(struct zv_channel *chan, const char *data)
 {
 	char *buf, *argv[4];
-	size_t argc = split(data, ',', &buf, argv, 4);
+	size_t argc = dp_args_split_dup(data, ',', &buf, argv, 4);
 	const char *opts = argc > 1 ? argv[1] : "";
 	if (!argc || !argv[0][0]) {
 		zv_warn("Background requires an argument (filename)");
@@ -201,7 +192,7 @@ static enum zv_app_result background_exec(struct zv_channel *chan, const char *d
 static enum zv_app_result read_exec(struct zv_channel *chan, const char *data)
 {
 	char *buf, *argv[6] = {0};
-	size_t argc = split(data, ',', &buf, argv, 6);
+	size_t argc = dp_args_split_dup(data, ',', &buf, argv, 6);
 	if (!argc || !argv[0][0]) {
 		zv_warn("Read requires an argument (variable)");
 		zv_channel_var_set(chan, "READSTATUS", "ERROR");
@@ -406,7 +397,7 @@ static enum zv_app_result sayalpha_exec(struct zv_channel *chan, const char *dat
 static enum zv_app_result senddtmf_exec(struct zv_channel *chan, const char *data)
 {
 	char *buf, *argv[3] = {0};
-	size_t argc = split(data, ',', &buf, argv, 3);
+	size_t argc = dp_args_split_dup(data, ',', &buf, argv, 3);
 	long gap = argc > 1 && argv[1][0] ? strtol(argv[1], NULL, 10) : 250;
 	long dur = argc > 2 && argv[2][0] ? strtol(argv[2], NULL, 10) : 100;
 	int r = 0;
@@ -494,7 +485,7 @@ static void rec_write(void *arg)
 static enum zv_app_result record_exec(struct zv_channel *chan, const char *data)
 {
 	char *buf, *argv[4] = {0};
-	size_t argc = split(data, ',', &buf, argv, 4);
+	size_t argc = dp_args_split_dup(data, ',', &buf, argv, 4);
 	const char *opts = argc > 3 ? argv[3] : "";
 	char *dot = argc ? strrchr(argv[0], '.') : NULL;
 	if (!argc || !dot || dot == argv[0]) {
@@ -647,7 +638,7 @@ static enum zv_app_result moh_exec(struct zv_channel *chan, const char *data)
 		"/usr/share/asterisk/moh/reno_project-system",
 	};
 	char *buf, *argv[2] = {0};
-	size_t argc = split(data, ',', &buf, argv, 2);
+	size_t argc = dp_args_split_dup(data, ',', &buf, argv, 2);
 	double secs = argc > 1 && argv[1][0] ? atof(argv[1]) : 0;
 	free(buf);
 	if (zv_channel_state(chan) != ZV_STATE_UP && zv_channel_answer(chan) < 0)
