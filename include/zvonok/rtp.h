@@ -109,6 +109,31 @@ int zv_rtp_send(struct zv_rtp *rtp, uint8_t pt, const uint8_t *payload, size_t l
  * 40..8000. */
 int zv_rtp_send_dtmf(struct zv_rtp *rtp, char digit, unsigned duration_ms);
 
+/*
+ * Relay (the native bridge): from now on, media packets of payload type
+ * in_pt and telephone-events received on `from` are sent on `to` at once,
+ * in the receive callback: no on_rtp, no frame.  The packet is rewritten
+ * to `to`'s stream: its SSRC, a sequence number and timestamp continuing
+ * what `to` sent before (offsets kept while the source's SSRC and
+ * sequence run on, so gaps and reordering show through; a new SSRC or a
+ * jump resyncs with the marker bit), payload type out_pt (events: out_dtmf_pt,
+ * dropped when it is negative); padding, CSRCs and header extensions are
+ * dropped.  SRTP is unprotected on `from` and protected on `to` as each
+ * session is keyed.  Other payload types are dropped.  RTCP stays per
+ * session.  Events are still decoded on `from`: their digits go to
+ * on_digit (when not NULL) instead of the on_dtmf callback, so a digit is
+ * never relayed twice.  Media arriving while `to` sends a digit of its own
+ * is dropped, as zv_rtp_send() does.  to == NULL stops the relay (from's
+ * packets go to on_rtp/on_dtmf again).  Both sessions must be on the same
+ * loop; freeing either stops the relay.  0 or -EINVAL (to == from, other
+ * loops, pt above 127).
+ */
+typedef void zv_rtp_digit_cb(void *arg, char digit, unsigned duration_ms, bool begin);
+int zv_rtp_relay(struct zv_rtp *from, struct zv_rtp *to, int in_pt, int out_pt, int out_dtmf_pt,
+		 zv_rtp_digit_cb *on_digit, void *arg);
+/* The session `from` relays to, or NULL. */
+struct zv_rtp *zv_rtp_relay_peer(const struct zv_rtp *from);
+
 struct zv_rtp_stats {
 	uint32_t local_ssrc, remote_ssrc;
 	uint64_t tx_packets, tx_octets, rx_packets, rx_octets; /* payload octets */

@@ -39,11 +39,21 @@ enum { DTX_IDLE, DTX_PLAYING, DTX_ENDING, DTX_GAP };
 static void drx_report(struct zv_rtp *rtp, bool begin)
 {
 	struct rtp_dtmf_rx *d = &rtp->drx;
+	unsigned ms = (unsigned)((uint64_t)d->duration * 1000u / rtp->dtmf_clock);
+	char digit = rtp__event_digit(d->event);
+	if (rtp->relay.to) {
+		/* relayed as events already: only the owner's watcher hears it */
+		if (rtp->relay.on_digit) {
+			rtp__hold(rtp);
+			rtp->relay.on_digit(rtp->relay.digit_arg, digit, ms, begin);
+			rtp__release(rtp);
+		}
+		return;
+	}
 	if (!rtp->cb.on_dtmf)
 		return;
-	unsigned ms = (unsigned)((uint64_t)d->duration * 1000u / rtp->dtmf_clock);
 	rtp__hold(rtp);
-	rtp->cb.on_dtmf(rtp->arg, rtp, rtp__event_digit(d->event), ms, begin);
+	rtp->cb.on_dtmf(rtp->arg, rtp, digit, ms, begin);
 	rtp__release(rtp); /* the caller holds it too: never frees here */
 }
 

@@ -150,6 +150,21 @@ struct rtp_dtmf_tx {
 	unsigned q_head, q_len;
 };
 
+/* The native bridge (rtp_relay.c): what a session relays to, and the
+ * mapping of its source's stream onto the target's. */
+struct rtp_relay {
+	struct zv_rtp *to; /* relaying to (NULL: off) */
+	struct zv_rtp *from; /* as a target: the session relaying to us */
+	uint8_t in_pt, out_pt, out_dtmf_pt; /* RTP_NO_PT: events dropped */
+	bool synced; /* the offsets below are valid */
+	uint32_t ssrc; /* of the source while synced */
+	uint16_t last_seq; /* highest source sequence relayed */
+	uint16_t seq_off; /* target seq = source seq + seq_off */
+	uint32_t ts_off; /* target ts = source ts + ts_off */
+	zv_rtp_digit_cb *on_digit;
+	void *digit_arg;
+};
+
 struct srtp_ctx_t_;
 
 struct zv_rtp {
@@ -198,6 +213,8 @@ struct zv_rtp {
 
 	struct srtp_ctx_t_ *srtp_tx, *srtp_rx;
 
+	struct rtp_relay relay;
+
 	/* callbacks in progress: zv_rtp_free() inside one defers the free */
 	unsigned busy;
 	bool closed;
@@ -217,6 +234,9 @@ uint32_t rtp__next_ts(struct zv_rtp *rtp, uint64_t now_us);
 /* Build, protect and send one RTP packet with the next sequence number. */
 int rtp__send_packet(struct zv_rtp *rtp, uint8_t pt, bool marker, uint32_t ts,
 		     const uint8_t *payload, size_t len);
+/* The same with a given sequence number (the relay); rtp->seq untouched. */
+int rtp__send_packet_seq(struct zv_rtp *rtp, uint8_t pt, bool marker, uint16_t seq, uint32_t ts,
+			 const uint8_t *payload, size_t len);
 /* Send an RTCP packet (protected when SRTP is on) to the RTCP remote. */
 int rtp__send_rtcp(struct zv_rtp *rtp, uint8_t *buf, size_t len, size_t cap);
 
@@ -246,6 +266,13 @@ void rtp__rtcp_input(struct zv_rtp *rtp, const uint8_t *buf, size_t len);
 void rtp__rtcp_report(struct zv_rtp *rtp, bool bye);
 /* RFC 3550 A.3 for the current source. */
 uint32_t rtp__rtcp_lost(const struct rtp_source *s);
+
+/* rtp_relay.c */
+/* A parsed packet received on a relaying session (media or event). */
+void rtp__relay_input(struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt, bool media,
+		      uint64_t now_us);
+/* Unlink both directions (zv_rtp_free()). */
+void rtp__relay_fini(struct zv_rtp *rtp);
 
 /* rtp_srtp.c */
 void rtp__srtp_fini(struct zv_rtp *rtp);

@@ -263,7 +263,9 @@ static void rx_rtp(struct zv_rtp *rtp, uint8_t *buf, size_t len,
 	rtp->rx_octets += pkt.len;
 	bool media = pkt.pt != rtp->dtmf_pt;
 	rtp__rtcp_rtp_received(rtp, &pkt, now, media);
-	if (!media)
+	if (rtp->relay.to)
+		rtp__relay_input(rtp, &pkt, media, now);
+	else if (!media)
 		rtp__dtmf_input(rtp, &pkt);
 	else if (rtp->cb.on_rtp)
 		rtp->cb.on_rtp(rtp->arg, rtp, &pkt);
@@ -339,16 +341,26 @@ int rtp__send_packet(struct zv_rtp *rtp, uint8_t pt, bool marker, uint32_t ts,
 		return -ENOTCONN;
 	if (len > RTP_MAX_PAYLOAD || pt > 127)
 		return len > RTP_MAX_PAYLOAD ? -EMSGSIZE : -EINVAL;
+	/* a packet lost to a send error is lost on the wire too */
+	return rtp__send_packet_seq(rtp, pt, marker, rtp->seq++, ts, payload, len);
+}
+
+int rtp__send_packet_seq(struct zv_rtp *rtp, uint8_t pt, bool marker, uint16_t seq, uint32_t ts,
+			 const uint8_t *payload, size_t len)
+{
+	if (!rtp->have_remote)
+		return -ENOTCONN;
+	if (len > RTP_MAX_PAYLOAD || pt > 127)
+		return len > RTP_MAX_PAYLOAD ? -EMSGSIZE : -EINVAL;
 	uint8_t *b = tx_buf;
 	b[0] = 0x80;
 	b[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
-	wr16(b + 2, rtp->seq);
+	wr16(b + 2, seq);
 	wr32(b + 4, ts);
 	wr32(b + 8, rtp->ssrc);
 	if (len)
 		memcpy(b + RTP_HDR_LEN, payload, len);
 	size_t n = RTP_HDR_LEN + len;
-	rtp->seq++; /* a packet lost to a send error is lost on the wire too */
 	if (rtp->srtp_tx && rtp__srtp_protect(rtp, b, &n, false) < 0)
 		return -EIO;
 	if (sendto(rtp->fd[0], b, n, 0, (struct sockaddr *)&rtp->remote, rtp->remote_len) < 0)
@@ -357,7 +369,7 @@ int rtp__send_packet(struct zv_rtp *rtp, uint8_t pt, bool marker, uint32_t ts,
 	rtp->tx_octets += len;
 	rtp->sent_since_report = true;
 	if (atomic_load_explicit(&rtp__debug, memory_order_relaxed)) {
-		struct zv_rtp_pkt p = {.pt = pt, .seq = (uint16_t)(rtp->seq - 1), .ts = ts, .len = len};
+		struct zv_rtp_pkt p = {.pt = pt, .seq = seq, .ts = ts, .len = len};
 		log_rtp("Sent RTP packet to     ", &rtp->remote, &p);
 	}
 	return 0;
@@ -458,6 +470,7 @@ void zv_rtp_free(struct zv_rtp *rtp)
 	rtp__dtmf_fini(rtp);
 	rtp__rtcp_fini(rtp);
 	rtp__srtp_fini(rtp);
+	rtp__relay_fini(rtp);
 	for (int i = 0; i < 2; i++) {
 		if (rtp->ev[i])
 			event_free(rtp->ev[i]);
