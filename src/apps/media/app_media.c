@@ -1,6 +1,6 @@
 /*
  * Media applications: Playback, Background, Read, SayDigits, SayNumber,
- * SayAlpha, SendDTMF, Record, Echo, Milliwatt, MusicOnHold.  Argument
+ * SayAlpha, SendDTMF, Record, Echo, Milliwatt (MusicOnHold: app_moh.c).  Argument
  * syntax and channel variables as Asterisk documents them.
  *
  * DESIGN
@@ -624,37 +624,6 @@ static enum zv_app_result milliwatt_exec(struct zv_channel *chan, const char *da
 	return ZV_APP_HANGUP;
 }
 
-/* ---- MusicOnHold ------------------------------------------------------------------ */
-
-/* MusicOnHold([class[,duration]]): the class's files in turn (for now the
- * directory of Debian's asterisk-moh-opsound for every class). */
-static enum zv_app_result moh_exec(struct zv_channel *chan, const char *data)
-{
-	static const char *const files[] = {
-		"/usr/share/asterisk/moh/macroform-cold_day",
-		"/usr/share/asterisk/moh/macroform-robot_dity",
-		"/usr/share/asterisk/moh/macroform-the_simplicity",
-		"/usr/share/asterisk/moh/manolo_camp-morning_coffee",
-		"/usr/share/asterisk/moh/reno_project-system",
-	};
-	char *buf, *argv[2] = {0};
-	size_t argc = dp_args_split_dup(data, ',', &buf, argv, 2);
-	double secs = argc > 1 && argv[1][0] ? atof(argv[1]) : 0;
-	free(buf);
-	if (zv_channel_state(chan) != ZV_STATE_UP && zv_channel_answer(chan) < 0)
-		return ZV_APP_HANGUP;
-	uint64_t t0 = zv_mono_ms();
-	for (size_t i = 0;; i = (i + 1) % (sizeof(files) / sizeof(*files))) {
-		if (secs > 0 && (double)(zv_mono_ms() - t0) >= secs * 1000)
-			return ZV_APP_CONTINUE;
-		int r = play_file(chan, files[i], NULL);
-		if (r == ZV_WAKE_HANGUP)
-			return ZV_APP_HANGUP;
-		if (r < 0 && i == 0)
-			return ZV_APP_CONTINUE; /* no music installed */
-	}
-}
-
 static const struct zv_app apps[] = {
 	{.name = "Background",
 	 .synopsis = "Play an audio file while waiting for digits of an extension to go to",
@@ -694,11 +663,6 @@ static const struct zv_app apps[] = {
 	 .description = "Records the caller until #, silence, maxduration or hang-up.  "
 			"Sets RECORDED_FILE and RECORD_STATUS.",
 	 .exec = record_exec},
-	{.name = "MusicOnHold",
-	 .synopsis = "Play Music On Hold indefinitely",
-	 .syntax = "MusicOnHold([class[,duration]])",
-	 .description = "Plays music on hold until hang-up or for duration seconds.",
-	 .exec = moh_exec},
 	{.name = "Playback",
 	 .synopsis = "Play a file",
 	 .syntax = "Playback(filename[&filename2[&...]][,options])",
@@ -727,6 +691,6 @@ static int app_media_load(struct zv_module *mod)
 
 ZV_MODULE(app_media) = {
 	.summary = "Media applications: Playback, Background, Read, Say*, SendDTMF, Record, "
-		   "Echo, Milliwatt, MusicOnHold",
+		   "Echo, Milliwatt",
 	.load = app_media_load,
 };
