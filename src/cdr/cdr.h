@@ -174,9 +174,17 @@ struct cdr_backend {
 	const char *name; /* "csv", "sqlite3_custom" as Asterisk names them */
 	const char *description;
 	int (*write)(void *arg, struct cdr_record *const *recs, size_t n);
+	/* Optional: make what write() gave so far durable (fdatasync,
+	 * checkpoint).  The writer calls it at most once per CDR_SYNC_MS
+	 * after writes, and before it stops; write() itself need not sync,
+	 * as a process crash or kill -9 cannot lose what was written. */
+	void (*sync)(void *arg);
 	void *arg;
 	struct cdr_backend *next; /* private */
 };
+
+/* Longest time a written record stays unsynced (power loss only). */
+#define CDR_SYNC_MS 1000
 
 /* Main thread.  0 or -EEXIST. */
 int cdr_backend_register(struct cdr_backend *be);

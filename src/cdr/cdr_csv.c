@@ -14,9 +14,11 @@
  * DESIGN
  * Runs on the CDR writer thread only.  Every line is formatted in full
  * first and written with one write() to a file opened O_APPEND, so a
- * kill -9 leaves whole lines only; each batch ends with fdatasync() of
- * every file it touched.  Files are opened per batch (an external rename
- * or delete is followed at once, as Asterisk opens per record).
+ * kill -9 leaves whole lines only.  The files written since the last
+ * sync are remembered by name and fdatasync()ed when the engine asks
+ * (at most once per CDR_SYNC_MS).  Files are opened per batch (an
+ * external rename or delete is followed at once, as Asterisk opens per
+ * record).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -141,9 +143,53 @@ static int open_csv(const char *dir, const char *name)
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s.csv", dir, name);
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0 && errno == ENOENT) { /* first record, or the directory was removed */
+		mkdir(cdr_logdir(), 0750);
+		mkdir(dir, 0750);
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	}
 	if (fd < 0)
 		zv_error("Unable to open file %s: %s", path, strerror(errno));
 	return fd;
+}
+
+/* Writer thread only: the files written since the last sync. */
+#define DIRTY_MAX 32
+static char dirty[DIRTY_MAX][4096];
+static unsigned n_dirty;
+
+static void sync_path(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return; /* renamed or removed since: nothing of ours to flush */
+	if (fdatasync(fd) < 0)
+		zv_error("Unable to sync %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* Remember fd's file for the next sync, or sync it now when the table is
+ * full (many account files in one interval). */
+static void mark_dirty(int fd, const char *dir, const char *name)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s.csv", dir, name);
+	for (unsigned i = 0; i < n_dirty; i++)
+		if (!strcmp(dirty[i], path))
+			return;
+	if (n_dirty < DIRTY_MAX) {
+		snprintf(dirty[n_dirty++], sizeof(dirty[0]), "%s", path);
+		return;
+	}
+	if (fdatasync(fd) < 0)
+		zv_error("Unable to sync %s: %s", path, strerror(errno));
+}
+
+static void csv_sync(void *arg)
+{
+	for (unsigned i = 0; i < n_dirty; i++)
+		sync_path(dirty[i]);
+	n_dirty = 0;
 }
 
 /* An account code usable as a file name (Asterisk refuses '/' too). */
@@ -159,8 +205,8 @@ static int write_account(const char *dir, const struct cdr_record *r, const char
 	if (fd < 0)
 		return -EIO;
 	int err = append_line(fd, line, len);
-	if (!err && fdatasync(fd) < 0)
-		err = -errno;
+	if (!err)
+		mark_dirty(fd, dir, r->accountcode);
 	close(fd);
 	return err;
 }
@@ -173,8 +219,6 @@ static int csv_write(void *arg, struct cdr_record *const *recs, size_t n)
 	pthread_mutex_unlock(&opts_lock);
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/cdr-csv", cdr_logdir());
-	mkdir(cdr_logdir(), 0750);
-	mkdir(dir, 0750);
 	int fd = open_csv(dir, "Master");
 	if (fd < 0)
 		return -EIO;
@@ -194,8 +238,8 @@ static int csv_write(void *arg, struct cdr_record *const *recs, size_t n)
 		if (!err && o.accountlogs && account_file_ok(recs[i]->accountcode))
 			write_account(dir, recs[i], line, (size_t)len);
 	}
-	if (!err && fdatasync(fd) < 0)
-		err = -errno;
+	if (!err)
+		mark_dirty(fd, dir, "Master");
 	close(fd);
 	free(line);
 	if (err)
@@ -207,6 +251,7 @@ static struct cdr_backend csv_backend = {
 	.name = "csv",
 	.description = "Comma Separated Values CDR Backend",
 	.write = csv_write,
+	.sync = csv_sync,
 };
 
 /* ---- configuration ---------------------------------------------------------- */
