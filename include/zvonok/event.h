@@ -53,6 +53,7 @@ struct zv_event {
 	struct zv_event_field *fields;
 	/* private */
 	size_t cap;
+	struct zv_event_block *blocks; /* keys and values, bump-allocated */
 };
 
 /* New event (refcounted, zv_unref() it), or NULL on ENOMEM. */

@@ -10,6 +10,12 @@
  * to the event; the subscription itself is refcounted so a delivery that
  * was already queued when it was cancelled finds it marked dead and skips
  * the callback.
+ *
+ * An event is built on the hot path of every call (a channel publishes
+ * one per state change, with 14 standard fields), so its keys and values
+ * are not one heap string each: they are copied into blocks of
+ * EV_BLOCK_MIN bytes or more that are freed with the event, and values
+ * are formatted straight into them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -46,14 +52,40 @@ static struct zv_event_sub **subs;
 static size_t nsubs, csubs;
 static atomic_uint_fast64_t event_seq;
 
+#define EV_BLOCK_MIN 1024
+
+struct zv_event_block {
+	struct zv_event_block *next;
+	size_t used, cap;
+	char data[];
+};
+
 static void event_destroy(void *obj)
 {
 	struct zv_event *ev = obj;
-	for (size_t i = 0; i < ev->nfields; i++) {
-		free((char *)ev->fields[i].key);
-		free((char *)ev->fields[i].value);
+	while (ev->blocks) {
+		struct zv_event_block *b = ev->blocks;
+		ev->blocks = b->next;
+		free(b);
 	}
 	free(ev->fields);
+}
+
+/* Room for at least n bytes at the end of the newest block, or NULL. */
+static struct zv_event_block *block_with_room(struct zv_event *ev, size_t n)
+{
+	struct zv_event_block *b = ev->blocks;
+	if (b && b->cap - b->used >= n)
+		return b;
+	size_t cap = n > EV_BLOCK_MIN ? n : EV_BLOCK_MIN;
+	b = malloc(sizeof(*b) + cap);
+	if (!b)
+		return NULL;
+	b->used = 0;
+	b->cap = cap;
+	b->next = ev->blocks;
+	ev->blocks = b;
+	return b;
 }
 
 struct zv_event *zv_event_alloc(enum zv_event_type type, const char *name)
@@ -69,25 +101,36 @@ struct zv_event *zv_event_alloc(enum zv_event_type type, const char *name)
 int zv_event_add(struct zv_event *ev, const char *key, const char *fmt, ...)
 {
 	if (ev->nfields == ev->cap) {
-		size_t cap = ev->cap ? ev->cap * 2 : 8;
+		size_t cap = ev->cap ? ev->cap * 2 : 16;
 		struct zv_event_field *f = realloc(ev->fields, cap * sizeof(*f));
 		if (!f)
 			return -ENOMEM;
 		ev->fields = f;
 		ev->cap = cap;
 	}
-	char *value = NULL;
+	size_t klen = strlen(key) + 1;
+	struct zv_event_block *b = block_with_room(ev, klen + 1);
+	if (!b)
+		return -ENOMEM;
+	char *k = memcpy(b->data + b->used, key, klen);
+	b->used += klen;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vasprintf(&value, fmt, ap);
+	int n = vsnprintf(b->data + b->used, b->cap - b->used, fmt, ap);
 	va_end(ap);
-	char *k = strdup(key);
-	if (n < 0 || !k) {
-		free(k);
-		if (n >= 0)
-			free(value);
-		return -ENOMEM;
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= b->cap - b->used) { /* did not fit: a block of its own */
+		struct zv_event_block *big = block_with_room(ev, (size_t)n + 1);
+		if (!big)
+			return -ENOMEM;
+		va_start(ap, fmt);
+		vsnprintf(big->data + big->used, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		b = big;
 	}
+	char *value = b->data + b->used;
+	b->used += (size_t)n + 1;
 	ev->fields[ev->nfields++] = (struct zv_event_field){k, value};
 	return 0;
 }
