@@ -39,6 +39,8 @@
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
 
+#include "apps/dial/dial.h"
+#include "apps/features/features.h"
 #include "dialplan/dp_args.h"
 
 #define MAX_DEST 32
@@ -49,11 +51,6 @@ struct leg {
 	char dest[128];
 	bool busy, congested, no_answer, gone;
 };
-
-static void bridge_frame(void *arg, struct zv_channel *chan, const struct zv_frame *f)
-{
-	zv_channel_write_frame(arg, f);
-}
 
 static void leg_end(struct leg *l)
 {
@@ -183,98 +180,76 @@ static void send_digits(struct zv_channel *chan, const char *digits)
 /* Early media: the leg's audio goes to the caller (one way), or stops. */
 static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool on)
 {
-	zv_channel_set_reader(leg, ZV_CODEC_NONE, on ? bridge_frame : NULL, on ? caller : NULL);
+	zv_channel_set_reader(leg, ZV_CODEC_NONE, on ? dial_bridge_frame : NULL, on ? caller : NULL);
 }
 
-/* Both sides connected until one hangs up; true if the caller did. */
-/* Music on hold for the party whose peer put the call on hold: the
- * first opsound file, looped. */
-struct moh {
-	struct zv_sound *snd;
-	size_t pos;
-};
+/* Asterisk's Dial option letters; those we act on are in IMPLEMENTED. */
+#define ASTERISK_OPTS "AabBCcdDEefFgGhHiIjkKLmMnNoOpPQrRSstTUuwWxXz"
+#define IMPLEMENTED "DgHhLmrSTt"
 
-static bool moh_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples)
+/* Warn about every option letter we do not know or do not implement. */
+static void check_opts(const char *opts)
 {
-	struct moh *m = arg;
-	for (unsigned i = 0; i < samples; i++) {
-		if (m->pos >= m->snd->samples)
-			m->pos = 0;
-		pcm[i] = m->snd->pcm[m->pos++];
-	}
-	return true;
-}
-
-/* One side's HOLD/UNHOLD: the other side hears music instead of it. */
-static void hold_change(struct zv_channel *held_by, struct zv_channel *other, bool hold,
-			struct moh *m)
-{
-	if (hold) {
-		zv_channel_set_reader(held_by, ZV_CODEC_NONE, NULL, NULL);
-		if (!m->snd &&
-		    zv_sound_load_coro("/usr/share/asterisk/moh/macroform-cold_day",
-				       zv_channel_language(other), 8000, &m->snd) < 0)
-			m->snd = NULL;
-		if (m->snd && m->snd->samples)
-			zv_channel_set_generator(other, m->snd->rate, moh_gen, m);
-	} else {
-		zv_channel_set_generator(other, 0, NULL, NULL);
-		zv_channel_set_reader(held_by, ZV_CODEC_NONE, bridge_frame, other);
-	}
-}
-
-/* Drain one side's events: digits go to the other side, HOLD/UNHOLD
- * switch music on hold for it. */
-static void side_events(struct zv_channel *from, struct zv_channel *to, struct moh *m)
-{
-	int r;
-	while ((r = zv_channel_poll(from)) != 0 && r != ZV_WAKE_HANGUP) {
-		if (r > 0) {
-			zv_channel_send_digit(to, (char)r, 0);
-		} else if (r == ZV_WAKE_CONTROL) {
-			enum zv_control ctl = zv_channel_last_control(from);
-			if (ctl == ZV_CONTROL_HOLD || ctl == ZV_CONTROL_UNHOLD)
-				hold_change(from, to, ctl == ZV_CONTROL_HOLD, m);
-		}
-	}
-}
-
-/* Both sides connected until one hangs up; true if the caller did. */
-static bool bridge(struct zv_channel *caller, struct zv_channel *peer, uint64_t limit_ms)
-{
-	uint64_t end = limit_ms ? zv_mono_ms() + limit_ms : 0;
-	zv_channel_set_reader(caller, ZV_CODEC_NONE, bridge_frame, peer);
-	zv_channel_set_reader(peer, ZV_CODEC_NONE, bridge_frame, caller);
-	struct moh moh_caller = {0}, moh_peer = {0};
-	bool caller_gone = false;
-	for (;;) {
-		if (zv_channel_is_hungup(caller)) {
-			caller_gone = true;
-			break;
-		}
-		if (zv_channel_is_hungup(peer))
-			break;
-		side_events(caller, peer, &moh_peer);
-		side_events(peer, caller, &moh_caller);
-		if (zv_channel_is_hungup(caller) || zv_channel_is_hungup(peer))
+	for (const char *p = opts; *p; p++) {
+		if (*p == '(') {
+			const char *e = strchr(p, ')');
+			if (!e)
+				break;
+			p = e;
 			continue;
-		uint64_t now = zv_mono_ms();
-		if (end && now >= end) {
-			/* S() / L(): the call's time is up; both sides go. */
-			zv_verb(3, "Dial: time limit reached on %s", zv_channel_name(caller));
-			zv_channel_softhangup(peer, ZV_CAUSE_NORMAL_CLEARING);
-			caller_gone = true;
-			break;
 		}
-		zv_coro_wait(end ? (uint32_t)(end - now) : 0);
+		if (!strchr(ASTERISK_OPTS, *p))
+			zv_warn("Dial: unknown option '%c' ignored", *p);
+		else if (!strchr(IMPLEMENTED, *p))
+			zv_warn("Dial: option '%c' is not supported yet; ignored", *p);
 	}
-	zv_channel_set_reader(caller, ZV_CODEC_NONE, NULL, NULL);
-	zv_channel_set_reader(peer, ZV_CODEC_NONE, NULL, NULL);
-	zv_channel_set_generator(caller, 0, NULL, NULL);
-	zv_channel_set_generator(peer, 0, NULL, NULL);
-	zv_unref(moh_caller.snd);
-	zv_unref(moh_peer.snd);
-	return caller_gone;
+}
+
+/* The features a side may use: t/T transfer, h/H disconnect (lower case:
+ * the called party; upper case: the caller). */
+static unsigned side_feats(const char *opts, bool caller)
+{
+	unsigned f = 0;
+	if (dial_opt(opts, caller ? 'T' : 't', NULL, 0))
+		f |= FEAT_BIT(FEAT_BLINDXFER) | FEAT_BIT(FEAT_ATXFER);
+	if (dial_opt(opts, caller ? 'H' : 'h', NULL, 0))
+		f |= FEAT_BIT(FEAT_DISCONNECT);
+	return f;
+}
+
+/* After the answer: DTMF of D(), the bridge, ANSWEREDTIME, and what the
+ * caller does next. */
+static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner, const char *opts,
+				    const char *dtmf_called, const char *dtmf_calling,
+				    uint64_t limit_ms, bool opt_g)
+{
+	uint64_t answered = zv_mono_ms();
+	send_digits(winner->chan, dtmf_called);
+	send_digits(chan, dtmf_calling);
+	struct dial_bridge_opts bo = {
+		.limit_ms = limit_ms,
+		.caller_feats = side_feats(opts, true),
+		.peer_feats = side_feats(opts, false),
+	};
+	enum dial_bridge_end end = dial_bridge(chan, &winner->chan, &bo);
+	char num[32];
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)((zv_mono_ms() - answered) / 1000));
+	zv_channel_var_set(chan, "ANSWEREDTIME", num);
+	if (end == DIAL_BRIDGE_PEER_MOVED) {
+		/* The callee's own dialplan owns it now. */
+		zv_unref(winner->chan);
+		winner->chan = NULL;
+		return ZV_APP_HANGUP;
+	}
+	leg_end(winner);
+	switch (end) {
+	case DIAL_BRIDGE_CALLER_MOVED:
+		return ZV_APP_CONTINUE;
+	case DIAL_BRIDGE_PEER_GONE:
+		return opt_g && !zv_channel_is_hungup(chan) ? ZV_APP_CONTINUE : ZV_APP_HANGUP;
+	default:
+		return ZV_APP_HANGUP;
+	}
 }
 
 static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
@@ -288,6 +263,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	}
 	int timeout_ms = argc > 1 && argv[1][0] ? (int)(strtod(argv[1], NULL) * 1000) : 0;
 	const char *opts = argc > 2 ? argv[2] : "";
+	check_opts(opts);
 	char oarg[128];
 	bool opt_g = dial_opt(opts, 'g', NULL, 0);
 	uint64_t limit_ms = 0;
@@ -304,12 +280,12 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		snprintf(dtmf_calling, sizeof(dtmf_calling), "%s", colon ? colon : "");
 	}
 	struct ringback rb = {0};
-	struct moh moh = {0};
+	struct dial_snd moh = {0};
 	if (dial_opt(opts, 'm', NULL, 0)) {
 		if (zv_sound_load_coro("/usr/share/asterisk/moh/macroform-robot_dity",
 				       zv_channel_language(chan), 8000, &moh.snd) == 0 &&
 		    moh.snd->samples) {
-			zv_channel_set_generator(chan, 8000, moh_gen, &moh);
+			zv_channel_set_generator(chan, moh.snd->rate, dial_moh_gen, &moh);
 		}
 	} else if (dial_opt(opts, 'r', NULL, 0)) {
 		zv_channel_set_generator(chan, 8000, ringback_gen, &rb);
@@ -420,15 +396,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		zv_verb(3, "%s answered %s", zv_channel_name(winner->chan), zv_channel_name(chan));
 		if (zv_channel_state(chan) != ZV_STATE_UP)
 			zv_channel_answer(chan);
-		uint64_t answered = zv_mono_ms();
-		send_digits(winner->chan, dtmf_called);
-		send_digits(chan, dtmf_calling);
-		caller_gone = bridge(chan, winner->chan, limit_ms);
-		snprintf(num, sizeof(num), "%llu",
-			 (unsigned long long)((zv_mono_ms() - answered) / 1000));
-		zv_channel_var_set(chan, "ANSWEREDTIME", num);
-		leg_end(winner);
-		res = caller_gone || !opt_g ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
+		res = connected(chan, winner, opts, dtmf_called, dtmf_calling, limit_ms, opt_g);
 	} else {
 		zv_channel_var_set(chan, "DIALSTATUS", status);
 		res = caller_gone ? ZV_APP_HANGUP : ZV_APP_CONTINUE;

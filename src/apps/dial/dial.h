@@ -1,0 +1,51 @@
+/*
+ * Private interface between Dial (app_dial.c: options, legs, the dialing
+ * loop) and its bridge (dial_bridge.c: relaying, hold, DTMF features and
+ * transfers).
+ */
+#ifndef ZV_APPS_DIAL_H
+#define ZV_APPS_DIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <zvonok/channel.h>
+#include <zvonok/media.h>
+
+/* A sound looped by a generator (music on hold) or played once
+ * (prompts): pos is the next sample. */
+struct dial_snd {
+	struct zv_sound *snd;
+	size_t pos;
+};
+bool dial_moh_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples);
+/* Start music on hold (file path without extension) on chan; m keeps
+ * the sound (drop with zv_unref(m->snd)).  Coroutine. */
+void dial_moh_start(struct zv_channel *chan, const char *file, struct dial_snd *m);
+
+/* Frames of one channel written to arg (the other channel). */
+void dial_bridge_frame(void *arg, struct zv_channel *chan, const struct zv_frame *f);
+
+struct dial_bridge_opts {
+	uint64_t limit_ms; /* S() / L(): 0 none */
+	unsigned caller_feats, peer_feats; /* FEAT_BIT()s each side may use */
+};
+
+enum dial_bridge_end {
+	DIAL_BRIDGE_CALLER_GONE, /* the caller hung up (or used disconnect) */
+	DIAL_BRIDGE_PEER_GONE, /* the called party hung up or disconnected */
+	DIAL_BRIDGE_CALLER_MOVED, /* caller transferred: it goes on at its
+				   * new dialplan location; peer to be ended */
+	DIAL_BRIDGE_PEER_MOVED, /* peer transferred: it runs its own dialplan
+				 * now (not Dial's any more); the caller,
+				 * the transferer, leaves */
+	DIAL_BRIDGE_TIMEOUT, /* S() / L() */
+};
+
+/* Both sides connected until one leaves.  Coroutine of the caller, on
+ * the loop of both channels.  May replace *peerp (attended transfer: the
+ * target takes the transferer's place). */
+enum dial_bridge_end dial_bridge(struct zv_channel *caller, struct zv_channel **peerp,
+				 const struct dial_bridge_opts *o);
+
+#endif

@@ -1,0 +1,443 @@
+/*
+ * Dial's two-party bridge: relaying, hold, and the in-call DTMF features
+ * of features.conf (blind transfer, disconnect) for the sides Dial's
+ * options allow (t/T, h/H).
+ *
+ * DESIGN
+ * Everything runs in the caller's coroutine, which is also the coroutine
+ * of the called channel (Dial made it so), on the loop of both.  Audio
+ * is two readers: each side's frames are written into the other.  The
+ * loop below waits for any event of either side and drains both with
+ * zv_channel_poll().  A digit from a side that may use no feature is sent
+ * to the other side at once.  A side with features keeps its digits in
+ * `held` while they are the start of one of its codes (features_match()):
+ * they complete a code (the feature runs), stop matching, or wait
+ * featuredigittimeout; in the last two cases they are sent on (when the
+ * held digits equal a code that a longer one extends, such as the
+ * disconnect * and an attended transfer *2, the time-out runs the short
+ * one).
+ *
+ * Blind transfer: the transferee stops hearing the transferer and hears
+ * music on hold; the transferer's audio is no longer relayed, it hears
+ * the pbx-transfer prompt (a digit interrupts it) and dials the target,
+ * transferdigittimeout between digits, until the number cannot grow in
+ * the target context (TRANSFER_CONTEXT of the transferer, else its
+ * context).  An extension that does not exist plays pbx-invalid to the
+ * transferer and the call resumes.  Otherwise the transferee gets
+ * BLINDTRANSFER (the transferer's name) and goes to target@context,1: a
+ * transferred caller by a jump of its own dialplan (Dial returns and the
+ * pbx continues there), a transferred callee by a dialplan coroutine of
+ * its own (zv_pbx_start()), which takes the channel over from Dial.  The
+ * transferer is then hung up by Dial.
+ *
+ * Disconnect: the side that dialled the code hangs up, as if its phone
+ * had, and the bridge ends.
+ *
+ * A future packet-level native relay must stay off for a side with
+ * features: it would carry the DTMF past this loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ZV_LOG_MODULE "app_dial"
+#include <zvonok/channel.h>
+#include <zvonok/coro.h>
+#include <zvonok/log.h>
+#include <zvonok/loop.h>
+#include <zvonok/media.h>
+#include <zvonok/obj.h>
+#include <zvonok/pbx.h>
+
+#include "apps/dial/dial.h"
+#include "apps/features/features.h"
+
+#define MOH_FILE "/usr/share/asterisk/moh/macroform-cold_day"
+
+struct side {
+	struct zv_channel *chan;
+	struct side *other;
+	unsigned feats; /* FEAT_BIT()s */
+	bool on_hold; /* this side put the call on hold (re-INVITE) */
+	char held[FEAT_CODE_MAX]; /* digits kept back */
+	uint64_t held_until; /* when they are sent on (0: none held) */
+	struct dial_snd moh; /* what this side hears while not bridged */
+};
+
+struct bridge {
+	struct side s[2]; /* caller, peer */
+	struct features_cfg cfg;
+	bool done;
+	enum dial_bridge_end result;
+	char move_ctx[80], move_exten[80]; /* PEER_MOVED: where it goes */
+};
+
+/* ---- media ---------------------------------------------------------------------------------- */
+
+void dial_bridge_frame(void *arg, struct zv_channel *chan, const struct zv_frame *f)
+{
+	zv_channel_write_frame(arg, f);
+}
+
+bool dial_moh_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples)
+{
+	struct dial_snd *m = arg;
+	for (unsigned i = 0; i < samples; i++) {
+		if (m->pos >= m->snd->samples)
+			m->pos = 0;
+		pcm[i] = m->snd->pcm[m->pos++];
+	}
+	return true;
+}
+
+void dial_moh_start(struct zv_channel *chan, const char *file, struct dial_snd *m)
+{
+	if (!m->snd && zv_sound_load_coro(file, zv_channel_language(chan), 8000, &m->snd) < 0)
+		m->snd = NULL;
+	if (m->snd && m->snd->samples)
+		zv_channel_set_generator(chan, m->snd->rate, dial_moh_gen, m);
+}
+
+/* A prompt played once: false at its end (the generator is removed and
+ * the coroutine woken with ZV_WAKE_FRAME). */
+static bool prompt_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples)
+{
+	struct dial_snd *p = arg;
+	size_t n = p->snd->samples - p->pos;
+	if (n > samples)
+		n = samples;
+	memcpy(pcm, p->snd->pcm + p->pos, n * sizeof(*pcm));
+	memset(pcm + n, 0, (samples - n) * sizeof(*pcm));
+	p->pos += n;
+	return p->pos < p->snd->samples;
+}
+
+static void relay(struct side *s, bool on)
+{
+	zv_channel_set_reader(s->chan, ZV_CODEC_NONE, on ? dial_bridge_frame : NULL,
+			      on ? s->other->chan : NULL);
+}
+
+/* Back to the plain two-way call after a feature: each side is relayed
+ * unless it holds, in which case the other hears music. */
+static void bridge_restore(struct side *s0)
+{
+	struct side *s1 = s0->other;
+	zv_channel_set_generator(s0->chan, 0, NULL, NULL);
+	zv_channel_set_generator(s1->chan, 0, NULL, NULL);
+	relay(s0, !s0->on_hold);
+	relay(s1, !s1->on_hold);
+	if (s0->on_hold)
+		dial_moh_start(s1->chan, MOH_FILE, &s1->moh);
+	if (s1->on_hold)
+		dial_moh_start(s0->chan, MOH_FILE, &s0->moh);
+}
+
+/* One side's HOLD/UNHOLD: the other side hears music instead of it. */
+static void hold_change(struct side *s, bool hold)
+{
+	s->on_hold = hold;
+	if (hold) {
+		relay(s, false);
+		dial_moh_start(s->other->chan, MOH_FILE, &s->other->moh);
+	} else {
+		zv_channel_set_generator(s->other->chan, 0, NULL, NULL);
+		relay(s, true);
+	}
+}
+
+/* ---- waiting during a feature ----------------------------------------------------------- */
+
+/*
+ * Wait up to ms (0: no limit) for a digit from who, while other's events
+ * are drained and dropped: the digit, ZV_WAKE_FRAME (who's generator
+ * ended), ZV_WAKE_HANGUP (either side hung up) or -ETIMEDOUT.
+ */
+static int xfer_wait(struct zv_channel *who, struct zv_channel *other, uint32_t ms)
+{
+	uint64_t end = ms ? zv_mono_ms() + ms : 0;
+	for (;;) {
+		int r;
+		while ((r = zv_channel_poll(other)) != 0 && r != ZV_WAKE_HANGUP)
+			;
+		if (zv_channel_is_hungup(who) || zv_channel_is_hungup(other))
+			return ZV_WAKE_HANGUP;
+		while ((r = zv_channel_poll(who)) != 0)
+			if (r > 0 || r == ZV_WAKE_FRAME || r == ZV_WAKE_HANGUP)
+				return r;
+		uint32_t left = 0;
+		if (end) {
+			uint64_t now = zv_mono_ms();
+			if (now >= end)
+				return -ETIMEDOUT;
+			left = (uint32_t)(end - now);
+		}
+		zv_coro_wait(left);
+	}
+}
+
+/* Play a prompt to who; a digit stops it when digits_stop.  Returns that
+ * digit, 0 at the end of the prompt, or ZV_WAKE_HANGUP. */
+static int play(struct zv_channel *who, struct zv_channel *other, const char *name,
+		bool digits_stop)
+{
+	struct dial_snd p = {0};
+	if (zv_sound_load_coro(name, zv_channel_language(who), 8000, &p.snd) < 0) {
+		zv_warn("Dial: sound '%s' not found", name);
+		return 0;
+	}
+	int r = 0;
+	if (p.snd->samples && !zv_channel_set_generator(who, p.snd->rate, prompt_gen, &p)) {
+		while (zv_channel_has_generator(who)) {
+			r = xfer_wait(who, other, 0);
+			if (r == ZV_WAKE_HANGUP || (r > 0 && digits_stop))
+				break;
+			r = 0;
+		}
+	}
+	zv_channel_set_generator(who, 0, NULL, NULL);
+	zv_unref(p.snd);
+	return r;
+}
+
+/* The context a transfer target is dialled in. */
+static const char *xfer_context(struct zv_channel *xferer)
+{
+	const char *c = zv_channel_var_get(xferer, "TRANSFER_CONTEXT");
+	return c && *c ? c : zv_channel_context(xferer);
+}
+
+/* The transfer prompt, then digits into out until the number cannot
+ * grow in ctx or transferdigittimeout passes.  0 or ZV_WAKE_HANGUP. */
+static int collect_target(struct bridge *b, struct side *x, const char *ctx, char *out,
+			  size_t size)
+{
+	struct zv_channel *who = x->chan, *other = x->other->chan;
+	const char *cid = zv_channel_cid_num(who);
+	size_t n = 0;
+	out[0] = '\0';
+	int d = play(who, other, "pbx-transfer", true);
+	for (;;) {
+		if (d == 0)
+			d = xfer_wait(who, other, b->cfg.transferdigittimeout_ms);
+		if (d == ZV_WAKE_HANGUP)
+			return d;
+		if (d < 0)
+			return 0; /* time-out: the number is complete */
+		if (d == ZV_WAKE_FRAME) {
+			d = 0;
+			continue;
+		}
+		out[n++] = (char)d;
+		out[n] = '\0';
+		if (n + 1 >= size || !zv_pbx_matchmore(who, ctx, out, cid))
+			return 0;
+		d = 0;
+	}
+}
+
+/* Transferee on hold, transferer not relayed, then the target.  true
+ * when target@ctx exists; false after pbx-invalid (call resumed) or a
+ * hang-up. */
+static bool xfer_start(struct bridge *b, struct side *x, const char *ctx, char *target,
+		       size_t size)
+{
+	struct side *xferee = x->other;
+	relay(x, false);
+	relay(xferee, false);
+	zv_channel_set_generator(x->chan, 0, NULL, NULL);
+	zv_channel_set_generator(xferee->chan, 0, NULL, NULL);
+	dial_moh_start(xferee->chan, MOH_FILE, &xferee->moh);
+	if (collect_target(b, x, ctx, target, size) == ZV_WAKE_HANGUP)
+		return false;
+	if (target[0] && zv_pbx_exists(x->chan, ctx, target, 1, zv_channel_cid_num(x->chan)))
+		return true;
+	zv_verb(3, "Transfer of %s by %s: no extension '%s' in context '%s'",
+		zv_channel_name(xferee->chan), zv_channel_name(x->chan), target, ctx);
+	play(x->chan, xferee->chan, "pbx-invalid", false);
+	bridge_restore(&b->s[0]);
+	return false;
+}
+
+static void blind_transfer(struct bridge *b, struct side *x)
+{
+	struct side *xferee = x->other;
+	const char *ctx = xfer_context(x->chan);
+	char target[80];
+	if (!xfer_start(b, x, ctx, target, sizeof(target)))
+		return;
+	zv_verb(3, "Blind transferring %s to '%s@%s' (by %s)", zv_channel_name(xferee->chan), target,
+		ctx, zv_channel_name(x->chan));
+	zv_channel_set_generator(xferee->chan, 0, NULL, NULL);
+	zv_channel_var_set(xferee->chan, "BLINDTRANSFER", zv_channel_name(x->chan));
+	b->done = true;
+	if (xferee == &b->s[0]) {
+		zv_pbx_goto(xferee->chan, ctx, target, 1);
+		b->result = DIAL_BRIDGE_CALLER_MOVED;
+		return;
+	}
+	snprintf(b->move_ctx, sizeof(b->move_ctx), "%s", ctx);
+	snprintf(b->move_exten, sizeof(b->move_exten), "%s", target);
+	b->result = DIAL_BRIDGE_PEER_MOVED;
+}
+
+/* ---- feature digits -------------------------------------------------------------------------- */
+
+static void feature_run(struct bridge *b, struct side *s, enum feat_id id)
+{
+	zv_verb(3, "%s: feature '%s' (%s)", zv_channel_name(s->chan), features_key(id),
+		b->cfg.code[id]);
+	switch (id) {
+	case FEAT_DISCONNECT:
+		zv_channel_softhangup(s->chan, ZV_CAUSE_NORMAL_CLEARING);
+		b->result = s == &b->s[0] ? DIAL_BRIDGE_CALLER_GONE : DIAL_BRIDGE_PEER_GONE;
+		b->done = true;
+		break;
+	case FEAT_BLINDXFER:
+		blind_transfer(b, s);
+		break;
+	default:
+		zv_verb(3, "Feature '%s' is not implemented; ignored", features_key(id));
+		break;
+	}
+}
+
+static void held_flush(struct side *s)
+{
+	for (const char *c = s->held; *c; c++)
+		zv_channel_send_digit(s->other->chan, *c, 0);
+	s->held[0] = '\0';
+	s->held_until = 0;
+}
+
+static void side_digit(struct bridge *b, struct side *s, char d)
+{
+	if (!s->feats) {
+		zv_channel_send_digit(s->other->chan, d, 0);
+		return;
+	}
+	size_t n = strlen(s->held);
+	if (n + 1 >= sizeof(s->held)) {
+		held_flush(s);
+		n = 0;
+	}
+	s->held[n] = d;
+	s->held[n + 1] = '\0';
+	enum feat_id id;
+	switch (features_match(&b->cfg, s->feats, s->held, &id)) {
+	case FEAT_MATCH_NONE:
+		held_flush(s);
+		break;
+	case FEAT_MATCH_PREFIX:
+	case FEAT_MATCH_AMBIGUOUS:
+		s->held_until = zv_mono_ms() + b->cfg.featuredigittimeout_ms;
+		break;
+	case FEAT_MATCH_FULL:
+		s->held[0] = '\0';
+		s->held_until = 0;
+		feature_run(b, s, id);
+		break;
+	}
+}
+
+/* featuredigittimeout passed: a code the digits equal runs, otherwise
+ * they go to the other side. */
+static void held_expire(struct bridge *b, struct side *s, uint64_t now)
+{
+	if (!s->held_until || now < s->held_until)
+		return;
+	enum feat_id id;
+	if (features_match(&b->cfg, s->feats, s->held, &id) == FEAT_MATCH_AMBIGUOUS) {
+		s->held[0] = '\0';
+		s->held_until = 0;
+		feature_run(b, s, id);
+		return;
+	}
+	held_flush(s);
+}
+
+/* Drain one side's events: digits, HOLD/UNHOLD. */
+static void side_events(struct bridge *b, struct side *s)
+{
+	int r;
+	while (!b->done && (r = zv_channel_poll(s->chan)) != 0 && r != ZV_WAKE_HANGUP) {
+		if (r > 0) {
+			side_digit(b, s, (char)r);
+		} else if (r == ZV_WAKE_CONTROL) {
+			enum zv_control ctl = zv_channel_last_control(s->chan);
+			if (ctl == ZV_CONTROL_HOLD || ctl == ZV_CONTROL_UNHOLD)
+				hold_change(s, ctl == ZV_CONTROL_HOLD);
+		}
+	}
+}
+
+/* ---- the bridge -------------------------------------------------------------------------------- */
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
+static void bridge_loop(struct bridge *b, uint64_t end)
+{
+	struct side *c = &b->s[0], *p = &b->s[1];
+	while (!b->done) {
+		if (zv_channel_is_hungup(c->chan)) {
+			b->result = DIAL_BRIDGE_CALLER_GONE;
+			return;
+		}
+		if (zv_channel_is_hungup(p->chan)) {
+			b->result = DIAL_BRIDGE_PEER_GONE;
+			return;
+		}
+		side_events(b, c);
+		side_events(b, p);
+		uint64_t now = zv_mono_ms();
+		held_expire(b, c, now);
+		held_expire(b, p, now);
+		if (b->done || zv_channel_is_hungup(c->chan) || zv_channel_is_hungup(p->chan))
+			continue;
+		now = zv_mono_ms();
+		if (end && now >= end) {
+			zv_verb(3, "Dial: time limit reached on %s", zv_channel_name(c->chan));
+			zv_channel_softhangup(p->chan, ZV_CAUSE_NORMAL_CLEARING);
+			b->result = DIAL_BRIDGE_TIMEOUT;
+			return;
+		}
+		uint64_t next = earliest(end, earliest(c->held_until, p->held_until));
+		zv_coro_wait(next ? (uint32_t)(next > now ? next - now : 1) : 0);
+	}
+}
+
+/* The callee was transferred: it runs its own dialplan from now on. */
+static enum dial_bridge_end peer_move(struct bridge *b, struct zv_channel *peer)
+{
+	zv_channel_set_coro(peer, NULL);
+	zv_channel_set_location(peer, b->move_ctx, b->move_exten, 1);
+	if (zv_pbx_start(peer) < 0) {
+		zv_warn("Dial: could not start the dialplan on %s", zv_channel_name(peer));
+		zv_channel_softhangup(peer, ZV_CAUSE_NORMAL_CLEARING);
+		return DIAL_BRIDGE_PEER_GONE;
+	}
+	return DIAL_BRIDGE_PEER_MOVED;
+}
+
+enum dial_bridge_end dial_bridge(struct zv_channel *caller, struct zv_channel **peerp,
+				 const struct dial_bridge_opts *o)
+{
+	struct bridge b = {0};
+	features_get(&b.cfg);
+	b.s[0] = (struct side){.chan = caller, .other = &b.s[1], .feats = o->caller_feats};
+	b.s[1] = (struct side){.chan = *peerp, .other = &b.s[0], .feats = o->peer_feats};
+	relay(&b.s[0], true);
+	relay(&b.s[1], true);
+	bridge_loop(&b, o->limit_ms ? zv_mono_ms() + o->limit_ms : 0);
+	for (int i = 0; i < 2; i++) {
+		zv_channel_set_reader(b.s[i].chan, ZV_CODEC_NONE, NULL, NULL);
+		zv_channel_set_generator(b.s[i].chan, 0, NULL, NULL);
+		zv_unref(b.s[i].moh.snd);
+	}
+	if (b.result == DIAL_BRIDGE_PEER_MOVED)
+		b.result = peer_move(&b, *peerp);
+	return b.result;
+}
