@@ -336,18 +336,11 @@ int zv_coro_wait(uint32_t timeout_ms)
 	return co->timed_out ? -ETIMEDOUT : 0;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 int zv_coro_sleep(uint32_t ms)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = zv_mono_ms() + ms;
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = zv_mono_ms();
 		if (now >= end)
 			return 0;
 		int r = zv_coro_wait((uint32_t)(end - now));

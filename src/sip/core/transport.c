@@ -129,13 +129,6 @@ void sip_tp_foreach(void (*cb)(void *arg, struct sip_tp *tp), void *arg)
 		cb(arg, t);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void sip_log_msg(bool in, const struct sip_tp *tp, const struct sip_sockaddr *peer,
 		 const char *buf, size_t len)
 {
@@ -228,7 +221,7 @@ static void conn_read(struct bufferevent *bev, void *arg)
 {
 	struct sip_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	c->last_ms = now_ms();
+	c->last_ms = zv_mono_ms();
 	if (c->ws) {
 		zv_ref(c);
 		ws_read(c, in);
@@ -330,7 +323,7 @@ static void conn_keepalive(evutil_socket_t fd, short what, void *arg)
 	struct sip_conn *c = arg;
 	if (c->closed)
 		return;
-	uint64_t now = now_ms(), ival = (uint64_t)c->ka_s * 1000u;
+	uint64_t now = zv_mono_ms(), ival = (uint64_t)c->ka_s * 1000u;
 	if (now - c->last_ms + 10 >= ival) {
 		if (!c->ws)
 			bufferevent_write(c->bev, "\r\n\r\n", 4);
@@ -362,7 +355,7 @@ static struct sip_conn *conn_new(struct sip_tp *tp, struct zv_loop *loop, evutil
 	c->ws = tp->proto == SIP_TP_WS || tp->proto == SIP_TP_WSS;
 	bufferevent_setcb(c->bev, conn_read, conn_written, conn_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	c->last_ms = now_ms();
+	c->last_ms = zv_mono_ms();
 	c->ka_s = atomic_load(&keepalive_s);
 	if (c->ka_s && (c->ka_ev = evtimer_new(zv_loop_base(loop), conn_keepalive, c))) {
 		struct timeval tv = {.tv_sec = (time_t)c->ka_s};
@@ -394,7 +387,7 @@ static void conn_write_posted(void *arg)
 {
 	struct conn_write *cw = arg;
 	if (!cw->conn->closed) {
-		cw->conn->last_ms = now_ms();
+		cw->conn->last_ms = zv_mono_ms();
 		bufferevent_write(cw->conn->bev, cw->data, cw->len);
 	}
 	zv_unref(cw->conn);
@@ -408,7 +401,7 @@ static int conn_send(struct sip_conn *c, const char *buf, size_t len)
 	uint8_t hdr[10];
 	size_t hlen = c->ws ? ws_frame_header(WS_OP_TEXT, len, hdr) : 0;
 	if (zv_loop_is_current(c->loop)) {
-		c->last_ms = now_ms();
+		c->last_ms = zv_mono_ms();
 		if (hlen && bufferevent_write(c->bev, hdr, hlen) < 0)
 			return -EIO;
 		return bufferevent_write(c->bev, buf, len) < 0 ? -EIO : 0;
@@ -1045,7 +1038,7 @@ void sip__rx_dispatch(struct sip_tp *tp, struct sip_conn *conn,
 	rx->tp = tp;
 	rx->conn = zv_ref(conn);
 	rx->src = *src;
-	rx->rx_ms = now_ms();
+	rx->rx_ms = zv_mono_ms();
 	if (sip_msg_parse(rx->buf, len, &rx->msg) < 0) {
 		atomic_fetch_add(&malformed_count, 1);
 		char a[80];
