@@ -202,6 +202,8 @@ static int channel_read(struct zv_channel *chan, const char *name, char *data, c
 		v = zv_channel_callid(chan);
 	else if (!strcasecmp(data, "musicclass"))
 		v = nz(zv_channel_musicclass(chan));
+	else if (!strcasecmp(data, "tonezone")) /* kept for include/zvonok/tones.h */
+		v = nz(zv_channel_datastore_get(chan, "tonezone"));
 	else if (!strcasecmp(data, "channeltype"))
 		v = zv_channel_tech(chan)->type;
 	else if (!strcasecmp(data, "amaflags")) {
@@ -230,6 +232,12 @@ static int channel_write(struct zv_channel *chan, const char *name, char *data,
 		zv_channel_set_accountcode(chan, value);
 	else if (!strcasecmp(data, "musicclass"))
 		zv_channel_set_musicclass(chan, value);
+	else if (!strcasecmp(data, "tonezone")) {
+		char *z = *value ? strdup(value) : NULL;
+		if (*value && !z)
+			return -ENOMEM;
+		zv_channel_datastore_set(chan, "tonezone", z, free);
+	}
 	else if (!strcasecmp(data, "amaflags")) {
 		for (int i = 0; i < 4; i++)
 			if (!strcasecmp(value, ama_names[i])) {
@@ -600,8 +608,8 @@ static const struct zv_func funcs[] = {
 	 "CONNECTEDLINE(datatype)", "datatype: all, name, num.", connected_read, connected_write},
 	{"CHANNEL", "Gets/sets various pieces of information about the channel.", "CHANNEL(item)",
 	 "Readable: name, state, language, accountcode, uniqueid, linkedid, context, exten, "
-	 "priority, callid, musicclass, channeltype, amaflags, hangupcause.  Writable: "
-	 "language, accountcode, musicclass, amaflags.",
+	 "priority, callid, musicclass, tonezone, channeltype, amaflags, hangupcause.  Writable: "
+	 "language, accountcode, musicclass, tonezone, amaflags.",
 	 channel_read, channel_write},
 	{"GLOBAL", "Gets or sets the global variable specified.", "GLOBAL(varname)", "",
 	 global_read, global_write},
