@@ -6,6 +6,7 @@
 #define ZVONOK_CORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Calls (channels) alive now; `core stop gracefully` waits for 0. */
 long zv_core_active_calls(void);
@@ -17,6 +18,11 @@ void zv_core_call_started(void);
 void zv_core_call_ended(void);
 /* Channels ended since start (`core show channels`' "calls processed"). */
 unsigned long zv_core_calls_processed(void);
+
+/* n cryptographically random bytes (a per-thread pool refilled from
+ * OpenSSL's DRBG); for tags, Call-IDs, SSRCs.  Key material should call
+ * RAND_bytes() itself.  Any thread. */
+void zv_random_bytes(void *out, size_t n);
 
 /* Directories from zvonok.conf (astdatadir, astspooldir, ...). */
 const char *zv_core_datadir(void);

@@ -2,12 +2,12 @@
  * tokens, branches and Call-IDs owned by the calling worker. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <zvonok/core.h>
 #include <zvonok/loop.h>
 
 #include "sip/core/sip.h"
@@ -212,26 +212,6 @@ void sip_buf_printf(struct sip_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Random bytes from a per-thread pool refilled by RAND_bytes() 512 bytes
- * at a time: one call into OpenSSL's DRBG (several thousand instructions
- * whatever the size) per few dozen tags instead of one per tag. */
-static void random_bytes(unsigned char *out, size_t n)
-{
-	static _Thread_local unsigned char pool[512];
-	static _Thread_local size_t avail;
-	if (n > avail) {
-		if (RAND_bytes(pool, (int)sizeof(pool)) != 1) {
-			for (size_t i = 0; i < sizeof(pool); i++)
-				pool[i] = (unsigned char)random();
-		}
-		avail = sizeof(pool);
-	}
-	/* Take from the end and wipe what was handed out. */
-	avail -= n;
-	memcpy(out, pool + avail, n);
-	memset(pool + avail, 0, n);
-}
-
 void sip_random_token(char *buf, size_t len)
 {
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -239,7 +219,7 @@ void sip_random_token(char *buf, size_t len)
 	if (!len)
 		return;
 	size_t n = len - 1 < sizeof(raw) ? len - 1 : sizeof(raw);
-	random_bytes(raw, n);
+	zv_random_bytes(raw, n);
 	for (size_t i = 0; i < n; i++)
 		buf[i] = alphabet[raw[i] % (sizeof(alphabet) - 1)];
 	buf[n] = '\0';
