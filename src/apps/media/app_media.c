@@ -30,6 +30,7 @@
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
 
+#include "apps/media/silence.h"
 #include "dialplan/dp_args.h"
 
 #define MAX_ARGS 64
@@ -449,11 +450,8 @@ static void rec_frame(void *arg, struct zv_channel *chan, const struct zv_frame 
 	r->n += n;
 	if (!r->silence_limit_ms)
 		return;
-	double e = 0;
-	for (unsigned i = 0; i < n; i++)
-		e += (double)s[i] * s[i];
-	/* dsp.conf's default silence threshold: average magnitude 256. */
-	bool silent = n && sqrt(e / n) < 256.0;
+	/* Asterisk's DSP rule with dsp.conf's silencethreshold. */
+	bool silent = n && media_frame_silent(s, n, media_silence_threshold());
 	if (!silent)
 		r->heard = true;
 	r->silent_ms = silent ? r->silent_ms + n / 8 : 0;
