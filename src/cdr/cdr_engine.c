@@ -27,7 +27,11 @@
  *
  * Finished records go to a queue served by one writer thread (blocking
  * file and sqlite I/O never runs on a loop), which gives every backend the
- * records in batches, in hang-up order, as soon as they are posted.
+ * records in batches, in hang-up order.  A record is written as soon as
+ * it is posted, except that batches start at most every CDR_LINGER_MS:
+ * under load the writer takes 10 ms of records per wake-up and per open
+ * of Master.csv instead of one (a record then waits at most that long in
+ * memory, as it would behind a busy writer).
  * Durability is grouped: a backend's sync (fdatasync, a WAL checkpoint)
  * runs at most once per CDR_SYNC_MS after writes, so a busy PBX pays one
  * disk flush per second instead of one per call; a crash or kill -9 of
@@ -64,6 +68,7 @@
 #include "cdr/cdr.h"
 
 #define BATCH_MAX 256
+#define CDR_LINGER_MS 10
 
 static pthread_mutex_t settings_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cdr_settings settings = {.enable = true, .safeshutdown = true,
@@ -96,6 +101,9 @@ static struct qnode *q_head, **q_tail = &q_head;
 static bool q_busy, q_stopping, q_running;
 static bool q_unsynced;		   /* written since the last sync (writer only) */
 static struct timespec q_synced_at; /* CLOCK_MONOTONIC of the last sync */
+static struct timespec q_batch_at;  /* CLOCK_MONOTONIC of the last batch */
+static size_t q_len;
+static bool q_sleeping; /* the writer waits for work (a post must wake it) */
 static pthread_t q_thread;
 static unsigned long posted, written;
 
@@ -111,6 +119,7 @@ static size_t take_batch(struct cdr_record **recs)
 		recs[n++] = q->rec;
 		free(q);
 	}
+	q_len -= n;
 	if (!q_head)
 		q_tail = &q_head;
 	return n;
@@ -157,12 +166,11 @@ static void sync_locked(void)
 	pthread_mutex_lock(&q_lock);
 }
 
-/* When the next sync is due (CLOCK_MONOTONIC; the conds use it). */
-static struct timespec sync_due(void)
+/* ms after t (CLOCK_MONOTONIC; the conds use it). */
+static struct timespec after_ms(struct timespec t, long ms)
 {
-	struct timespec t = q_synced_at;
-	t.tv_sec += CDR_SYNC_MS / 1000;
-	t.tv_nsec += (CDR_SYNC_MS % 1000) * 1000000L;
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
 	if (t.tv_nsec >= 1000000000L) {
 		t.tv_sec++;
 		t.tv_nsec -= 1000000000L;
@@ -182,18 +190,26 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&q_lock);
 	for (;;) {
 		while (!q_head && !q_stopping) {
+			q_sleeping = true;
 			if (!q_unsynced) {
 				pthread_cond_wait(&q_work, &q_lock);
+				q_sleeping = false;
 				continue;
 			}
-			struct timespec due = sync_due();
+			struct timespec due = after_ms(q_synced_at, CDR_SYNC_MS);
 			if (past(&due))
 				sync_locked();
 			else
 				pthread_cond_timedwait(&q_work, &q_lock, &due);
+			q_sleeping = false;
 		}
 		if (!q_head)
 			break;
+		struct timespec next = after_ms(q_batch_at, CDR_LINGER_MS);
+		/* Posts do not signal meanwhile; a full batch or stop does. */
+		while (!q_stopping && q_len < BATCH_MAX && !past(&next))
+			pthread_cond_timedwait(&q_work, &q_lock, &next);
+		clock_gettime(CLOCK_MONOTONIC, &q_batch_at);
 		drain_locked();
 	}
 	if (q_unsynced)
@@ -215,8 +231,10 @@ static void post_record(struct cdr_record *rec)
 	pthread_mutex_lock(&q_lock);
 	*q_tail = q;
 	q_tail = &q->next;
+	q_len++;
 	posted++;
-	pthread_cond_signal(&q_work);
+	if (q_sleeping || q_len >= BATCH_MAX)
+		pthread_cond_signal(&q_work);
 	pthread_mutex_unlock(&q_lock);
 }
 
