@@ -109,6 +109,17 @@ enum zv_control {
 	ZV_CONTROL_UNHOLD = 17,
 };
 
+struct zv_rtp;
+/* A channel's RTP as the native bridge sees it (tech native_rtp). */
+struct zv_channel_rtp {
+	struct zv_rtp *rtp;
+	int pt;	     /* payload type of the native codec, both ways */
+	int dtmf_pt; /* telephone-event payload type, -1 without */
+	/* false while packets must go through the driver: it is on hold,
+	 * or it looks at the audio (inband DTMF detection) */
+	bool bypass_ok;
+};
+
 /* Driver operations.  All run on the channel's loop.  Optional unless
  * marked.  Return 0 or a negative errno. */
 struct zv_channel_tech {
@@ -127,6 +138,10 @@ struct zv_channel_tech {
 	/* Send one audio frame to the peer, in the channel's native codec
 	 * (zv_channel_write_frame() translated it). */
 	int (*write)(struct zv_channel *chan, const struct zv_frame *f);
+	/* The RTP session carrying the channel's audio, for the native
+	 * bridge (zv_channel_native_bridge()): 0 with *out filled while the
+	 * session exists, -ENOENT when there is none (no media, hung up). */
+	int (*native_rtp)(struct zv_channel *chan, struct zv_channel_rtp *out);
 };
 
 /*
@@ -335,6 +350,43 @@ bool zv_channel_has_generator(const struct zv_channel *chan);
 typedef void(zv_tap_cb)(void *arg, struct zv_channel *chan, bool rx, const int16_t *pcm,
 			unsigned samples);
 int zv_channel_set_tap(struct zv_channel *chan, zv_tap_cb *cb, void *arg);
+
+/*
+ * Native bridge: while a and b are bridged this way, each direction
+ * relays RTP packets from one channel's session straight into the
+ * other's (zv_rtp_relay(): no frames, no reader callback, one copy)
+ * whenever nothing needs the audio, and falls back to the frame path by
+ * itself when that changes: both drivers must have native_rtp and allow
+ * bypassing it (not on hold, no inband detection), the codecs must be the
+ * same, the sending side must have a reader whose argument is the peer
+ * channel (the frame bridge's, which writes to it: a hold that removes it
+ * stops that direction, putting it back resumes; the readers may be set
+ * before or after this call), and neither side may have a tap (MixMonitor),
+ * nor the receiving side a generator (music on hold).  These are checked
+ * again whenever a reader, tap, generator or native codec of either
+ * channel changes, and by zv_channel_native_update().  The frame bridge
+ * (the readers) stays set up underneath.  RFC 4733 events are relayed as
+ * events; they do not reach the channel's digit queue but the digit
+ * watcher (zv_channel_set_native_digit_cb()).  0, -EBUSY (either is
+ * natively bridged to another), -EINVAL (a == b), -ENOMEM.  Loop thread;
+ * both channels on the same loop.
+ */
+int zv_channel_native_bridge(struct zv_channel *a, struct zv_channel *b);
+/* Ends the native bridge of c with its peer (both directions back to
+ * frames).  No-op when there is none; also done when either is
+ * destroyed. */
+void zv_channel_native_unbridge(struct zv_channel *c);
+/* Re-check the conditions (a driver whose hold, codec or detection state
+ * changed). */
+void zv_channel_native_update(struct zv_channel *c);
+/* True while c's received packets are relayed natively to its peer. */
+bool zv_channel_native_active(const struct zv_channel *c);
+/* Digits received by c while its packets are relayed natively (they are
+ * relayed as RFC 4733 events and not queued on c): begin, then the end
+ * with its duration.  cb NULL removes the watcher. */
+typedef void(zv_native_digit_cb)(void *arg, struct zv_channel *chan, char digit,
+				 unsigned duration_ms, bool begin);
+void zv_channel_set_native_digit_cb(struct zv_channel *c, zv_native_digit_cb *cb, void *arg);
 
 /* Wake the coroutine with ZV_WAKE_FRAME (a media event: playback ended,
  * silence detected...).  Loop thread. */

@@ -9,17 +9,32 @@
  * so steady-state frames cost one translation and no allocation.  The
  * generator runs on a 20 ms periodic timer; it produces slin at its rate
  * and the write path translates that to the native codec.  A reader that
- * asks for the native codec (Echo, the native bridge) gets the received
+ * asks for the native codec (Echo, the frame bridge) gets the received
  * frame as is.
+ *
+ * The native bridge links two channels' media (np, both ways).  Each
+ * direction is decided by native_dir(): when the conditions of
+ * include/zvonok/channel.h hold (among them: the sender's reader is the
+ * frame bridge's, i.e. its argument is the peer), the sender's RTP session
+ * relays into the
+ * receiver's (zv_rtp_relay()) and frames stop being made for it; else the
+ * relay is off and the readers of the frame bridge, left in place, carry
+ * the audio.  Every change of a reader, tap, generator or native codec of
+ * either channel re-decides both directions, so hold, MixMonitor or music
+ * on hold fall back by themselves.  Sessions are never kept here: the
+ * driver's native_rtp gives the current one each time (a freed session
+ * has already unlinked itself from the relay).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define ZV_LOG_MODULE "channel"
 #include <zvonok/channel.h>
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/media.h>
+#include <zvonok/rtp.h>
 
 #include "channels/chan_int.h"
 
@@ -45,7 +60,14 @@ struct zv_chan_media {
 	unsigned gen_rate;
 	struct zv_timer gen_timer;
 	bool timer_ready;
+	/* native bridge */
+	struct zv_channel *np; /* the peer (borrowed; both sides unlink) */
+	bool relaying; /* our packets are relayed to np now */
+	zv_native_digit_cb *ndigit;
+	void *ndigit_arg;
 };
+
+static void native_check(struct zv_chan_media *m);
 
 /*
  * Scratch space for translated and generated frames, per thread rather
@@ -103,8 +125,10 @@ static int xlate_frame(struct xlate *x, const struct zv_frame *f, enum zv_codec_
 void zv_channel_set_native_codec(struct zv_channel *c, enum zv_codec_id codec)
 {
 	struct zv_chan_media *m = media_of(c);
-	if (m)
-		m->native = codec;
+	if (!m)
+		return;
+	m->native = codec;
+	native_check(m);
 }
 
 enum zv_codec_id zv_channel_native_codec(const struct zv_channel *c)
@@ -137,6 +161,7 @@ int zv_channel_set_tap(struct zv_channel *c, zv_tap_cb *cb, void *arg)
 		xlate_fini(&m->tap_rd);
 		xlate_fini(&m->tap_wr);
 	}
+	native_check(m);
 	return 0;
 }
 
@@ -195,6 +220,7 @@ void zv_channel_set_reader(struct zv_channel *c, enum zv_codec_id want, zv_frame
 	m->want = want;
 	if (!cb)
 		xlate_fini(&m->rd);
+	native_check(m);
 }
 
 static enum zv_codec_id slin_for(unsigned rate)
@@ -225,6 +251,7 @@ static void gen_tick(void *arg)
 	}
 	m->gen = NULL;
 	zv_timer_stop(&m->gen_timer);
+	native_check(m);
 	zv_channel_queue_media_event(m->chan);
 }
 
@@ -243,6 +270,7 @@ int zv_channel_set_generator(struct zv_channel *c, unsigned rate, zv_gen_cb *cb,
 	m->gen = cb;
 	m->gen_arg = arg;
 	m->gen_rate = rate;
+	native_check(m);
 	if (!cb) {
 		zv_timer_stop(&m->gen_timer);
 		return 0;
@@ -262,6 +290,7 @@ void zv__channel_media_free(struct zv_channel *c)
 	struct zv_chan_media *m = *slot;
 	if (!m)
 		return;
+	zv_channel_native_unbridge(c);
 	if (m->timer_ready)
 		zv_timer_fini(&m->gen_timer);
 	xlate_fini(&m->wr);
@@ -270,4 +299,116 @@ void zv__channel_media_free(struct zv_channel *c)
 	xlate_fini(&m->tap_wr);
 	free(m);
 	*slot = NULL;
+}
+
+/* ---- native bridge -------------------------------------------------------- */
+
+static struct zv_chan_media *media_peek(const struct zv_channel *c)
+{
+	return *zv__channel_media_slot((struct zv_channel *)c);
+}
+
+static int chan_rtp(struct zv_channel *c, struct zv_channel_rtp *out)
+{
+	const struct zv_channel_tech *tech = zv_channel_tech(c);
+	memset(out, 0, sizeof(*out));
+	if (!tech || !tech->native_rtp)
+		return -ENOTSUP;
+	int err = tech->native_rtp(c, out);
+	return err < 0 ? err : out->rtp ? 0 : -ENOENT;
+}
+
+static void native_digit(void *arg, char digit, unsigned duration_ms, bool begin)
+{
+	struct zv_chan_media *m = arg;
+	if (m->ndigit)
+		m->ndigit(m->ndigit_arg, m->chan, digit, duration_ms, begin);
+}
+
+/* May m's received packets bypass frames into its peer's session now? */
+static bool native_ok(struct zv_chan_media *m, struct zv_chan_media *p,
+		      const struct zv_channel_rtp *from, const struct zv_channel_rtp *to)
+{
+	return m->reader && m->reader_arg == m->np &&
+	       (m->want == ZV_CODEC_NONE || m->want == m->native) && m->native == p->native &&
+	       !m->tap && !p->tap && !p->gen && from->bypass_ok && to->bypass_ok &&
+	       !zv_channel_is_hungup(m->chan) && !zv_channel_is_hungup(p->chan);
+}
+
+/* Decide one direction, m -> its peer. */
+static void native_dir(struct zv_chan_media *m)
+{
+	struct zv_channel_rtp from, to;
+	bool have_from = chan_rtp(m->chan, &from) == 0;
+	struct zv_chan_media *p = m->np ? media_peek(m->np) : NULL;
+	bool on = have_from && p && chan_rtp(p->chan, &to) == 0 && native_ok(m, p, &from, &to);
+	if (on && zv_rtp_relay(from.rtp, to.rtp, from.pt, to.pt, to.dtmf_pt, native_digit, m) < 0)
+		on = false;
+	if (!on && have_from && zv_rtp_relay_peer(from.rtp))
+		zv_rtp_relay(from.rtp, NULL, 0, 0, 0, NULL, NULL);
+	if (on != m->relaying)
+		zv_verb(3, "%s: native RTP bridge %s", zv_channel_name(m->chan),
+			on ? "on" : "off (frames)");
+	m->relaying = on;
+}
+
+static void native_check(struct zv_chan_media *m)
+{
+	if (!m->np)
+		return;
+	struct zv_chan_media *p = media_peek(m->np);
+	native_dir(m);
+	if (p)
+		native_dir(p);
+}
+
+int zv_channel_native_bridge(struct zv_channel *a, struct zv_channel *b)
+{
+	if (a == b || zv_channel_loop(a) != zv_channel_loop(b))
+		return -EINVAL;
+	struct zv_chan_media *ma = media_of(a), *mb = media_of(b);
+	if (!ma || !mb)
+		return -ENOMEM;
+	if ((ma->np && ma->np != b) || (mb->np && mb->np != a))
+		return -EBUSY;
+	ma->np = b;
+	mb->np = a;
+	native_check(ma);
+	return 0;
+}
+
+void zv_channel_native_unbridge(struct zv_channel *c)
+{
+	struct zv_chan_media *m = media_peek(c);
+	if (!m || !m->np)
+		return;
+	struct zv_chan_media *p = media_peek(m->np);
+	m->np = NULL;
+	native_dir(m);
+	if (p) {
+		p->np = NULL;
+		native_dir(p);
+	}
+}
+
+void zv_channel_native_update(struct zv_channel *c)
+{
+	struct zv_chan_media *m = media_peek(c);
+	if (m)
+		native_check(m);
+}
+
+bool zv_channel_native_active(const struct zv_channel *c)
+{
+	struct zv_chan_media *m = media_peek(c);
+	return m && m->relaying;
+}
+
+void zv_channel_set_native_digit_cb(struct zv_channel *c, zv_native_digit_cb *cb, void *arg)
+{
+	struct zv_chan_media *m = media_of(c);
+	if (!m)
+		return;
+	m->ndigit = cb;
+	m->ndigit_arg = arg;
 }

@@ -231,7 +231,12 @@ static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner,
 		.caller_feats = side_feats(opts, true),
 		.peer_feats = side_feats(opts, false),
 	};
+	/* RTP relayed packet by packet while nothing needs the audio; not
+	 * with features: their digits must reach the bridge loop */
+	if (!bo.caller_feats && !bo.peer_feats)
+		zv_channel_native_bridge(chan, winner->chan);
 	enum dial_bridge_end end = dial_bridge(chan, &winner->chan, &bo);
+	zv_channel_native_unbridge(chan);
 	char num[32];
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)((zv_mono_ms() - answered) / 1000));
 	zv_channel_var_set(chan, "ANSWEREDTIME", num);

@@ -492,6 +492,20 @@ static int tech_send_digit(struct zv_channel *chan, char digit, unsigned duratio
 	return zv_rtp_send_dtmf(c->rtp, digit, duration_ms ? duration_ms : 100);
 }
 
+/* The native bridge relays our RTP session directly while we neither
+ * hold nor look at the audio (inband DTMF). */
+static int tech_native_rtp(struct zv_channel *chan, struct zv_channel_rtp *out)
+{
+	struct call *c = chan_call(chan);
+	if (!c || !c->rtp)
+		return -ENOENT;
+	out->rtp = c->rtp;
+	out->pt = c->media.pt;
+	out->dtmf_pt = c->media.dtmf_pt;
+	out->bypass_ok = !c->held && !c->inband;
+	return 0;
+}
+
 static const struct zv_channel_tech tech_pjsip = {
 	.type = "PJSIP",
 	.description = "PJSIP-compatible SIP channel driver",
@@ -501,6 +515,7 @@ static const struct zv_channel_tech tech_pjsip = {
 	.indicate = tech_indicate,
 	.send_digit = tech_send_digit,
 	.write = tech_write,
+	.native_rtp = tech_native_rtp,
 };
 
 static const struct zv_channel_tech tech_sip = {
@@ -512,6 +527,7 @@ static const struct zv_channel_tech tech_sip = {
 	.indicate = tech_indicate,
 	.send_digit = tech_send_digit,
 	.write = tech_write,
+	.native_rtp = tech_native_rtp,
 };
 
 /* ---- inbound INVITE ----------------------------------------------------------------- */
@@ -755,8 +771,10 @@ static void on_reinvite(struct call *c, struct sip_stsx *st, const struct sip_rx
 		media_set_remote(c);
 	if (hold != c->held) {
 		c->held = hold;
-		if (c->chan)
+		if (c->chan) {
+			zv_channel_native_update(c->chan);
 			zv_channel_queue_control(c->chan, hold ? ZV_CONTROL_HOLD : ZV_CONTROL_UNHOLD);
+		}
 	}
 	struct sip_buf body;
 	sip_buf_init(&body);
