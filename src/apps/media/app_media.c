@@ -30,6 +30,7 @@
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
 
+#include "apps/media/say_ru.h"
 #include "apps/media/silence.h"
 #include "dialplan/dp_args.h"
 
@@ -82,6 +83,8 @@ static int play_file(struct zv_channel *chan, const char *name, const char *stop
 		zv_warn("Playback: file %s does not exist", name);
 		return err;
 	}
+	zv_verb(3, "<%s> Playing '%s' (language '%s')", zv_channel_name(chan), p.snd->path,
+		zv_channel_language(chan));
 	int r = zv_channel_set_generator(chan, p.snd->rate, play_gen, &p);
 	while (r == 0) {
 		int w = zv_channel_wait(chan, 0);
@@ -354,16 +357,51 @@ static enum zv_app_result saydigits_exec(struct zv_channel *chan, const char *da
 	return say_result(chan, play_list(chan, names, digit_names(data, names, 64)));
 }
 
+/* Russian rules on the blocking pool: they stat() the prompt files. */
+struct say_job {
+	long long v;
+	char gender;
+	const char *lang;
+	char (*names)[32];
+	size_t n;
+};
+
+static bool sound_exists(void *arg, const char *name)
+{
+	return zv_sound_exists(name, arg);
+}
+
+static void say_ru_work(void *arg)
+{
+	struct say_job *j = arg;
+	j->n = say_ru_number(j->v, j->gender, sound_exists, (void *)j->lang, j->names, 64);
+}
+
+/* SayNumber(digits[,gender]): the language's rules (ru, else English). */
 static enum zv_app_result saynumber_exec(struct zv_channel *chan, const char *data)
 {
+	char *buf, *argv[2] = {0};
+	size_t argc = dp_args_split_dup(data, ',', &buf, argv, 2);
 	char *end;
-	long long v = strtoll(data, &end, 10);
-	if (end == data) {
+	long long v = argc ? strtoll(argv[0], &end, 10) : 0;
+	if (!argc || end == argv[0]) {
 		zv_warn("SayNumber requires a number: \"%s\"", data);
+		free(buf);
 		return ZV_APP_CONTINUE;
 	}
 	char names[64][32];
-	return say_result(chan, play_list(chan, names, number_names(v, names, 64)));
+	char lang[32];
+	snprintf(lang, sizeof(lang), "%s", zv_channel_language(chan));
+	struct say_job j = {.v = v, .gender = argc > 1 ? argv[1][0] : 'm', .lang = lang,
+			    .names = names};
+	free(buf);
+	if (!strncasecmp(j.lang, "ru", 2) && (!j.lang[2] || j.lang[2] == '_')) {
+		if (zv_coro_blocking(say_ru_work, &j) < 0)
+			return ZV_APP_CONTINUE;
+	} else {
+		j.n = number_names(v, names, 64);
+	}
+	return say_result(chan, play_list(chan, names, j.n));
 }
 
 static enum zv_app_result sayalpha_exec(struct zv_channel *chan, const char *data)
@@ -643,7 +681,8 @@ static const struct zv_app apps[] = {
 	{.name = "SayNumber",
 	 .synopsis = "Say Number",
 	 .syntax = "SayNumber(digits[,gender])",
-	 .description = "Says the number (English rules).",
+	 .description = "Says the number in the channel's language: Russian rules for ru "
+			"(gender f, m or n for the last group), English otherwise.",
 	 .exec = saynumber_exec},
 	{.name = "SayAlpha",
 	 .synopsis = "Say Alpha",

@@ -1,0 +1,105 @@
+#!/bin/bash
+# Russian SayNumber/SayDigits with a real client: baresip calls endpoint
+# 200 (language=ru) and records what it hears.  Checked:
+#  - SayNumber(2001): the prompts of the ru set (digits/2n, thousand, 1
+#    from ru_RU_f_IvrvoiceRU) are played, in that order, and about that
+#    much audio arrives;
+#  - CHANNEL(language)=en on the same endpoint: the English rules and
+#    prompts (digits/2, thousand, 1 of en);
+#  - SayNumber(21,f) in ru: digits/20 then 1n (the set has no 1f);
+#  - SayDigits(123) in ru plays the Russian digit prompts.
+. "$(dirname "$0")/lib.sh"
+command -v baresip >/dev/null || fail "baresip is not installed"
+command -v sox >/dev/null || fail "sox is not installed"
+RU=/usr/share/asterisk/sounds/ru_RU_f_IvrvoiceRU
+[ -f "$RU/digits/thousand.wav" ] || fail "asterisk-core-sounds-ru-wav is not installed"
+
+zv_setup
+ZPORT=$(zv_free_port udp)
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/silence.wav" trim 0 15 || fail "sox could not make silence"
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$ZPORT
+
+[200]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+language=ru
+EOC
+cat >"$ZV_DIR/extensions.conf" <<'EOC'
+[calls]
+exten => 730,1,Answer()
+ same => n,Set(DB(result/lang)=${CHANNEL(language)})
+ same => n,SayNumber(2001)
+ same => n,Hangup()
+exten => 731,1,Answer()
+ same => n,Set(CHANNEL(language)=en)
+ same => n,SayNumber(2001)
+ same => n,Hangup()
+exten => 732,1,Answer()
+ same => n,SayNumber(21,f)
+ same => n,SayDigits(123)
+ same => n,Hangup()
+EOC
+zv_start
+
+BARESIP_PID=""
+cleanup() {
+	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
+	zv_cleanup
+}
+trap cleanup EXIT
+
+call() {
+	dir="$ZV_DIR/b-$1"
+	zv_baresip_config "$dir" "$ZV_DIR/silence.wav"
+	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
+	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" \
+		-t "$2" >"$dir/out.txt" 2>&1 </dev/null &
+	BARESIP_PID=$!
+	wait "$BARESIP_PID"
+	BARESIP_PID=""
+	out=$(zv_analyse "$dir")
+	echo "$1: $out"
+}
+
+# played <n>: the last n prompt files Playback logged, one per line.
+played() {
+	grep -o "Playing '[^']*'" "$ZV_DIR/out.log" | sed "s/Playing '//; s/'$//" | tail -n "$1"
+}
+
+# secs <files...>: total length of the prompts.
+secs() {
+	local t=0 f
+	for f in "$@"; do t=$(awk -v a="$t" -v b="$(sox --i -D "$f")" 'BEGIN { print a + b }'); done
+	echo "$t"
+}
+
+call 730 6
+expect_eq "$(zv_rx 'database get result lang')" "Value: ru" "the endpoint's language"
+got=$(played 3 | tr '\n' ' ')
+R='/sounds/ru[^/ ]*/digits'
+expect_contains "$got" "^[^ ]*$R/2n.wav [^ ]*$R/thousand.wav [^ ]*$R/1.wav \$" "SayNumber(2001) in ru"
+want=$(secs "$RU/digits/2n.wav" "$RU/digits/thousand.wav" "$RU/digits/1.wav")
+awk -v s="$(zv_field "$out" secs)" -v w="$want" 'BEGIN { exit !(s > w * 0.5 && s < w + 0.5) }' ||
+	fail "SayNumber(2001) in ru: heard $(zv_field "$out" secs) s for $want s of prompts"
+
+call 731 6
+got=$(played 3 | tr '\n' ' ')
+E='/sounds/en[^/ ]*/digits'
+expect_contains "$got" "^[^ ]*$E/2.wav [^ ]*$E/thousand.wav [^ ]*$E/1.wav \$" "SayNumber(2001) in en"
+zv_in_range "$(zv_field "$out" secs)" 0.5 5 || fail "SayNumber(2001) in en: heard $(zv_field "$out" secs) s"
+
+call 732 8
+got=$(played 5 | tr '\n' ' ')
+expect_contains "$got" "^[^ ]*$R/20.wav [^ ]*$R/1n.wav [^ ]*$R/1.wav [^ ]*$R/2.wav [^ ]*$R/3.wav \$" "SayNumber(21,f) SayDigits(123) in ru"
+want=$(secs "$RU/digits/20.wav" "$RU/digits/1n.wav" "$RU/digits/1.wav" "$RU/digits/2.wav" "$RU/digits/3.wav")
+awk -v s="$(zv_field "$out" secs)" -v w="$want" 'BEGIN { exit !(s > w * 0.5 && s < w + 0.5) }' ||
+	fail "SayNumber+SayDigits in ru: heard $(zv_field "$out" secs) s for $want s of prompts"
+
+zv_stop
+echo "PASS $TEST_NAME"
