@@ -38,7 +38,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ZV_LOG_MODULE "app_dial"
 #include <zvonok/channel.h>
@@ -70,6 +72,8 @@ struct bridge {
 	bool done;
 	enum dial_bridge_end result;
 	char move_ctx[80], move_exten[80]; /* PEER_MOVED: where it goes */
+	struct zv_channel **peerp; /* Dial's reference to the called channel */
+	struct zv_channel *handoff; /* PEER_MOVED: bridge the peer to this */
 };
 
 /* ---- media ---------------------------------------------------------------------------------- */
@@ -281,6 +285,215 @@ static void blind_transfer(struct bridge *b, struct side *x)
 	b->result = DIAL_BRIDGE_PEER_MOVED;
 }
 
+
+/* ---- attended transfer ------------------------------------------------------------------ */
+
+/* A Local call to target@ctx for x, waking this coroutine; its early
+ * audio goes to x.  A reference, or NULL. */
+static void target_end(struct zv_channel *t);
+
+static struct zv_channel *target_call(struct zv_channel *x, const char *ctx, const char *target,
+				      unsigned timeout_ms)
+{
+	const struct zv_channel_tech *tech = zv_channel_tech_find("Local");
+	char dest[200];
+	snprintf(dest, sizeof(dest), "%s@%s", target, ctx);
+	struct zv_channel *t = tech && tech->call ? zv_channel_alloc(tech, dest, NULL, ctx, target,
+								      ZV_STATE_DOWN)
+						   : NULL;
+	if (!t)
+		return NULL;
+	zv_channel_inherit_vars(t, x);
+	zv_channel_set_cid(t, zv_channel_cid_name(x), zv_channel_cid_num(x));
+	zv_channel_set_coro(t, zv_coro_current());
+	if (tech->call(t, dest, (int)timeout_ms) < 0) {
+		target_end(t);
+		return NULL;
+	}
+	zv_channel_set_reader(t, ZV_CODEC_NONE, dial_bridge_frame, x);
+	return t;
+}
+
+static void target_end(struct zv_channel *t)
+{
+	zv_channel_set_reader(t, ZV_CODEC_NONE, NULL, NULL);
+	zv_channel_set_coro(t, NULL);
+	zv_channel_destroy(t);
+	zv_unref(t);
+}
+
+/* Drop what a channel reported (the transferee during a consultation). */
+static void drain(struct zv_channel *c)
+{
+	int r;
+	while ((r = zv_channel_poll(c)) != 0 && r != ZV_WAKE_HANGUP)
+		;
+}
+
+/* The target rings up to atxfernoanswertimeout: 0 when it answered,
+ * -ENOENT (it hung up), -ETIMEDOUT, -EPIPE (a side of the call left). */
+static int target_answer(struct bridge *b, struct side *x, struct zv_channel *t)
+{
+	uint64_t end = zv_mono_ms() + b->cfg.atxfernoanswertimeout_ms;
+	for (;;) {
+		drain(x->chan);
+		drain(x->other->chan);
+		if (zv_channel_is_hungup(x->chan) || zv_channel_is_hungup(x->other->chan))
+			return -EPIPE;
+		int r;
+		while ((r = zv_channel_poll(t)) != 0) {
+			if (r == ZV_WAKE_ANSWER)
+				return 0;
+			if (r == ZV_WAKE_HANGUP)
+				return -ENOENT;
+		}
+		uint64_t now = zv_mono_ms();
+		if (now >= end)
+			return -ETIMEDOUT;
+		zv_coro_wait((uint32_t)(end - now));
+	}
+}
+
+enum consult_end {
+	CONSULT_ABORT, /* atxferabort, or the target hung up */
+	CONSULT_COMPLETE, /* atxfercomplete, or the transferer hung up */
+	CONSULT_XFEREE_GONE,
+};
+
+/* 1: held equals code; 0: it starts code; -1: neither. */
+static int code_state(const char *held, const char *code)
+{
+	size_t n = strlen(held);
+	if (!code[0] || strncasecmp(held, code, n))
+		return -1;
+	return code[n] ? 0 : 1;
+}
+
+/* A digit of the transferer while it talks to the target: the abort and
+ * complete codes are held back as in the bridge. */
+static int consult_digit(struct bridge *b, char *held, size_t size, char d, uint64_t *until,
+			 struct zv_channel *t)
+{
+	size_t n = strlen(held);
+	if (n + 1 < size) {
+		held[n] = d;
+		held[n + 1] = '\0';
+	}
+	int a = code_state(held, b->cfg.atxferabort), c = code_state(held, b->cfg.atxfercomplete);
+	if (a == 1)
+		return CONSULT_ABORT;
+	if (c == 1)
+		return CONSULT_COMPLETE;
+	if (a == 0 || c == 0) {
+		*until = zv_mono_ms() + b->cfg.featuredigittimeout_ms;
+		return -1;
+	}
+	for (const char *p = held; *p; p++)
+		zv_channel_send_digit(t, *p, 0);
+	held[0] = '\0';
+	*until = 0;
+	return -1;
+}
+
+/* The transferer talks to the target; the transferee hears music. */
+static enum consult_end consult(struct bridge *b, struct side *x, struct zv_channel *t)
+{
+	struct zv_channel *xc = x->chan, *ee = x->other->chan;
+	zv_channel_set_reader(xc, ZV_CODEC_NONE, dial_bridge_frame, t);
+	zv_channel_set_reader(t, ZV_CODEC_NONE, dial_bridge_frame, xc);
+	char held[FEAT_CODE_MAX] = "";
+	uint64_t until = 0;
+	for (;;) {
+		drain(ee);
+		if (zv_channel_is_hungup(ee))
+			return CONSULT_XFEREE_GONE;
+		int r;
+		while ((r = zv_channel_poll(t)) != 0 && r != ZV_WAKE_HANGUP)
+			if (r > 0)
+				zv_channel_send_digit(xc, (char)r, 0);
+		while ((r = zv_channel_poll(xc)) > 0 || (r < 0 && r != ZV_WAKE_HANGUP)) {
+			int e = r > 0 ? consult_digit(b, held, sizeof(held), (char)r, &until, t) : -1;
+			if (e >= 0)
+				return (enum consult_end)e;
+		}
+		if (zv_channel_is_hungup(xc))
+			return CONSULT_COMPLETE;
+		if (zv_channel_is_hungup(t))
+			return CONSULT_ABORT;
+		uint64_t now = zv_mono_ms();
+		if (until && now >= until) {
+			for (const char *p = held; *p; p++)
+				zv_channel_send_digit(t, *p, 0);
+			held[0] = '\0';
+			until = 0;
+		}
+		zv_coro_wait(until ? (uint32_t)(until > now ? until - now : 1) : 0);
+	}
+}
+
+/* Transferee and target connected; the transferer leaves.  A transferer
+ * that is the called channel is replaced in this bridge by the target
+ * (Dial owns the target from now on); a transferer that is the caller
+ * hands the transferee and the target to a bridge of their own
+ * (handoff(), at the end of dial_bridge()). */
+static void atxfer_complete(struct bridge *b, struct side *x, struct zv_channel *t)
+{
+	struct side *xferee = x->other;
+	zv_verb(3, "Attended transfer of %s to %s completed by %s", zv_channel_name(xferee->chan),
+		zv_channel_name(t), zv_channel_name(x->chan));
+	zv_channel_var_set(xferee->chan, "ATTENDEDTRANSFER", zv_channel_name(x->chan));
+	zv_channel_var_set(t, "ATTENDEDTRANSFER", zv_channel_name(x->chan));
+	zv_channel_set_reader(x->chan, ZV_CODEC_NONE, NULL, NULL);
+	zv_channel_set_generator(x->chan, 0, NULL, NULL);
+	if (x == &b->s[0]) {
+		b->handoff = t;
+		b->result = DIAL_BRIDGE_PEER_MOVED;
+		b->done = true;
+		return;
+	}
+	struct zv_channel *old = x->chan;
+	zv_channel_set_coro(old, NULL);
+	zv_channel_softhangup(old, ZV_CAUSE_NORMAL_CLEARING);
+	zv_channel_destroy(old);
+	zv_unref(old);
+	*b->peerp = t;
+	x->chan = t;
+	x->feats = 0;
+	x->on_hold = false;
+	x->held[0] = '\0';
+	x->held_until = 0;
+	bridge_restore(&b->s[0]);
+}
+
+static void atxfer(struct bridge *b, struct side *x)
+{
+	const char *ctx = xfer_context(x->chan);
+	char target[80];
+	if (!xfer_start(b, x, ctx, target, sizeof(target)))
+		return;
+	zv_verb(3, "Attended transfer of %s: %s calls '%s@%s'", zv_channel_name(x->other->chan),
+		zv_channel_name(x->chan), target, ctx);
+	struct zv_channel *t = target_call(x->chan, ctx, target, b->cfg.atxfernoanswertimeout_ms);
+	int err = t ? target_answer(b, x, t) : -ENOENT;
+	enum consult_end end = CONSULT_ABORT;
+	if (!err)
+		end = consult(b, x, t);
+	if (!err && end == CONSULT_COMPLETE) {
+		atxfer_complete(b, x, t);
+		return;
+	}
+	if (t)
+		target_end(t);
+	if (err == -EPIPE || end == CONSULT_XFEREE_GONE)
+		return; /* the bridge loop sees who left */
+	zv_verb(3, "Attended transfer by %s: back to %s", zv_channel_name(x->chan),
+		zv_channel_name(x->other->chan));
+	zv_channel_set_reader(x->chan, ZV_CODEC_NONE, NULL, NULL);
+	if (err)
+		play(x->chan, x->other->chan, b->cfg.xferfailsound, false);
+	bridge_restore(&b->s[0]);
+}
+
 /* ---- feature digits -------------------------------------------------------------------------- */
 
 static void feature_run(struct bridge *b, struct side *s, enum feat_id id)
@@ -295,6 +508,9 @@ static void feature_run(struct bridge *b, struct side *s, enum feat_id id)
 		break;
 	case FEAT_BLINDXFER:
 		blind_transfer(b, s);
+		break;
+	case FEAT_ATXFER:
+		atxfer(b, s);
 		break;
 	default:
 		zv_verb(3, "Feature '%s' is not implemented; ignored", features_key(id));
@@ -409,6 +625,52 @@ static void bridge_loop(struct bridge *b, uint64_t end)
 	}
 }
 
+/* The caller transferred the callee to t (attended): the two get a
+ * bridge of their own in a new coroutine, which hangs both up at its end. */
+struct handoff {
+	struct zv_channel *a, *b;
+};
+
+static void handoff_run(void *arg)
+{
+	struct handoff *h = arg;
+	struct bridge b = {0};
+	features_get(&b.cfg);
+	b.s[0] = (struct side){.chan = h->a, .other = &b.s[1]};
+	b.s[1] = (struct side){.chan = h->b, .other = &b.s[0]};
+	bridge_restore(&b.s[0]);
+	bridge_loop(&b, 0);
+	for (int i = 0; i < 2; i++) {
+		struct zv_channel *c = b.s[i].chan;
+		zv_channel_set_reader(c, ZV_CODEC_NONE, NULL, NULL);
+		zv_channel_set_generator(c, 0, NULL, NULL);
+		zv_unref(b.s[i].moh.snd);
+		zv_channel_softhangup(c, ZV_CAUSE_NORMAL_CLEARING);
+		zv_channel_destroy(c);
+		zv_unref(c);
+	}
+	free(h);
+}
+
+static enum dial_bridge_end handoff(struct zv_channel *peer, struct zv_channel *t)
+{
+	struct handoff *h = malloc(sizeof(*h));
+	struct zv_coro *co = h ? zv_coro_alloc(handoff_run, h, 0) : NULL;
+	if (!co) {
+		free(h);
+		target_end(t);
+		zv_channel_softhangup(peer, ZV_CAUSE_NORMAL_CLEARING);
+		return DIAL_BRIDGE_PEER_GONE;
+	}
+	h->a = zv_ref(peer);
+	h->b = t;
+	zv_channel_set_coro(peer, co);
+	zv_channel_set_coro(t, co);
+	zv_coro_start(co);
+	zv_unref(co);
+	return DIAL_BRIDGE_PEER_MOVED;
+}
+
 /* The callee was transferred: it runs its own dialplan from now on. */
 static enum dial_bridge_end peer_move(struct bridge *b, struct zv_channel *peer)
 {
@@ -429,6 +691,7 @@ enum dial_bridge_end dial_bridge(struct zv_channel *caller, struct zv_channel **
 	features_get(&b.cfg);
 	b.s[0] = (struct side){.chan = caller, .other = &b.s[1], .feats = o->caller_feats};
 	b.s[1] = (struct side){.chan = *peerp, .other = &b.s[0], .feats = o->peer_feats};
+	b.peerp = peerp;
 	relay(&b.s[0], true);
 	relay(&b.s[1], true);
 	bridge_loop(&b, o->limit_ms ? zv_mono_ms() + o->limit_ms : 0);
@@ -438,6 +701,6 @@ enum dial_bridge_end dial_bridge(struct zv_channel *caller, struct zv_channel **
 		zv_unref(b.s[i].moh.snd);
 	}
 	if (b.result == DIAL_BRIDGE_PEER_MOVED)
-		b.result = peer_move(&b, *peerp);
+		b.result = b.handoff ? handoff(*peerp, b.handoff) : peer_move(&b, *peerp);
 	return b.result;
 }

@@ -1,0 +1,197 @@
+#!/bin/bash
+# Attended transfer (features.conf atxfer => *2) with baresip phones that
+# type DTMF from a FIFO, through Dial(PJSIP/201,,t/T):
+#  - the callee dials *2 603 (a 700 Hz playback that then hangs up): the
+#    caller hears music on hold meanwhile, the callee talks to 603 (hears
+#    700 Hz); *2 (atxfercomplete) BYEs the callee and connects the caller
+#    to 603 (700 Hz at the end of its recording); when 603 hangs up the
+#    caller's dialplan goes on (g) and sees ATTENDEDTRANSFER=PJSIP/201-...;
+#  - the callee dials *2 604 (never answers): after atxfernoanswertimeout
+#    (3 s) it is back with the caller; then *2 603 and *1 (atxferabort):
+#    back again, and the caller hears the callee's 440 Hz at the end;
+#  - the caller dials *2 603 and *2: the caller is hung up, the callee
+#    hears 603, then gets a BYE.
+. "$(dirname "$0")/lib.sh"
+command -v baresip >/dev/null || fail "baresip is not installed"
+command -v sox >/dev/null || fail "sox is not installed"
+
+zv_setup
+ZPORT=$(zv_free_port udp)
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$ZPORT
+
+[200]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+
+[201]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+aors=201
+[201]
+type=aor
+max_contacts=1
+remove_existing=yes
+EOC
+cat >"$ZV_DIR/features.conf" <<EOC
+[general]
+atxfernoanswertimeout = 3
+[featuremap]
+atxfer => *2
+EOC
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone1000.wav" synth 60 sine 1000 vol 0.5 || fail "sox failed"
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 150 sine 440 vol 0.5 || fail "sox failed"
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone700.wav" synth 7 sine 700 vol 0.5 || fail "sox failed"
+cat >"$ZV_DIR/extensions.conf" <<EOC
+[calls]
+exten => 201,1,Dial(PJSIP/201,20,tg)
+ same => n,Set(DB(atx/after201)=\${ATTENDEDTRANSFER})
+ same => n,Hangup()
+exten => 202,1,Dial(PJSIP/201,20,T)
+ same => n,Hangup()
+exten => 603,1,Answer()
+ same => n,Playback($ZV_DIR/tone700)
+ same => n,Hangup()
+exten => 604,1,Wait(20)
+EOC
+zv_start
+expect_contains "$(zv_rx 'features show')" "Attended Transfer +\*2" "features show"
+
+CALLEE_PID=""
+CALLER_PID=""
+cleanup() {
+	[ -n "$CALLEE_PID" ] && kill -KILL "$CALLEE_PID" 2>/dev/null
+	[ -n "$CALLER_PID" ] && kill -KILL "$CALLER_PID" 2>/dev/null
+	exec 3>&- 4>&- 2>/dev/null
+	zv_cleanup
+}
+trap cleanup EXIT
+
+cdir="$ZV_DIR/callee"
+zv_baresip_config "$cdir" "$ZV_DIR/tone440.wav"
+echo "<sip:201@127.0.0.1:$ZPORT;transport=udp>;answermode=auto;regint=60" >"$cdir/accounts"
+mkfifo "$cdir/keys"
+exec 3<>"$cdir/keys"
+timeout -s KILL 130 baresip -f "$cdir" -t 120 <"$cdir/keys" >"$cdir/out.txt" 2>&1 &
+CALLEE_PID=$!
+for _ in $(seq 1 50); do
+	zv_rx "pjsip show contacts" | grep -q "201/sip:" && break
+	sleep 0.2
+done
+expect_contains "$(zv_rx 'pjsip show contacts')" "201/sip:" "baresip 201 registered"
+
+call() {
+	dir="$ZV_DIR/caller-$1-$RANDOM"
+	zv_baresip_config "$dir" "$ZV_DIR/tone1000.wav"
+	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
+	mkfifo "$dir/keys"
+	exec 4<>"$dir/keys"
+	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" -t "$2" \
+		<"$dir/keys" >"$dir/out.txt" 2>&1 &
+	CALLER_PID=$!
+}
+wait_for() {
+	for _ in $(seq 1 $(($4 * 10))); do
+		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+keys() {
+	local fd=$1 k
+	shift
+	for k in "$@"; do printf '%s' "$k" >&"$fd"; sleep 0.4; done
+}
+analyse() {
+	sox "$1" "$1.part.wav" trim "$2" "$3" 2>/dev/null || { echo "trim failed"; return; }
+	python3 "$ZV_SRC/tests/media/tone_check.py" "$1.part.wav"
+}
+newest() { ls -t "$1"/dump-*-dec.wav 2>/dev/null | head -1; }
+
+# ---- 1: the callee consults 603, then completes ----
+call 201 30
+wait_for "$cdir/out.txt" "Call established" 1 10 || fail "the callee did not answer"
+sleep 1.5
+keys 3 '*' 2
+sleep 1.5 # pbx-transfer
+keys 3 6 0 3
+sleep 2.5 # talking to 603
+chans=$(zv_rx "core show channels")
+expect_contains "$chans" "603@calls:2 +Up +Playback" "the consultation call"
+keys 3 '*' 2
+wait_for "$cdir/out.txt" "terminated" 1 5 || fail "the transferer (callee) got no BYE on completion"
+wait_for "$dir/out.txt" "terminated" 1 15 || fail "the caller was not hung up after 603 ended"
+wait "$CALLER_PID"
+CALLER_PID=""
+rec=$(newest "$dir")
+last=$(analyse "$rec" -2.5 2)
+echo "caller after completion: $last"
+zv_in_range "$(zv_field "$last" freq)" 690 710 || fail "the transferee should hear 603 (700 Hz): $last"
+crec=$(newest "$cdir")
+cons=$(analyse "$crec" -2.2 1.5)
+echo "callee during the consultation: $cons"
+zv_in_range "$(zv_field "$cons" freq)" 690 710 || fail "the transferer should hear 603 while consulting: $cons"
+expect_contains "$(zv_rx 'database get atx after201')" "Value: PJSIP/201-" "ATTENDEDTRANSFER on the caller"
+
+# ---- 2: no answer, then abort ----
+before=$(grep -c "terminated" "$cdir/out.txt")
+call 201 25
+wait_for "$cdir/out.txt" "Call established" 2 10 || fail "the callee did not answer call 2"
+sleep 1.5
+keys 3 '*' 2
+sleep 1.5
+keys 3 6 0 4
+sleep 5 # 3 s of ringing, beeperr
+chans=$(zv_rx "core show channels")
+expect_not_contains "$chans" "Local/604" "the unanswered target after atxfernoanswertimeout"
+keys 3 '*' 2
+sleep 1.5
+keys 3 6 0 3
+sleep 2
+expect_contains "$(zv_rx 'core show channels')" "Local/603" "the second consultation"
+keys 3 '*' 1
+sleep 1
+chans=$(zv_rx "core show channels")
+expect_not_contains "$chans" "Local/603" "the target after atxferabort"
+expect_contains "$chans" "PJSIP/201-" "the transferer after atxferabort"
+wait "$CALLER_PID"
+CALLER_PID=""
+rec=$(newest "$dir")
+last=$(analyse "$rec" -2.5 2)
+echo "caller after the abort: $last"
+zv_in_range "$(zv_field "$last" freq)" 430 450 || fail "after atxferabort the caller should hear the callee: $last"
+wait_for "$cdir/out.txt" "terminated" $((before + 1)) 5 || fail "the callee was not hung up with the caller"
+
+# ---- 3: the caller consults 603 and completes ----
+before=$(grep -c "terminated" "$cdir/out.txt")
+call 202 30
+wait_for "$cdir/out.txt" "Call established" 3 10 || fail "the callee did not answer call 3"
+sleep 1.5
+keys 4 '*' 2
+sleep 1.5
+keys 4 6 0 3
+sleep 2.5
+keys 4 '*' 2
+wait_for "$dir/out.txt" "terminated" 1 5 || fail "the transferer (caller) got no BYE on completion"
+sleep 1
+expect_contains "$(zv_rx 'core show channels')" "PJSIP/201-" "the transferee after the caller left"
+wait_for "$cdir/out.txt" "terminated" $((before + 1)) 15 || fail "the callee got no BYE after 603 ended"
+wait "$CALLER_PID"
+CALLER_PID=""
+sleep 0.5
+crec=$(newest "$cdir")
+last=$(analyse "$crec" -2.5 2)
+echo "callee after completion: $last"
+zv_in_range "$(zv_field "$last" freq)" 690 710 || fail "the transferred callee should hear 603: $last"
+
+sleep 0.5
+[ "$(zv_rx 'core show channels' | grep -cE 'PJSIP/20[01]-|Local/')" = 0 ] || fail "channels left: $(zv_rx 'core show channels')"
+zv_stop
+echo "PASS $TEST_NAME"
