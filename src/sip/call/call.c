@@ -1,6 +1,10 @@
 /*
  * SIP calls: inbound INVITE to a channel running the endpoint's dialplan,
- * with RTP media; ACK, BYE, CANCEL and re-INVITE (hold) in the dialog.
+ * with RTP media; ACK, BYE, CANCEL, re-INVITE and UPDATE (hold, session
+ * refresh) and INFO (DTMF) in the dialog.  An INVITE without SDP is a late
+ * offer: our offer goes in the 183/200, the answer comes in the ACK.
+ * Outbound legs follow 3xx redirects and answer 401/407 challenges in
+ * the same call.  Identity headers: call_id.c; INFO bodies: call_info.c.
  * See call.h for the design.
  *
  * Lifetime: a call is refcounted.  The worker's table holds one reference
@@ -37,12 +41,16 @@
 #include "sip/registrar/registrar.h"
 
 #define CALL_BUCKETS 1024
+#define CALL_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE\r\n"
 
 struct call {
 	struct zv_channel *chan; /* referenced until the driver hangup */
 	struct sip_stsx *invite_st; /* the INVITE until its final answer */
 	bool answered, ended, bye_rx;
 	bool early_sent; /* 183 with SDP sent */
+	/* late offer: an INVITE without SDP; our offer (c->offer) goes in
+	 * the 183/200 and the answer comes in the ACK */
+	bool late_offer;
 	/* dtmf_mode=inband (or auto without telephone-event): tones in the
 	 * received audio, decoded to slin for the detector */
 	struct zv_dtmf_detect *inband;
@@ -62,6 +70,9 @@ struct call {
 	unsigned sdp_version;
 	bool held;
 	enum sip_dtmf_mode dtmf_mode;
+	/* identity headers: send_pai/send_rpid, trust_id_inbound */
+	bool send_pai, send_rpid, trust_id;
+	char *id_lines; /* outbound: the caller's PAI/RPID lines, or NULL */
 	/* outbound (we sent the INVITE) */
 	bool outbound;
 	bool rewrite_contact;
@@ -72,6 +83,7 @@ struct call {
 	char *offer;	/* our SDP offer, kept for a re-sent INVITE */
 	char *endpoint; /* whose outbound_auth answers challenges */
 	bool auth_tried;
+	unsigned redirects; /* 3xx followed */
 	struct call *next; /* table chain */
 };
 
@@ -159,6 +171,7 @@ static void call_destroy(void *obj)
 	free(c->ruri);
 	free(c->offer);
 	free(c->endpoint);
+	free(c->id_lines);
 	if (c->target.conn)
 		sip_conn_unref(c->target.conn);
 }
@@ -257,9 +270,17 @@ static int media_open(struct call *c, const struct sip_endpoint *ep)
 
 static void sdp_body(struct call *c, struct sip_buf *b)
 {
+	if (c->late_offer && c->offer) {
+		sip_buf_printf(b, "%s", c->offer);
+		return;
+	}
 	call_sdp_answer(b, &c->media, c->local_ip, zv_rtp_local_port(c->rtp), c->sess_id,
 			c->sdp_version);
 }
+
+static bool has_sdp(const struct sip_msg *m);
+static void sdp_offer(struct call *c, const struct sip_endpoint *ep, struct sip_buf *b);
+static int answer_take(struct call *c, const struct sip_rx *rx);
 
 /* ---- responses and requests ---------------------------------------------------- */
 
@@ -275,9 +296,12 @@ static int invite_respond(struct call *c, unsigned status, bool sdp, const char 
 		sdp_body(c, &body);
 	if (status < 300 && status > 100)
 		sip_buf_printf(&extra, "Contact: <%s>\r\n", c->contact);
-	if (status >= 200 && status < 300)
-		sip_buf_printf(&extra, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, "
-				       "MESSAGE\r\n");
+	if (status > 100 && status < 300)
+		sip_buf_printf(&extra, CALL_ALLOW); /* UPDATE in the early dialog */
+	if (status > 100 && status < 300 && c->chan && (c->send_pai || c->send_rpid))
+		call_identity_write(&extra, c->send_pai, c->send_rpid, false,
+				    zv_channel_connected_name(c->chan),
+				    zv_channel_connected_num(c->chan), c->via_hostport, false);
 	if (extra_in)
 		sip_buf_printf(&extra, "%s", extra_in);
 	int err = body.oom || extra.oom ? -ENOMEM
@@ -310,30 +334,41 @@ static struct sip_uac_request dialog_request(const struct call *c, const char *m
 	};
 }
 
-static void bye_done(void *arg, struct sip_ctsx *ct, unsigned status, const struct sip_rx *rx)
+static void request_done(void *arg, struct sip_ctsx *ct, unsigned status,
+			 const struct sip_rx *rx)
 {
 	struct call *c = arg;
 	if (status >= 200)
 		zv_unref(c);
 }
 
-static int send_bye(struct call *c)
+/* A request in the confirmed dialog (BYE, INFO) whose answer only ends
+ * its transaction. */
+static int send_in_dialog(struct call *c, enum sip_method method, const char *name,
+			  const char *ctype, const char *body)
 {
 	char branch[40];
 	sip_new_branch(branch, sizeof(branch));
-	struct sip_uac_request r = dialog_request(c, "BYE", c->remote_target, branch, ++c->cseq);
+	struct sip_uac_request r = dialog_request(c, name, c->remote_target, branch, ++c->cseq);
+	r.ctype = ctype;
+	r.body = body;
 	struct sip_buf req;
 	sip_buf_init(&req);
 	int err = sip_uac_build_request(&r, &req);
 	if (!err) {
 		zv_ref(c);
-		err = sip_ctsx_send(&c->target, SIP_METHOD_BYE, branch, req.p, req.len, bye_done, c,
+		err = sip_ctsx_send(&c->target, method, branch, req.p, req.len, request_done, c,
 				    NULL);
 		if (err)
 			zv_unref(c);
 	}
 	sip_buf_free(&req);
 	return err;
+}
+
+static int send_bye(struct call *c)
+{
+	return send_in_dialog(c, SIP_METHOD_BYE, "BYE", NULL, NULL);
 }
 
 /* The final answer to an INVITE not answered, for a hang-up cause (the
@@ -482,10 +517,31 @@ static int tech_write(struct zv_channel *chan, const struct zv_frame *f)
 	return zv_rtp_send(c->rtp, c->media.pt, f->data, f->len, ts, false);
 }
 
+/* dtmf_mode=info (or auto_info without telephone-event): an INFO with
+ * application/dtmf-relay, once the dialog is confirmed. */
+static int send_info_digit(struct call *c, char digit, unsigned duration_ms)
+{
+	if (!c->answered || c->bye_rx)
+		return -EPIPE;
+	struct sip_buf body;
+	sip_buf_init(&body);
+	call_info_body(&body, digit, duration_ms);
+	int err = body.oom ? -ENOMEM
+			   : send_in_dialog(c, SIP_METHOD_INFO, "INFO", "application/dtmf-relay",
+					    body.p);
+	sip_buf_free(&body);
+	return err;
+}
+
 static int tech_send_digit(struct zv_channel *chan, char digit, unsigned duration_ms)
 {
 	struct call *c = chan_call(chan);
-	if (!c || !c->rtp)
+	if (!c || c->ended)
+		return -EPIPE;
+	if (c->dtmf_mode == SIP_DTMF_INFO ||
+	    (c->dtmf_mode == SIP_DTMF_AUTO_INFO && c->media.dtmf_pt < 0))
+		return send_info_digit(c, digit, duration_ms ? duration_ms : 100);
+	if (!c->rtp)
 		return -EPIPE;
 	if (c->media.dtmf_pt < 0)
 		return -ENOTSUP;
@@ -588,13 +644,15 @@ static bool has_sdp(const struct sip_msg *m)
 }
 
 /* Parse and negotiate the INVITE's offer into c->media; answers the
- * INVITE and returns <0 when it cannot be used. */
+ * INVITE and returns <0 when it cannot be used, 1 for an INVITE without
+ * SDP (a late offer: we offer in the 183/200). */
 static int offer_take(struct sip_stsx *st, const struct sip_rx *rx,
 		      const struct sip_endpoint *ep, struct call_media *out)
 {
+	if (!rx->msg.body.len)
+		return 1;
 	if (!has_sdp(&rx->msg)) {
-		/* A late offer (SDP in the ACK) is not supported yet. */
-		sip_stsx_respond(st, 488, "No SDP offer", NULL, NULL, NULL, NULL);
+		sip_stsx_respond(st, 415, NULL, NULL, "Accept: application/sdp\r\n", NULL, NULL);
 		return -ENOTSUP;
 	}
 	static _Thread_local struct sdp_session sdp;
@@ -624,6 +682,12 @@ static void chan_setup(struct zv_channel *chan, const struct sip_endpoint *ep,
 		zv_str_copy(m->from.display, name, sizeof(name));
 	const char *cid_num = ep->callerid_number ? ep->callerid_number : num;
 	const char *cid_name = ep->callerid_name ? ep->callerid_name : name;
+	struct call_identity id;
+	if (ep->trust_id_inbound && call_identity_read(m, &id) == 0) {
+		/* A trusted peer asserts who calls (PAI, else RPID). */
+		cid_num = id.num;
+		cid_name = id.name;
+	}
 	zv_channel_set_cid(chan, cid_name[0] ? cid_name : NULL, cid_num[0] ? cid_num : NULL);
 	zv_channel_set_cid_extra(chan, exten, NULL, cid_num[0] ? cid_num : NULL);
 	if (ep->language)
@@ -635,6 +699,45 @@ static void chan_setup(struct zv_channel *chan, const struct sip_endpoint *ep,
 	char callid[256];
 	zv_str_copy(m->call_id, callid, sizeof(callid));
 	zv_channel_var_set(chan, "SIPCALLID", callid);
+}
+
+/* A late offer: our offer (the endpoint's codecs) for the 183/200, and
+ * until the answer in the ACK the first of them as the channel's codec. */
+static int late_offer_make(struct call *c, const struct sip_endpoint *ep)
+{
+	struct sip_buf body;
+	sip_buf_init(&body);
+	sdp_offer(c, ep, &body);
+	if (body.oom) {
+		sip_buf_free(&body);
+		return -ENOMEM;
+	}
+	c->offer = body.p;
+	for (size_t i = 0; i < ep->ncodecs; i++) {
+		const struct zv_codec_info *ci = zv_codec_by_name(ep->codecs[i]->name);
+		if (!ci || ci->id >= ZV_CODEC_SLIN)
+			continue;
+		c->media.codec = ci->id;
+		c->media.pt = ci->rtp_pt >= 0 ? (uint8_t)ci->rtp_pt : 96;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The ACK of our 2xx to a late offer carries the answer: take it, or
+ * end the call (BYE) when it has none we can use. */
+static void late_answer(struct call *c, const struct sip_rx *rx)
+{
+	c->late_offer = false;
+	if (answer_take(c, rx) < 0) {
+		zv_notice("%s: no usable SDP answer in the ACK", zv_channel_name(c->chan));
+		zv_channel_set_hangupcause(c->chan, ZV_CAUSE_BEARERCAPABILITY_NOTAVAIL);
+		zv_channel_softhangup(c->chan, 0);
+		return;
+	}
+	media_set_remote(c);
+	inband_setup(c);
+	zv_channel_set_native_codec(c->chan, c->media.codec);
 }
 
 static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
@@ -653,8 +756,9 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 	struct call *c = NULL;
 	if (!ep)
 		goto out;
-	struct call_media media;
-	if (offer_take(st, rx, ep, &media) < 0)
+	struct call_media media = {.dtmf_pt = -1};
+	int late = offer_take(st, rx, ep, &media);
+	if (late < 0)
 		goto out;
 	c = zv_obj_alloc(sizeof(*c), call_destroy);
 	if (!c) {
@@ -662,6 +766,11 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 		goto out;
 	}
 	c->media = media;
+	c->late_offer = late > 0;
+	c->send_pai = ep->send_pai;
+	c->send_rpid = ep->send_rpid;
+	c->trust_id = ep->trust_id_inbound;
+	c->invite_cseq = rx->msg.cseq.seq;
 	c->dtmf_mode = ep->dtmf_mode;
 	c->invite_st = st;
 	c->sess_id = (uint64_t)random() << 16 ^ (uint64_t)random();
@@ -683,7 +792,12 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 		sip_stsx_respond(st, 488, NULL, NULL, NULL, NULL, NULL);
 		goto out;
 	}
-	inband_setup(c);
+	if (c->late_offer && late_offer_make(c, ep) < 0) {
+		sip_stsx_respond(st, 500, NULL, NULL, NULL, NULL, NULL);
+		goto out;
+	}
+	if (!c->late_offer)
+		inband_setup(c);
 	char exten[80];
 	sip_uri_user(zv_str_make(rx->msg.ruri.p, rx->msg.ruri.len), exten, sizeof(exten));
 	if (!exten[0])
@@ -697,7 +811,7 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 		goto out;
 	}
 	c->chan = chan; /* the allocation's reference */
-	zv_channel_set_native_codec(chan, media.codec);
+	zv_channel_set_native_codec(chan, c->media.codec);
 	chan_setup(chan, ep, rx, exten);
 	if (call_link(c) < 0) {
 		c->chan = NULL;
@@ -708,7 +822,8 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 		goto out;
 	}
 	zv_verb(3, "Incoming call %s from %s to %s@%s (%s)", zv_channel_name(chan), ep->def.name,
-		exten, zv_channel_context(chan), zv_codec_get(media.codec)->name);
+		exten, zv_channel_context(chan),
+		c->late_offer ? "late offer" : zv_codec_get(c->media.codec)->name);
 	zv_ref(c); /* the driver's reference, dropped by tech_hangup */
 	if (zv_pbx_start(chan) < 0) {
 		zv_channel_set_hangupcause(chan, ZV_CAUSE_SWITCH_CONGESTION);
@@ -741,9 +856,10 @@ static void target_refresh(struct call *c, const struct sip_rx *rx)
 		c->target.addr = a;
 }
 
-static void on_reinvite(struct call *c, struct sip_stsx *st, const struct sip_rx *rx)
+/* A new offer in the dialog (re-INVITE, UPDATE): keep the codec, take
+ * the address and direction (hold/resume), answer 200 with our SDP. */
+static void reoffer(struct call *c, struct sip_stsx *st, const struct sip_rx *rx)
 {
-	target_refresh(c, rx);
 	struct call_media media = c->media;
 	if (has_sdp(&rx->msg)) {
 		static _Thread_local struct sdp_session sdp;
@@ -785,6 +901,36 @@ static void on_reinvite(struct call *c, struct sip_stsx *st, const struct sip_rx
 	sip_buf_free(&body);
 }
 
+static void on_reinvite(struct call *c, struct sip_stsx *st, const struct sip_rx *rx)
+{
+	target_refresh(c, rx);
+	reoffer(c, st, rx);
+}
+
+/* UPDATE (RFC 3311) in the early or the confirmed dialog: an SDP offer
+ * is taken as a re-INVITE's; without SDP it only refreshes the session
+ * (and the target).  491 while our own late offer is unanswered. */
+static void on_update(struct sip_stsx *st, const struct sip_rx *rx)
+{
+	struct call *c = rx->msg.to.has_tag ? call_find(rx->msg.call_id, rx->msg.to.tag) : NULL;
+	if (!c || c->ended) {
+		sip_stsx_respond(st, 481, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
+	if (c->late_offer && has_sdp(&rx->msg)) {
+		sip_stsx_respond(st, 491, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
+	target_refresh(c, rx);
+	if (has_sdp(&rx->msg)) {
+		reoffer(c, st, rx);
+		return;
+	}
+	char extra[300];
+	snprintf(extra, sizeof(extra), "Contact: <%s>\r\n", c->contact);
+	sip_stsx_respond(st, 200, NULL, c->local_tag, extra, NULL, NULL);
+}
+
 static void on_invite(struct sip_stsx *st, const struct sip_rx *rx)
 {
 	if (rx->msg.to.has_tag) {
@@ -802,6 +948,10 @@ static void on_invite(struct sip_stsx *st, const struct sip_rx *rx)
 static void on_ack(struct sip_stsx *st, const struct sip_rx *rx)
 {
 	/* The transaction layer stopped the 2xx retransmissions already. */
+	struct call *c = call_find(rx->msg.call_id, rx->msg.to.tag);
+	if (c && c->chan && !c->ended && c->late_offer && c->answered &&
+	    rx->msg.cseq.seq == c->invite_cseq)
+		late_answer(c, rx);
 }
 
 static void on_bye(struct sip_stsx *st, const struct sip_rx *rx)
@@ -815,6 +965,40 @@ static void on_bye(struct sip_stsx *st, const struct sip_rx *rx)
 	c->bye_rx = true;
 	if (c->chan)
 		zv_channel_softhangup(c->chan, ZV_CAUSE_NORMAL_CLEARING);
+}
+
+/* INFO in a dialog: a DTMF digit (application/dtmf-relay or
+ * application/dtmf) goes to the channel; an empty INFO is answered 200,
+ * other content types 415. */
+static void on_info(struct sip_stsx *st, const struct sip_rx *rx)
+{
+	struct call *c = rx->msg.to.has_tag ? call_find(rx->msg.call_id, rx->msg.to.tag) : NULL;
+	if (!c || c->ended) {
+		sip_stsx_respond(st, 481, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
+	if (!rx->msg.body.len) {
+		sip_stsx_respond(st, 200, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
+	const struct sip_hdr *ct = sip_msg_hdr(&rx->msg, SIP_HDR_CONTENT_TYPE);
+	char digit;
+	unsigned ms;
+	int err = ct ? call_info_digit(ct->value, rx->msg.body, &digit, &ms) : -ENOTSUP;
+	if (err == -ENOTSUP) {
+		sip_stsx_respond(st, 415, NULL, NULL,
+				 "Accept: application/dtmf-relay, application/dtmf\r\n", NULL, NULL);
+		return;
+	}
+	if (err) {
+		sip_stsx_respond(st, 400, "No DTMF digit", NULL, NULL, NULL, NULL);
+		return;
+	}
+	sip_stsx_respond(st, 200, NULL, NULL, NULL, NULL, NULL);
+	if (c->chan) {
+		zv_verb(4, "%s: DTMF '%c' in INFO", zv_channel_name(c->chan), digit);
+		zv_channel_queue_digit(c->chan, digit);
+	}
 }
 
 /* CANCEL of an INVITE we have not answered: 487 to it, then hang up. */
@@ -1108,16 +1292,114 @@ static int status_to_cause(unsigned status)
 	case 403: case 603: return ZV_CAUSE_CALL_REJECTED;
 	case 488: case 606: return ZV_CAUSE_BEARERCAPABILITY_NOTAVAIL;
 	case 500: case 503: case 504: return ZV_CAUSE_CONGESTION;
-	default: return ZV_CAUSE_NORMAL_TEMPORARY_FAILURE;
+	case 301: return ZV_CAUSE_NUMBER_CHANGED;
+	default:
+		if (status >= 300 && status < 400)
+			return ZV_CAUSE_NORMAL_CLEARING; /* a redirect not followed */
+		return ZV_CAUSE_NORMAL_TEMPORARY_FAILURE;
 	}
 }
 
 static int invite_authenticate(struct call *c, const struct sip_rx *rx);
+static int invite_send(struct call *c, const char *auth_line);
+
+#define CALL_MAX_REDIRECTS 5
+
+/* The first Contact of a 3xx with a sip: or sips: URI, into uri. */
+static int redirect_contact(const struct sip_rx *rx, char *uri, size_t size)
+{
+	struct sip_value_iter it;
+	struct zv_str v;
+	sip_value_iter_init(&it, &rx->msg, SIP_HDR_CONTACT);
+	while (sip_value_iter_next(&it, &v) > 0) {
+		struct sip_addr a;
+		if (sip_addr_parse(v, &a) < 0 || a.star || a.uri.len >= size ||
+		    !(zv_str_has_prefix_ci(a.uri, "sip:") || zv_str_has_prefix_ci(a.uri, "sips:")))
+			continue;
+		zv_str_copy(a.uri, uri, size);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Whether the leg may follow redirects: not when the channel variable
+ * PJSIP_FOLLOW_REDIRECTS is "no" (Dial's option i sets it). */
+static bool redirect_allowed(const struct call *c)
+{
+	const char *v = zv_channel_var_get(c->chan, "PJSIP_FOLLOW_REDIRECTS");
+	return !v || !(!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") ||
+		       !strcasecmp(v, "off"));
+}
+
+/*
+ * A 3xx to our INVITE (RFC 3261 8.1.3.4): a new INVITE to the first
+ * usable Contact, in the same call (Call-ID, From tag, CSeq + 1, the same
+ * offer, the endpoint's credentials), at most CALL_MAX_REDIRECTS times.
+ * The channel's RDNIS becomes the user we called before.  0 when sent.
+ */
+static int redirect_follow(struct call *c, const struct sip_rx *rx)
+{
+	char uri[512], from[128];
+	struct sip_sockaddr addr;
+	if (c->redirects >= CALL_MAX_REDIRECTS || !redirect_allowed(c))
+		return -ELOOP;
+	if (redirect_contact(rx, uri, sizeof(uri)) < 0)
+		return -ENOENT;
+	/* An address now: a name would need the pool, and this is a loop
+	 * callback, not Dial's coroutine. */
+	if (sip_uac_uri_addr(uri, &addr) < 0)
+		return -EHOSTUNREACH;
+	char *ruri = strdup(uri), *target = strdup(uri), *hdr = NULL;
+	if (asprintf(&hdr, "<%s>", uri) < 0)
+		hdr = NULL;
+	if (!ruri || !target || !hdr) {
+		free(ruri);
+		free(target);
+		free(hdr);
+		return -ENOMEM;
+	}
+	sip_uri_user(zv_str_c(c->ruri), from, sizeof(from));
+	free(c->ruri);
+	c->ruri = ruri;
+	free(c->remote_target);
+	c->remote_target = target;
+	free(c->remote_hdr);
+	c->remote_hdr = hdr;
+	if (c->target.conn) {
+		sip_conn_unref(c->target.conn);
+		c->target.conn = NULL;
+	}
+	c->target.addr = addr;
+	c->redirects++;
+	c->auth_tried = false;
+	c->invite_cseq = ++c->cseq;
+	zv_channel_set_cid_extra(c->chan, zv_channel_cid_dnid(c->chan), from[0] ? from : NULL,
+				 zv_channel_cid_ani(c->chan));
+	zv_verb(3, "%s: redirected (%u) to %s", zv_channel_name(c->chan), c->redirects, uri);
+	return invite_send(c, NULL);
+}
+
+/* The callee's identity in a 18x/2xx (PAI, else RPID) from a trusted
+ * endpoint becomes the connected line of our channel. */
+static void connected_take(struct call *c, const struct sip_rx *rx)
+{
+	struct call_identity id;
+	if (!c->trust_id || call_identity_read(&rx->msg, &id) < 0)
+		return;
+	const char *num = zv_channel_connected_num(c->chan);
+	const char *name = zv_channel_connected_name(c->chan);
+	if (num && !strcmp(num, id.num) && !strcmp(name ? name : "", id.name))
+		return;
+	zv_channel_set_connected(c->chan, id.name[0] ? id.name : NULL, id.num);
+	zv_verb(3, "%s: connected line \"%s\" <%s>", zv_channel_name(c->chan), id.name, id.num);
+}
 
 static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 			    const struct sip_rx *rx)
 {
 	struct call *c = arg;
+	if (rx && status > 100 && status < 300 && c->chan && !c->ended)
+		connected_take(c, rx);
 	if (status < 200) {
 		if (!c->chan || c->ended || status == 100)
 			return;
@@ -1141,6 +1423,11 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 			zv_unref(c); /* this transaction's; the new one has its own */
 			return;
 		}
+	}
+	if (status >= 300 && status < 400 && rx && !c->ended && c->chan &&
+	    redirect_follow(c, rx) == 0) {
+		zv_unref(c); /* this transaction's; the new one has its own */
+		return;
 	}
 	if (status < 300 && rx) {
 		if (dialog_confirm(c, rx) == 0)
@@ -1177,8 +1464,8 @@ static int invite_send(struct call *c, const char *auth_line)
 	struct sip_buf extra, req;
 	sip_buf_init(&extra);
 	sip_buf_init(&req);
-	sip_buf_printf(&extra, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE\r\n%s",
-		       auth_line ? auth_line : "");
+	sip_buf_printf(&extra, CALL_ALLOW "%s%s",
+		       c->id_lines ? c->id_lines : "", auth_line ? auth_line : "");
 	struct sip_uac_request r =
 		dialog_request(c, "INVITE", c->ruri, c->invite_branch, c->invite_cseq);
 	r.contact = c->contact;
@@ -1245,6 +1532,7 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	c->outbound = true;
 	c->rewrite_contact = d.ep->rewrite_contact;
 	c->dtmf_mode = d.ep->dtmf_mode;
+	c->trust_id = d.ep->trust_id_inbound;
 	c->target = f.target;
 	c->sess_id = (uint64_t)random() << 16 ^ (uint64_t)random();
 	c->sdp_version = 1;
@@ -1276,6 +1564,17 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	if (asprintf(&c->contact, "sip:%s@%s%s", from_user, hp,
 		     sip_uac_transport_param(c->target.tp)) < 0)
 		c->contact = NULL;
+	if (d.ep->send_pai || d.ep->send_rpid) {
+		/* The caller's identity (Dial copied the caller ID). */
+		struct sip_buf idb;
+		sip_buf_init(&idb);
+		call_identity_write(&idb, d.ep->send_pai, d.ep->send_rpid, true, name, num, from_host,
+				    false);
+		if (idb.oom)
+			sip_buf_free(&idb);
+		else
+			c->id_lines = idb.p;
+	}
 	if (!c->call_id || !c->local_tag || !c->ruri || !c->remote_target || !c->via_hostport ||
 	    !c->route_lines || !c->local_hdr || !c->remote_hdr || !c->contact)
 		goto fail;
@@ -1335,6 +1634,8 @@ static int call_start(struct zv_module *mod)
 	sip_method_handler_set(SIP_METHOD_ACK, on_ack);
 	sip_method_handler_set(SIP_METHOD_BYE, on_bye);
 	sip_method_handler_set(SIP_METHOD_CANCEL, on_cancel);
+	sip_method_handler_set(SIP_METHOD_INFO, on_info);
+	sip_method_handler_set(SIP_METHOD_UPDATE, on_update);
 	return 0;
 }
 
@@ -1344,6 +1645,8 @@ static void call_stop(struct zv_module *mod)
 	sip_method_handler_set(SIP_METHOD_ACK, NULL);
 	sip_method_handler_set(SIP_METHOD_BYE, NULL);
 	sip_method_handler_set(SIP_METHOD_CANCEL, NULL);
+	sip_method_handler_set(SIP_METHOD_INFO, NULL);
+	sip_method_handler_set(SIP_METHOD_UPDATE, NULL);
 }
 
 ZV_MODULE(chan_pjsip) = {

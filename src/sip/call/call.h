@@ -20,7 +20,9 @@
 #include <stdint.h>
 
 #include <zvonok/media.h>
+#include <zvonok/str.h>
 
+#include "sip/config/sip_config.h"
 #include "sip/parser/sdp.h"
 
 struct sip_endpoint;
@@ -68,6 +70,32 @@ const struct zv_codec_info *call_pt_codec(const struct sdp_media *m, uint8_t pt)
 
 /* Samples (at the codec's rate) in an RTP payload of len bytes. */
 unsigned call_payload_samples(enum zv_codec_id codec, size_t len);
+
+/* A caller or callee identity from P-Asserted-Identity, else
+ * Remote-Party-ID (call_id.c). */
+struct sip_msg;
+struct call_identity {
+	char num[80];
+	char name[80];
+	bool private_id;	   /* Privacy: id, or RPID privacy= not off */
+	struct zv_str rpid_params; /* into the message */
+};
+/* 0, or -ENOENT when the message has no usable identity header. */
+int call_identity_read(const struct sip_msg *m, struct call_identity *id);
+/* P-Asserted-Identity (pai) and/or Remote-Party-ID (rpid, party=calling
+ * or called) header lines for name/num at host, with Privacy: id when
+ * private_id.  Nothing when num is empty. */
+void call_identity_write(struct sip_buf *b, bool pai, bool rpid, bool calling, const char *name,
+			 const char *num, const char *host, bool private_id);
+
+/* The DTMF digit of an INFO body of type ctype (its Content-Type value;
+ * call_info.c): 0 with the digit ('0'-'9', '*', '#', 'A'-'D') and the
+ * duration in ms (0 when not given), -ENOTSUP for a content type that is
+ * not application/dtmf-relay or application/dtmf, -EINVAL for a body
+ * without a digit. */
+int call_info_digit(struct zv_str ctype, struct zv_str body, char *digit, unsigned *duration_ms);
+/* The application/dtmf-relay body for a digit we send. */
+void call_info_body(struct sip_buf *b, char digit, unsigned duration_ms);
 
 /* RTP statistics and codec name of a SIP channel; on its loop.  0, or
  * -ENOENT when chan is not a SIP call with media. */

@@ -1,0 +1,124 @@
+#!/bin/bash
+# Caller identity headers.  A SIPp caller (tests/sip/call_id_uac.xml,
+# From "Mallory" <sip:USER@...>, P-Asserted-Identity "Alice" <5551234>)
+# calls through Dial() to a SIPp callee (tests/sip/call_id_uas.xml, which
+# logs the From, P-Asserted-Identity and Remote-Party-ID it receives and
+# answers with P-Asserted-Identity "Bob" <7770000>).  Checked:
+#  - trust_id_inbound=yes (endpoint 300): the caller ID is Alice/5551234,
+#    so the callee's From carries it, and with send_pai + send_rpid the
+#    INVITE has both headers with it (RPID party=calling);
+#  - not trusted (endpoint 301): the caller ID stays Mallory/301, and
+#    that is what the PAI says;
+#  - the callee's PAI in the 180/200 sets the leg's connected line
+#    (trust_id_inbound on the callee endpoint; logged by Zvonok);
+#  - sip.conf sendrpid=rpid: Remote-Party-ID only; sendrpid=pai: PAI only.
+. "$(dirname "$0")/lib.sh"
+command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
+SIPDIR="$ZV_SRC/tests/sip"
+
+zv_setup
+ZPORT=$(zv_free_port udp)
+CALLEE_PORT=$(zv_free_port udp)
+# The one transport is sip.conf's (sip-udp), used by both files' endpoints.
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[300]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+trust_id_inbound=yes
+
+[301]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+
+[callee]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+aors=callee
+send_pai=yes
+send_rpid=yes
+trust_id_inbound=yes
+[callee]
+type=aor
+contact=sip:callee@127.0.0.1:$CALLEE_PORT
+EOC
+cat >"$ZV_DIR/sip.conf" <<EOC
+[general]
+udpbindaddr=127.0.0.1:$ZPORT
+
+[rpidpeer]
+type=peer
+host=127.0.0.1
+port=$CALLEE_PORT
+disallow=all
+allow=ulaw
+sendrpid=rpid
+[paipeer]
+type=peer
+host=127.0.0.1
+port=$CALLEE_PORT
+disallow=all
+allow=ulaw
+sendrpid=pai
+EOC
+cat >"$ZV_DIR/extensions.conf" <<'EOC'
+[calls]
+exten => 400,1,Dial(PJSIP/callee,10)
+exten => 401,1,Dial(SIP/rpidpeer,10)
+exten => 402,1,Dial(SIP/paipeer,10)
+EOC
+zv_start
+cd "$ZV_DIR" || fail "no $ZV_DIR"
+
+UAS_PID=""
+cleanup() {
+	[ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
+	zv_cleanup
+}
+trap cleanup EXIT
+
+# call NAME USER EXTEN: one call; sets SEEN to the callee's log line.
+call() {
+	mkdir -p "$1"
+	(cd "$1" && exec timeout -s KILL 30 sipp -sf "$SIPDIR/call_id_uas.xml" -i 127.0.0.1 \
+		-p "$CALLEE_PORT" -mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 15 -timeout_error \
+		-trace_logs >uas.out 2>&1) &
+	UAS_PID=$!
+	sleep 0.3
+	(cd "$1" && timeout -s KILL 30 sipp "127.0.0.1:$ZPORT" -sf "$SIPDIR/call_id_uac.xml" \
+		-s "$3" -set user "$2" -i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" \
+		-m 1 -nostdin -timeout 15 -timeout_error -max_retrans 3 >uac.out 2>&1) ||
+		fail "$1: the caller's scenario failed: $(tail -20 "$1/uac.out")"
+	wait "$UAS_PID" || fail "$1: the callee's scenario failed: $(tail -20 "$1/uas.out")"
+	UAS_PID=""
+	SEEN=$(grep -h "^from=" "$1"/call_id_uas_*_logs.log 2>/dev/null)
+	echo "$1: $SEEN"
+}
+
+call trusted 300 400
+expect_contains "$SEEN" 'from= *"Alice" <sip:5551234@' "trusted: the callee's From"
+expect_contains "$SEEN" 'pai= *"Alice" <sip:5551234@127\.0\.0\.1(:[0-9]+)?> ' "trusted: the callee's PAI"
+expect_contains "$SEEN" 'rpid= *"Alice" <sip:5551234@[^>]*>;party=calling;privacy=off' \
+	"trusted: the callee's RPID"
+grep -q 'PJSIP/callee-[0-9a-f]*: connected line "Bob" <7770000>' out.log ||
+	fail "the callee's PAI did not set the connected line"
+
+call untrusted 301 400
+expect_contains "$SEEN" 'from= *"Mallory" <sip:301@' "untrusted: the callee's From"
+expect_contains "$SEEN" 'pai= *"Mallory" <sip:301@' "untrusted: the callee's PAI"
+expect_not_contains "$SEEN" '5551234' "untrusted: what the callee got"
+
+call sendrpid 300 401
+expect_contains "$SEEN" 'rpid= *"Alice" <sip:5551234@[^>]*>;party=calling' "sendrpid=rpid: the RPID"
+expect_contains "$SEEN" 'pai= *rpid=' "sendrpid=rpid: no PAI"
+
+call sendpai 300 402
+expect_contains "$SEEN" 'pai= *"Alice" <sip:5551234@' "sendrpid=pai: the PAI"
+expect_contains "$SEEN" 'rpid= *$' "sendrpid=pai: no RPID"
+zv_stop
+echo "PASS $TEST_NAME"
