@@ -7,6 +7,7 @@
 #  - Playtones(busy) in the default zone (us): the same;
 #  - CHANNEL(tonezone)=ru, Playtones(busy): 425 Hz, 350/350;
 #  - Playtones(350+440), Wait(2), StopPlaytones(), Wait(2): 2 s of tone;
+#  - CHANNEL(tonezone)=xx (no such zone): a warning, the default zone;
 #  - Playtones(425*25) is refused with a clear warning and the call goes on;
 #  - `indication show` / `indication show ru` print the zones.
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +50,11 @@ exten => 713,1,Answer()
  same => n,Wait(2)
  same => n,StopPlaytones()
  same => n,Wait(3)
+ same => n,Hangup()
+exten => 715,1,Answer()
+ same => n,Set(CHANNEL(tonezone)=xx)
+ same => n,Playtones(busy)
+ same => n,Wait(6)
  same => n,Hangup()
 exten => 714,1,Answer()
  same => n,Playtones(425*25)
@@ -118,6 +124,10 @@ call 713 5
 peaks_are 350 440 || fail "Playtones(350+440): expected 350 and 440 Hz, got: $out"
 zv_in_range "$(zv_field "$out" secs)" 1.6 2.4 || fail "StopPlaytones after 2 s: heard $(zv_field "$out" secs) s"
 zv_in_range "$(zv_field "$out" off)" 0 0 || fail "a continuous tone should not pause: $out"
+
+call 715 4
+peaks_are 480 620 || fail "Playtones(busy) in an unknown zone: expected the default (us), got: $out"
+expect_contains "$(cat "$ZV_DIR/out.log")" "Unknown tone zone 'xx'" "warning for an unknown zone"
 
 call 714 2
 expect_contains "$(cat "$ZV_DIR/out.log")" "modulated tones \(f1\*f2\) are not supported" "Playtones(425*25)"

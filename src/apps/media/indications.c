@@ -471,6 +471,12 @@ int zv_tonegen_init(struct zv_tonegen *g, const struct zv_channel *chan, const c
 	memset(g, 0, sizeof(*g));
 	char zone[32], list[1024];
 	zv_tones_channel_zone(chan, zone, sizeof(zone));
+	struct zones *zs = zones_ref();
+	if (zs && !zone_peek(zs, zone)) {
+		zv_warn("Unknown tone zone '%s' (CHANNEL(tonezone)); using '%s'", zone, zs->country);
+		snprintf(zone, sizeof(zone), "%s", zs->country);
+	}
+	zv_unref(zs);
 	if (zv_tones_lookup(zone, spec, list, sizeof(list)) == 0)
 		spec = list;
 	char msg[160];
