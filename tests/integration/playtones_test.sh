@@ -125,7 +125,7 @@ peaks_are 350 440 || fail "Playtones(350+440): expected 350 and 440 Hz, got: $ou
 zv_in_range "$(zv_field "$out" secs)" 1.6 2.4 || fail "StopPlaytones after 2 s: heard $(zv_field "$out" secs) s"
 zv_in_range "$(zv_field "$out" off)" 0 0 || fail "a continuous tone should not pause: $out"
 
-call 715 4
+call 715 6
 peaks_are 480 620 || fail "Playtones(busy) in an unknown zone: expected the default (us), got: $out"
 expect_contains "$(cat "$ZV_DIR/out.log")" "Unknown tone zone 'xx'" "warning for an unknown zone"
 
