@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #define ZV_LOG_MODULE "res_musiconhold"
 #include <zvonok/channel.h>
@@ -610,6 +612,7 @@ static const struct zv_cli_cmd cli_cmds[] = {
 
 static int moh_load(struct zv_module *mod)
 {
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid()); /* sort=random, randstart */
 	int err = zv_apps_register(mod, apps, sizeof(apps) / sizeof(*apps));
 	return err ? err : zv_cli_register(mod, cli_cmds);
 }
