@@ -21,6 +21,7 @@
  * hold while dialing), D(called[:calling]) (DTMF after the answer); the
  * others (t T M U A...) are not implemented yet and ignored.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -185,7 +186,7 @@ static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool
 
 /* Asterisk's Dial option letters; those we act on are in IMPLEMENTED. */
 #define ASTERISK_OPTS "AabBCcdDEefFgGhHiIjkKLmMnNoOpPQrRSstTUuwWxXz"
-#define IMPLEMENTED "DgHhLmrSTt"
+#define IMPLEMENTED "ADgHhLMmrSTtU"
 
 /* Warn about every option letter we do not know or do not implement. */
 static void check_opts(const char *opts)
@@ -217,13 +218,130 @@ static unsigned side_feats(const char *opts, bool caller)
 	return f;
 }
 
-/* After the answer: DTMF of D(), the bridge, ANSWEREDTIME, and what the
+
+/* What the called party's M() / U() routine asked for. */
+enum routine_result {
+	ROUTINE_BRIDGE, /* nothing: connect the call */
+	ROUTINE_ABORT, /* hang up both */
+	ROUTINE_STATUS, /* BUSY / CONGESTION / CHANUNAVAIL: DIALSTATUS, go on */
+	ROUTINE_CONTINUE, /* hang up the called party, the caller goes on */
+	ROUTINE_GOTO, /* the same at the place given */
+	ROUTINE_PEER_GONE, /* the called party hung up in it */
+};
+
+static void caret_to_comma(char *s)
+{
+	for (; *s; s++)
+		if (*s == '^')
+			*s = ',';
+}
+
+/* M(macro[^arg...]): Macro(macro,arg...) on the called channel. */
+static void run_macro(struct zv_channel *peer, char *arg)
+{
+	const struct zv_app *app = zv_app_find("Macro");
+	if (!app) {
+		zv_warn("Dial: option M needs the Macro application");
+		return;
+	}
+	caret_to_comma(arg);
+	zv_app_exec(peer, app, arg);
+}
+
+/* U(context[^arg...]): Gosub(context,s,1(arg,...)) on the called channel. */
+static void run_gosub(struct zv_channel *peer, char *arg)
+{
+	caret_to_comma(arg);
+	char *args = strchr(arg, ',');
+	if (args)
+		*args++ = '\0';
+	char target[300];
+	snprintf(target, sizeof(target), "%.250s,s,1", arg);
+	int err = zv_pbx_gosub_run(peer, target, args);
+	if (err < 0 && err != ZV_WAKE_HANGUP)
+		zv_warn("Dial: U(%s) could not run on %s", arg, zv_channel_name(peer));
+}
+
+/* MACRO_RESULT / GOSUB_RESULT of the called channel, as Asterisk reads it. */
+static enum routine_result routine_result(struct zv_channel *chan, struct zv_channel *peer,
+					  const char *var)
+{
+	if (zv_channel_is_hungup(peer))
+		return ROUTINE_PEER_GONE;
+	const char *r = zv_channel_var_get(peer, var);
+	if (!r || !*r)
+		return ROUTINE_BRIDGE;
+	zv_verb(3, "%s: %s=%s", zv_channel_name(peer), var, r);
+	if (!strcasecmp(r, "ABORT"))
+		return ROUTINE_ABORT;
+	if (!strcasecmp(r, "BUSY") || !strcasecmp(r, "CONGESTION") || !strcasecmp(r, "CHANUNAVAIL")) {
+		char status[16];
+		snprintf(status, sizeof(status), "%s", r);
+		for (char *p = status; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
+		zv_channel_var_set(chan, "DIALSTATUS", status);
+		return ROUTINE_STATUS;
+	}
+	if (!strcasecmp(r, "CONTINUE"))
+		return ROUTINE_CONTINUE;
+	if (!strncasecmp(r, "GOTO:", 5)) {
+		char dest[160];
+		snprintf(dest, sizeof(dest), "%s", r + 5);
+		caret_to_comma(dest);
+		if (zv_pbx_parseable_goto(chan, dest) < 0)
+			zv_warn("Dial: %s GOTO target '%s' does not exist", var, dest);
+		return ROUTINE_GOTO;
+	}
+	zv_warn("Dial: %s '%s' is not ABORT, CONGESTION, BUSY, CONTINUE or GOTO:; ignored", var, r);
+	return ROUTINE_BRIDGE;
+}
+
+/* A(x[:y]) then M() then U(), on the answered called channel, before the
+ * bridge, as Asterisk orders them. */
+static enum routine_result before_bridge(struct zv_channel *chan, struct zv_channel *peer,
+					 const char *opts)
+{
+	char arg[256];
+	if (dial_opt(opts, 'A', arg, sizeof(arg)) && arg[0]) {
+		char *caller_file = strchr(arg, ':');
+		if (caller_file)
+			*caller_file++ = '\0';
+		if (arg[0] && dial_play(peer, chan, arg) == ZV_WAKE_HANGUP)
+			return zv_channel_is_hungup(peer) ? ROUTINE_PEER_GONE : ROUTINE_ABORT;
+		if (caller_file && *caller_file &&
+		    dial_play(chan, peer, caller_file) == ZV_WAKE_HANGUP)
+			return zv_channel_is_hungup(peer) ? ROUTINE_PEER_GONE : ROUTINE_ABORT;
+	}
+	enum routine_result r = ROUTINE_BRIDGE;
+	if (dial_opt(opts, 'M', arg, sizeof(arg)) && arg[0]) {
+		zv_channel_var_set(peer, "MACRO_RESULT", NULL);
+		run_macro(peer, arg);
+		r = routine_result(chan, peer, "MACRO_RESULT");
+	}
+	if (r == ROUTINE_BRIDGE && dial_opt(opts, 'U', arg, sizeof(arg)) && arg[0]) {
+		zv_channel_var_set(peer, "GOSUB_RESULT", NULL);
+		run_gosub(peer, arg);
+		r = routine_result(chan, peer, "GOSUB_RESULT");
+	}
+	return r;
+}
+
+/* After the answer: A(), M(), U(), DTMF of D(), the bridge, ANSWEREDTIME, and what the
  * caller does next. */
 static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner, const char *opts,
 				    const char *dtmf_called, const char *dtmf_calling,
 				    uint64_t limit_ms, bool opt_g)
 {
 	uint64_t answered = zv_mono_ms();
+	enum routine_result rr = before_bridge(chan, winner->chan, opts);
+	if (rr != ROUTINE_BRIDGE || zv_channel_is_hungup(chan)) {
+		leg_end(winner);
+		if (zv_channel_is_hungup(chan) || rr == ROUTINE_ABORT)
+			return ZV_APP_HANGUP;
+		if (rr == ROUTINE_PEER_GONE)
+			return opt_g ? ZV_APP_CONTINUE : ZV_APP_HANGUP;
+		return ZV_APP_CONTINUE;
+	}
 	send_digits(winner->chan, dtmf_called);
 	send_digits(chan, dtmf_calling);
 	struct dial_bridge_opts bo = {

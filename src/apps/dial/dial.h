@@ -23,6 +23,10 @@ bool dial_moh_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned sam
  * the sound (drop with zv_unref(m->snd)).  Coroutine. */
 void dial_moh_start(struct zv_channel *chan, const char *file, struct dial_snd *m);
 
+/* Play a sound file to who while other's events are drained (Dial's A()
+ * announcement).  0, or ZV_WAKE_HANGUP when either hung up. */
+int dial_play(struct zv_channel *who, struct zv_channel *other, const char *name);
+
 /* Frames of one channel written to arg (the other channel). */
 void dial_bridge_frame(void *arg, struct zv_channel *chan, const struct zv_frame *f);
 

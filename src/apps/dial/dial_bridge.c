@@ -204,6 +204,11 @@ static int play(struct zv_channel *who, struct zv_channel *other, const char *na
 	return r;
 }
 
+int dial_play(struct zv_channel *who, struct zv_channel *other, const char *name)
+{
+	return play(who, other, name, false);
+}
+
 /* The context a transfer target is dialled in. */
 static const char *xfer_context(struct zv_channel *xferer)
 {
