@@ -160,6 +160,38 @@ void zv_rtp_get_stats(const struct zv_rtp *rtp, struct zv_rtp_stats *st);
 int zv_rtp_srtp_local_key(struct zv_rtp *rtp, const char *suite, char *b64, size_t size);
 int zv_rtp_srtp_set_remote_key(struct zv_rtp *rtp, const char *suite, const char *b64);
 
+/*
+ * Jitter buffer (speexdsp's) for media that is terminated here, never for
+ * relayed packets.  Sizes in ms as func_jitterbuffer's: max_size (200),
+ * resync_threshold (1000: a timestamp jump beyond it restarts the buffer),
+ * target_extra (40: extra delay kept above the measured jitter).
+ * adaptive: the delay follows the jitter (speexdsp's estimator); fixed:
+ * the delay is max_size from the first packet on.  step: the clock units
+ * of one 20 ms output frame; clock: units per second.  Not thread-safe:
+ * the owner's loop.
+ */
+struct zv_jb_conf {
+	bool adaptive;
+	unsigned max_size_ms, resync_threshold_ms, target_extra_ms;
+};
+#define ZV_JB_DEFAULT_MAX_MS 200
+#define ZV_JB_DEFAULT_RESYNC_MS 1000
+#define ZV_JB_DEFAULT_EXTRA_MS 40
+struct zv_jb;
+/* NULL with errno (EINVAL: step or clock 0). */
+struct zv_jb *zv_jb_new(const struct zv_jb_conf *conf, unsigned clock, unsigned step);
+void zv_jb_free(struct zv_jb *jb);
+/* A received payload with its RTP timestamp and span (clock units);
+ * copied.  0, -EINVAL (empty or larger than ZV_JB_MAX_PAYLOAD), or
+ * -ENOBUFS (later than max_size: dropped). */
+#define ZV_JB_MAX_PAYLOAD 1400
+int zv_jb_put(struct zv_jb *jb, const uint8_t *data, size_t len, uint32_t ts, uint32_t span);
+/* Once per output frame (every step): the next payload in timestamp
+ * order into buf (ZV_JB_MAX_PAYLOAD octets), its length into *lenp and
+ * its timestamp into *tsp: 0; or -EAGAIN (nothing due now: missing or
+ * still buffering). */
+int zv_jb_get(struct zv_jb *jb, uint8_t *buf, size_t *lenp, uint32_t *tsp);
+
 /* Configure from rtp.conf ([general] rtpstart, rtpend; defaults
  * 10000-20000).  Main thread, at load/reload; sessions created later use
  * it.  RTP takes an even port in [start, end], RTCP the next one. */
