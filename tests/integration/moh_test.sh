@@ -4,6 +4,7 @@
 # tests/media/tone_check.py analyses it.  Checked:
 #  - class `tones` (a directory with a sox-made 523 Hz file):
 #    MusicOnHold(tones,4) is heard as 523 Hz for about 4 s;
+#  - two callers at once on that class both hear it;
 #  - CHANNEL(musicclass)=tones and MusicOnHold() picks the channel's class;
 #  - MusicOnHold(default,4): Debian's opsound music (not a pure tone);
 #  - StartMusicOnHold(tones), Wait(2), StopMusicOnHold(), Wait(2): about 2 s;
@@ -117,6 +118,24 @@ call 700 6
 zv_in_range "$(zv_field "$out" freq)" 518 528 || fail "MusicOnHold(tones): expected 523 Hz, got: $out"
 zv_in_range "$(zv_field "$out" secs)" 3.2 4.8 || fail "MusicOnHold(tones,4): heard $(zv_field "$out" secs) s"
 zv_in_range "$(zv_field "$out" purity)" 0.8 1 || fail "MusicOnHold(tones): not a pure tone: $out"
+
+# Two callers at once on the same class (one shared copy of its files,
+# maybe on two workers): both hear it.
+for n in 1 2; do
+	d="$ZV_DIR/b-par$n"
+	zv_baresip_config "$d" "$ZV_DIR/silence.wav"
+	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$d/accounts"
+	timeout -s KILL 16 baresip -f "$d" -e "/dial sip:700@127.0.0.1:$ZPORT" -t 6 \
+		>"$d/out.txt" 2>&1 </dev/null &
+	eval "PAR$n=\$!"
+done
+wait "$PAR1" "$PAR2"
+for n in 1 2; do
+	out=$(zv_analyse "$ZV_DIR/b-par$n")
+	echo "parallel $n: $out"
+	zv_in_range "$(zv_field "$out" freq)" 518 528 || fail "parallel caller $n: expected 523 Hz, got: $out"
+	zv_in_range "$(zv_field "$out" secs)" 3.2 4.8 || fail "parallel caller $n: heard $(zv_field "$out" secs) s"
+done
 
 call 701 6
 zv_in_range "$(zv_field "$out" freq)" 518 528 || fail "CHANNEL(musicclass)=tones: expected 523 Hz, got: $out"

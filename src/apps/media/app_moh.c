@@ -18,7 +18,10 @@
  * is the channel's generator.  It plays the current file from memory;
  * the next file is loaded on the blocking pool (zv_pool_submit, whose
  * completion runs on the channel's loop) while the current one plays, so
- * the loop never touches the disk.  A pool job holds a reference on the
+ * the loop never touches the disk.  Loaded files are shared by all the
+ * players of a class (a cache in the class counting its users, under a
+ * mutex taken once per file), so a hundred held calls on the same class
+ * keep one or two files in memory, not two hundred.  A pool job holds a reference on the
  * player; when the player has been stopped meanwhile the result is
  * dropped.
  */
@@ -61,6 +64,13 @@ struct moh_class {
 	enum moh_sort sort;
 	size_t nfiles;
 	char **files; /* full paths without extension, in alphabetical order */
+	/* Loaded files shared by the class's players (any thread, under
+	 * lock): a file stays in memory while some player uses it. */
+	pthread_mutex_t lock;
+	struct moh_cached {
+		struct zv_sound *snd;
+		unsigned users;
+	} *cache;
 };
 
 struct moh_conf {
@@ -77,9 +87,14 @@ static struct moh_conf *conf_cur;
 static void class_destroy(void *obj)
 {
 	struct moh_class *c = obj;
-	for (size_t i = 0; i < c->nfiles; i++)
+	for (size_t i = 0; i < c->nfiles; i++) {
 		free(c->files[i]);
+		if (c->cache)
+			zv_unref(c->cache[i].snd);
+	}
 	free(c->files);
+	free(c->cache);
+	pthread_mutex_destroy(&c->lock);
 }
 
 static void conf_destroy(void *obj)
@@ -138,6 +153,8 @@ static int class_scan(struct moh_class *c)
 	closedir(d);
 	if (c->nfiles > 1)
 		qsort(c->files, c->nfiles, sizeof(*c->files), cmp_str);
+	if (!err && c->nfiles && !(c->cache = calloc(c->nfiles, sizeof(*c->cache))))
+		err = -ENOMEM;
 	return err;
 }
 
@@ -152,6 +169,7 @@ static struct moh_class *class_new(const char *name, const char *dir)
 	struct moh_class *c = zv_obj_alloc(sizeof(*c), class_destroy);
 	if (!c)
 		return NULL;
+	pthread_mutex_init(&c->lock, NULL);
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	snprintf(c->mode, sizeof(c->mode), "files");
 	if (dir[0] == '/')
@@ -340,15 +358,60 @@ static struct moh_class *class_choose(const struct zv_channel *chan, const char 
 
 /* ---- the player ----------------------------------------------------------------- */
 
+/* File i of the class, from the cache or loaded now (blocking: the pool).
+ * Counts a user; give it back with cache_put(). */
+static int cache_get(struct moh_class *c, size_t i, struct zv_sound **out)
+{
+	pthread_mutex_lock(&c->lock);
+	struct zv_sound *s = zv_ref(c->cache[i].snd);
+	if (s)
+		c->cache[i].users++;
+	pthread_mutex_unlock(&c->lock);
+	if (s) {
+		*out = s;
+		return 0;
+	}
+	int err = zv_sound_load(c->files[i], NULL, 8000, &s);
+	if (err < 0)
+		return err;
+	pthread_mutex_lock(&c->lock);
+	if (c->cache[i].snd) { /* loaded meanwhile by another player */
+		zv_unref(s);
+		s = zv_ref(c->cache[i].snd);
+	} else {
+		c->cache[i].snd = zv_ref(s);
+	}
+	c->cache[i].users++;
+	pthread_mutex_unlock(&c->lock);
+	*out = s;
+	return 0;
+}
+
+static void cache_put(struct moh_class *c, size_t i, struct zv_sound *s)
+{
+	if (!s)
+		return;
+	struct zv_sound *drop = NULL;
+	pthread_mutex_lock(&c->lock);
+	if (c->cache[i].users && !--c->cache[i].users) {
+		drop = c->cache[i].snd;
+		c->cache[i].snd = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	zv_unref(drop);
+	zv_unref(s);
+}
+
 struct moh_play {
 	struct moh_class *cls;
-	struct zv_sound *cur, *next;
+	struct zv_sound *cur, *next; /* from the class's cache */
+	size_t cur_idx, next_idx;
 	size_t pos;
 	size_t last; /* index of the file loaded last */
 	unsigned failures;
 	bool loading, stopped, started;
 	/* the pool job */
-	char path[1024];
+	size_t job_idx;
 	struct zv_sound *loaded;
 	int err;
 };
@@ -356,9 +419,9 @@ struct moh_play {
 static void play_destroy(void *obj)
 {
 	struct moh_play *p = obj;
-	zv_unref(p->cur);
-	zv_unref(p->next);
-	zv_unref(p->loaded);
+	cache_put(p->cls, p->cur_idx, p->cur);
+	cache_put(p->cls, p->next_idx, p->next);
+	cache_put(p->cls, p->job_idx, p->loaded);
 	zv_unref(p->cls);
 }
 
@@ -376,7 +439,7 @@ static size_t next_index(struct moh_play *p)
 static void load_work(void *arg)
 {
 	struct moh_play *p = arg;
-	p->err = zv_sound_load(p->path, NULL, 8000, &p->loaded);
+	p->err = cache_get(p->cls, p->job_idx, &p->loaded);
 }
 
 static void prefetch(struct moh_play *p);
@@ -388,19 +451,22 @@ static void load_done(void *arg)
 	struct zv_sound *s = p->loaded;
 	p->loaded = NULL;
 	if (p->err < 0 || !s) {
-		zv_warn("Music on hold: cannot play %s: %s", p->path, strerror(-p->err));
+		zv_warn("Music on hold: cannot play %s: %s", p->cls->files[p->job_idx],
+			strerror(-p->err));
 		p->failures++;
 	} else if (!p->stopped) {
 		p->failures = 0;
 		if (!p->cur) {
 			p->cur = s;
+			p->cur_idx = p->job_idx;
 			p->pos = 0;
 		} else {
 			p->next = s;
+			p->next_idx = p->job_idx;
 		}
 		s = NULL;
 	}
-	zv_unref(s);
+	cache_put(p->cls, p->job_idx, s);
 	/* After a failure of every file in a row, silence. */
 	if (!p->stopped && p->failures < p->cls->nfiles)
 		prefetch(p);
@@ -412,7 +478,7 @@ static void prefetch(struct moh_play *p)
 {
 	if (p->loading || p->next || p->stopped || !p->cls->nfiles)
 		return;
-	snprintf(p->path, sizeof(p->path), "%s", p->cls->files[next_index(p)]);
+	p->job_idx = next_index(p);
 	p->loading = true;
 	zv_ref(p);
 	if (zv_pool_submit(load_work, load_done, p) < 0) {
@@ -433,8 +499,9 @@ static bool moh_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned s
 		i += (unsigned)n;
 		p->pos += n;
 		if (p->pos >= p->cur->samples) {
-			zv_unref(p->cur);
+			cache_put(p->cls, p->cur_idx, p->cur);
 			p->cur = p->next;
+			p->cur_idx = p->next_idx;
 			p->next = NULL;
 			p->pos = 0;
 			prefetch(p);
@@ -454,7 +521,7 @@ int zv_moh_start(struct zv_channel *chan, const char *mclass)
 {
 	zv_moh_stop(chan);
 	struct moh_class *c = class_choose(chan, mclass);
-	if (!c || !c->nfiles) {
+	if (!c || !c->nfiles || !c->cache) {
 		zv_warn("Unable to start music on hold class '%s' on %s",
 			c ? c->name : mclass && *mclass ? mclass : "default", zv_channel_name(chan));
 		zv_unref(c);
