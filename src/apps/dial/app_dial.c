@@ -334,6 +334,10 @@ static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner,
 {
 	uint64_t answered = zv_mono_ms();
 	enum routine_result rr = before_bridge(chan, winner->chan, opts);
+	/* M()/U() ran priorities of the called channel, which made it the
+	 * thread's log call id: back to the caller's before the called
+	 * channel can go away. */
+	zv_log_set_callid(zv_channel_callid(chan));
 	if (rr != ROUTINE_BRIDGE || zv_channel_is_hungup(chan)) {
 		leg_end(winner);
 		if (zv_channel_is_hungup(chan) || rr == ROUTINE_ABORT)

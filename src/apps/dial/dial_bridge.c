@@ -479,6 +479,7 @@ static void atxfer(struct bridge *b, struct side *x)
 	zv_verb(3, "Attended transfer of %s: %s calls '%s@%s'", zv_channel_name(x->other->chan),
 		zv_channel_name(x->chan), target, ctx);
 	struct zv_channel *t = target_call(x->chan, ctx, target, b->cfg.atxfernoanswertimeout_ms);
+	zv_log_set_callid(zv_channel_callid(b->s[0].chan));
 	int err = t ? target_answer(b, x, t) : -ENOENT;
 	enum consult_end end = CONSULT_ABORT;
 	if (!err)
@@ -521,6 +522,9 @@ static void feature_run(struct bridge *b, struct side *s, enum feat_id id)
 		zv_verb(3, "Feature '%s' is not implemented; ignored", features_key(id));
 		break;
 	}
+	/* A transfer target's dialplan may have made its channel the
+	 * thread's log call id: the caller's again. */
+	zv_log_set_callid(zv_channel_callid(b->s[0].chan));
 }
 
 static void held_flush(struct side *s)
@@ -707,5 +711,6 @@ enum dial_bridge_end dial_bridge(struct zv_channel *caller, struct zv_channel **
 	}
 	if (b.result == DIAL_BRIDGE_PEER_MOVED)
 		b.result = b.handoff ? handoff(*peerp, b.handoff) : peer_move(&b, *peerp);
+	zv_log_set_callid(zv_channel_callid(caller));
 	return b.result;
 }
