@@ -10,16 +10,19 @@
  * dialplan: Dial owns them, makes the caller's coroutine theirs
  * (zv_channel_set_coro) so that their answer, progress and hang-up wake
  * it, and polls every channel after each wake-up.  Once one answers, the
- * others are hung up (CANCEL) and the two channels are bridged: each
- * one's reader writes the frames it receives into the other, translated
- * only when their codecs differ (same codec: the payload is relayed
- * untouched).  When one side puts the call on hold (a re-INVITE with
- * sendonly or inactive), the other hears music on hold until it resumes.
+ * others are hung up (CANCEL); A(), M() and U() run on the answered
+ * channel (before_bridge(): the called channel's priorities run in this
+ * coroutine, synchronously), D() digits are sent, and the two channels
+ * are bridged by dial_bridge() (dial_bridge.c: relaying, hold, the DTMF
+ * features of t/T/h/H and the transfers, which may hand the called
+ * channel to a dialplan or bridge of its own).
  * Options: g (go on in the dialplan when the called party hangs up),
  * S(n) (hang up n seconds after the answer), L(x) (limit in ms; the
  * warnings are not played), r (ringback tone while dialing), m (music on
- * hold while dialing), D(called[:calling]) (DTMF after the answer); the
- * others (t T M U A...) are not implemented yet and ignored.
+ * hold while dialing), D(called[:calling]) (DTMF after the answer), t/T
+ * (transfer by the called/calling party), h/H (disconnect code),
+ * A(x[:y]) (announcements), M(macro[^args]), U(context[^args]).  Other
+ * letters are warned about (unknown, or not supported yet) and ignored.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -538,9 +541,17 @@ static const struct zv_app apps[] = {
 	 .synopsis = "Attempt to connect to another device or endpoint and bridge the call",
 	 .syntax = "Dial(Technology/Resource[&Technology2/Resource2[&...]][,timeout[,options]])",
 	 .description = "Calls the destinations in parallel and connects the caller to the "
-			"first that answers.  timeout is in seconds.  Options: g (continue "
-			"in the dialplan when the called party hangs up).  Sets DIALSTATUS, "
-			"DIALEDTIME, ANSWEREDTIME, DIALEDPEERNAME, DIALEDPEERNUMBER.",
+			"first that answers.  timeout is in seconds.  Options: A(x[:y]) "
+			"announcement to the called[/calling] party; D(called[:calling]) "
+			"DTMF after the answer; g continue in the dialplan when the called "
+			"party hangs up; h/H the called/calling party may hang up with the "
+			"features.conf disconnect code; L(x) limit in ms; m music on hold "
+			"while dialing; M(macro[^arg...]) and U(context[^arg...]) run on the "
+			"called channel before the bridge (MACRO_RESULT/GOSUB_RESULT); r "
+			"ringback; S(n) hang up n seconds after the answer; t/T the "
+			"called/calling party may transfer (blind and attended codes of "
+			"features.conf).  Sets DIALSTATUS, DIALEDTIME, ANSWEREDTIME, "
+			"DIALEDPEERNAME, DIALEDPEERNUMBER.",
 	 .exec = dial_exec},
 };
 
