@@ -388,6 +388,18 @@ typedef void(zv_native_digit_cb)(void *arg, struct zv_channel *chan, char digit,
 				 unsigned duration_ms, bool begin);
 void zv_channel_set_native_digit_cb(struct zv_channel *c, zv_native_digit_cb *cb, void *arg);
 
+/*
+ * Jitter buffer (JITTERBUFFER()): frames the driver receives with an RTP
+ * timestamp go through a zv_jb (include/zvonok/rtp.h) and come out in
+ * timestamp order, one every 20 ms, to the tap and the reader; a
+ * direction whose sender has one is never relayed natively.  conf NULL
+ * removes it (frames go straight through again).  Setting it again
+ * replaces the settings (the buffer restarts).  0 or -ENOMEM.
+ */
+struct zv_jb_conf;
+int zv_channel_set_jitterbuffer(struct zv_channel *chan, const struct zv_jb_conf *conf);
+bool zv_channel_has_jitterbuffer(const struct zv_channel *chan);
+
 /* Wake the coroutine with ZV_WAKE_FRAME (a media event: playback ended,
  * silence detected...).  Loop thread. */
 void zv_channel_queue_media_event(struct zv_channel *chan);

@@ -69,6 +69,8 @@ struct zv_frame {
 	unsigned samples; /* at the codec's rate */
 	size_t len;	  /* bytes of data */
 	const uint8_t *data;
+	bool has_ts;	  /* received from RTP: ts is its timestamp */
+	uint32_t ts;	  /* (the channel's jitter buffer orders by it) */
 };
 
 /*

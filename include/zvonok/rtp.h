@@ -187,10 +187,10 @@ void zv_jb_free(struct zv_jb *jb);
 #define ZV_JB_MAX_PAYLOAD 1400
 int zv_jb_put(struct zv_jb *jb, const uint8_t *data, size_t len, uint32_t ts, uint32_t span);
 /* Once per output frame (every step): the next payload in timestamp
- * order into buf (ZV_JB_MAX_PAYLOAD octets), its length into *lenp and
- * its timestamp into *tsp: 0; or -EAGAIN (nothing due now: missing or
- * still buffering). */
-int zv_jb_get(struct zv_jb *jb, uint8_t *buf, size_t *lenp, uint32_t *tsp);
+ * order into buf (ZV_JB_MAX_PAYLOAD octets), its length into *lenp, its
+ * timestamp into *tsp and its span into *spanp (may be NULL): 0; or
+ * -EAGAIN (nothing due now: missing or still buffering). */
+int zv_jb_get(struct zv_jb *jb, uint8_t *buf, size_t *lenp, uint32_t *tsp, uint32_t *spanp);
 
 /* Configure from rtp.conf ([general] rtpstart, rtpend; defaults
  * 10000-20000).  Main thread, at load/reload; sessions created later use

@@ -65,6 +65,17 @@ struct zv_chan_media {
 	bool relaying; /* our packets are relayed to np now */
 	zv_native_digit_cb *ndigit;
 	void *ndigit_arg;
+	struct chan_jb *jb; /* JITTERBUFFER(): received frames go through it */
+};
+
+/* A channel's jitter buffer: made when the function enables it, the
+ * buffer itself when the first frame says which codec. */
+struct chan_jb {
+	struct zv_jb_conf conf;
+	struct zv_jb *jb;
+	enum zv_codec_id codec; /* of jb */
+	struct zv_timer timer; /* every GEN_MS: one frame out */
+	uint8_t buf[ZV_JB_MAX_PAYLOAD];
 };
 
 static void native_check(struct zv_chan_media *m);
@@ -165,11 +176,26 @@ int zv_channel_set_tap(struct zv_channel *c, zv_tap_cb *cb, void *arg)
 	return 0;
 }
 
+static void deliver(struct zv_chan_media *m, const struct zv_frame *f);
+static void jb_input(struct zv_chan_media *m, const struct zv_frame *f);
+
 void zv_channel_rx_frame(struct zv_channel *c, const struct zv_frame *f)
 {
 	struct zv_chan_media *m = *zv__channel_media_slot(c);
 	if (!m || zv_channel_is_hungup(c))
 		return;
+	if (m->jb && f->has_ts && f->codec != ZV_CODEC_NONE) {
+		jb_input(m, f);
+		return;
+	}
+	deliver(m, f);
+}
+
+/* A received frame (from the driver, or out of the jitter buffer) to the
+ * tap and the reader. */
+static void deliver(struct zv_chan_media *m, const struct zv_frame *f)
+{
+	struct zv_channel *c = m->chan;
 	if (m->tap)
 		tap_frame(m, &m->tap_rd, true, f);
 	if (!m->reader)
@@ -291,6 +317,7 @@ void zv__channel_media_free(struct zv_channel *c)
 	if (!m)
 		return;
 	zv_channel_native_unbridge(c);
+	zv_channel_set_jitterbuffer(c, NULL);
 	if (m->timer_ready)
 		zv_timer_fini(&m->gen_timer);
 	xlate_fini(&m->wr);
@@ -331,7 +358,7 @@ static bool native_ok(struct zv_chan_media *m, struct zv_chan_media *p,
 {
 	return m->reader && m->reader_arg == m->np &&
 	       (m->want == ZV_CODEC_NONE || m->want == m->native) && m->native == p->native &&
-	       !m->tap && !p->tap && !p->gen && from->bypass_ok && to->bypass_ok &&
+	       !m->tap && !p->tap && !p->gen && !m->jb && from->bypass_ok && to->bypass_ok &&
 	       !zv_channel_is_hungup(m->chan) && !zv_channel_is_hungup(p->chan);
 }
 
@@ -411,4 +438,80 @@ void zv_channel_set_native_digit_cb(struct zv_channel *c, zv_native_digit_cb *cb
 		return;
 	m->ndigit = cb;
 	m->ndigit_arg = arg;
+}
+
+/* ---- jitter buffer -------------------------------------------------------- */
+
+static void jb_tick(void *arg)
+{
+	struct zv_chan_media *m = arg;
+	struct chan_jb *j = m->jb;
+	const struct zv_codec_info *ci = j->jb ? zv_codec_get(j->codec) : NULL;
+	size_t len;
+	uint32_t ts, span;
+	if (!ci || zv_jb_get(j->jb, j->buf, &len, &ts, &span) < 0)
+		return;
+	struct zv_frame f = {.codec = j->codec,
+			     .samples = (unsigned)((uint64_t)span * ci->rate / ci->rtp_clock),
+			     .len = len,
+			     .data = j->buf,
+			     .has_ts = true,
+			     .ts = ts};
+	if (!zv_channel_is_hungup(m->chan))
+		deliver(m, &f);
+}
+
+static void jb_input(struct zv_chan_media *m, const struct zv_frame *f)
+{
+	struct chan_jb *j = m->jb;
+	const struct zv_codec_info *ci = zv_codec_get(f->codec);
+	if (!ci || !ci->rate || !ci->rtp_clock)
+		return;
+	if (!j->jb || j->codec != f->codec) {
+		zv_jb_free(j->jb);
+		j->jb = zv_jb_new(&j->conf, ci->rtp_clock, ci->rtp_clock / (1000u / GEN_MS));
+		j->codec = f->codec;
+		if (!j->jb)
+			return;
+	}
+	uint32_t span = (uint32_t)((uint64_t)f->samples * ci->rtp_clock / ci->rate);
+	zv_jb_put(j->jb, f->data, f->len, f->ts, span);
+}
+
+int zv_channel_set_jitterbuffer(struct zv_channel *c, const struct zv_jb_conf *conf)
+{
+	struct zv_chan_media *m = media_of(c);
+	if (!m)
+		return -ENOMEM;
+	if (!conf) {
+		if (m->jb) {
+			zv_timer_fini(&m->jb->timer);
+			zv_jb_free(m->jb->jb);
+			free(m->jb);
+			m->jb = NULL;
+			native_check(m);
+		}
+		return 0;
+	}
+	if (!m->jb) {
+		struct chan_jb *j = calloc(1, sizeof(*j));
+		if (!j)
+			return -ENOMEM;
+		if (zv_timer_init(&j->timer, zv_channel_loop(c), jb_tick, m) < 0) {
+			free(j);
+			return -ENOMEM;
+		}
+		m->jb = j;
+	}
+	m->jb->conf = *conf;
+	zv_jb_free(m->jb->jb); /* remade with the new settings by the next frame */
+	m->jb->jb = NULL;
+	native_check(m);
+	return zv_timer_start(&m->jb->timer, GEN_MS, GEN_MS);
+}
+
+bool zv_channel_has_jitterbuffer(const struct zv_channel *c)
+{
+	struct zv_chan_media *m = media_peek(c);
+	return m && m->jb;
 }

@@ -103,7 +103,7 @@ int zv_jb_put(struct zv_jb *jb, const uint8_t *data, size_t len, uint32_t ts, ui
 	return 0;
 }
 
-int zv_jb_get(struct zv_jb *jb, uint8_t *buf, size_t *lenp, uint32_t *tsp)
+int zv_jb_get(struct zv_jb *jb, uint8_t *buf, size_t *lenp, uint32_t *tsp, uint32_t *spanp)
 {
 	if (!jb->have_last)
 		return -EAGAIN;
@@ -119,5 +119,7 @@ int zv_jb_get(struct zv_jb *jb, uint8_t *buf, size_t *lenp, uint32_t *tsp)
 		return -EAGAIN;
 	*lenp = p.len;
 	*tsp = p.timestamp;
+	if (spanp)
+		*spanp = p.span;
 	return 0;
 }

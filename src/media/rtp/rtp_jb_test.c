@@ -58,7 +58,7 @@ static unsigned run_jittered(const struct zv_jb_conf *conf, unsigned *outp)
 		uint8_t buf[ZV_JB_MAX_PAYLOAD];
 		size_t len = 0;
 		uint32_t ts = 0;
-		if (zv_jb_get(jb, buf, &len, &ts) == 0) {
+		if (zv_jb_get(jb, buf, &len, &ts, NULL) == 0) {
 			assert_int_equal(len, STEP);
 			unsigned k = (ts - base) / STEP;
 			assert_int_equal(ts, base + k * STEP);
@@ -114,7 +114,7 @@ static void test_steady_timing(void **state)
 		uint8_t buf[ZV_JB_MAX_PAYLOAD];
 		size_t len;
 		uint32_t ts;
-		if (zv_jb_get(jb, buf, &len, &ts) == 0) {
+		if (zv_jb_get(jb, buf, &len, &ts, NULL) == 0) {
 			if (n)
 				assert_int_equal(ts, prev + STEP);
 			prev = ts;
@@ -138,7 +138,7 @@ static void test_resync_and_late(void **state)
 	uint32_t ts;
 	for (unsigned k = 0; k < 20; k++) {
 		put_pkt(jb, k, 1000);
-		zv_jb_get(jb, buf, &len, &ts);
+		zv_jb_get(jb, buf, &len, &ts, NULL);
 	}
 	/* 300 ms older than the newest: beyond max_size, within resync */
 	uint8_t p[STEP] = {0};
@@ -147,7 +147,7 @@ static void test_resync_and_late(void **state)
 	unsigned got = 0;
 	for (unsigned k = 0; k < 30; k++) {
 		put_pkt(jb, k, base2);
-		if (zv_jb_get(jb, buf, &len, &ts) == 0 && ts >= base2)
+		if (zv_jb_get(jb, buf, &len, &ts, NULL) == 0 && ts >= base2)
 			got++;
 	}
 	assert_true(got >= 20);
@@ -168,7 +168,7 @@ static void test_bad_args(void **state)
 	assert_int_equal(zv_jb_put(jb, big, 0, 0, STEP), -EINVAL);
 	size_t len;
 	uint32_t ts;
-	assert_int_equal(zv_jb_get(jb, big, &len, &ts), -EAGAIN);
+	assert_int_equal(zv_jb_get(jb, big, &len, &ts, NULL), -EAGAIN);
 	zv_jb_free(jb);
 	zv_jb_free(NULL);
 }

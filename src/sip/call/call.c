@@ -191,7 +191,9 @@ static void on_rtp(void *arg, struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt)
 	struct zv_frame f = {.codec = c->media.codec,
 			     .samples = call_payload_samples(c->media.codec, pkt->len),
 			     .len = pkt->len,
-			     .data = pkt->payload};
+			     .data = pkt->payload,
+			     .has_ts = true,
+			     .ts = pkt->ts};
 	if (c->inband) {
 		struct zv_frame pcm;
 		uint8_t buf[ZV_FRAME_MAX_BYTES];

@@ -1,0 +1,82 @@
+#!/bin/bash
+# JITTERBUFFER() on terminated media: tests/media/rtp_jitter_call.py calls
+# as 300 and sends 24 tone steps of 100 ms (8 frequencies, 3 times) as
+# PCMU packets each delayed by a random 0-150 ms, so they arrive
+# reordered by several positions; the dialplan records 4 s with Record().
+#  - 800: Set(JITTERBUFFER(fixed)=200) first: the recording has the 24
+#    steps in the order sent (tests/media/tone_steps.py: the dominant of
+#    the 8 frequencies per 20 ms block), with at most 2 stray blocks;
+#  - 801: Set(JITTERBUFFER(adaptive)=default): the same;
+#  - 802: no jitter buffer: the recording is out of order (this is what
+#    makes the first two able to fail);
+#  - 803: JITTERBUFFER(disabled) after fixed: out of order too;
+#  - a bad type or value is a warning.
+. "$(dirname "$0")/lib.sh"
+zv_setup
+ZPORT=$(zv_free_port udp)
+cat >"$ZV_DIR/pjsip.conf" <<EOC
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$ZPORT
+
+[300]
+type=endpoint
+context=calls
+disallow=all
+allow=ulaw
+EOC
+cat >"$ZV_DIR/extensions.conf" <<EOC
+[calls]
+exten => 800,1,Answer()
+ same => n,Set(JITTERBUFFER(fixed)=200)
+ same => n,Record($ZV_DIR/jb800.wav,0,4,q)
+ same => n,Hangup()
+exten => 801,1,Answer()
+ same => n,Set(JITTERBUFFER(adaptive)=default)
+ same => n,Record($ZV_DIR/jb801.wav,0,4,q)
+ same => n,Hangup()
+exten => 802,1,Answer()
+ same => n,Record($ZV_DIR/jb802.wav,0,4,q)
+ same => n,Hangup()
+exten => 803,1,Answer()
+ same => n,Set(JITTERBUFFER(fixed)=200,1000,40)
+ same => n,Set(JITTERBUFFER(disabled)=)
+ same => n,Set(JITTERBUFFER(bogus)=default)
+ same => n,Set(JITTERBUFFER(fixed)=abc)
+ same => n,Record($ZV_DIR/jb803.wav,0,4,q)
+ same => n,Hangup()
+EOC
+zv_start
+FREQS="400 800 1200 1600 2000 2400 2800 3200"
+EXPECT=$(for _ in 1 2 3; do for f in $FREQS; do printf '%s,' "$f"; done; done)
+EXPECT=${EXPECT%,}
+for x in 800 801 802 803; do
+	timeout 30 python3 "$ZV_SRC/tests/media/rtp_jitter_call.py" "$ZPORT" "$x" 150 7 >"$ZV_DIR/call$x.out" 2>&1 ||
+		fail "call to $x failed: $(cat "$ZV_DIR/call$x.out")"
+	for _ in $(seq 1 50); do [ -s "$ZV_DIR/jb$x.wav" ] && break; sleep 0.1; done
+	[ -s "$ZV_DIR/jb$x.wav" ] || fail "no recording for $x"
+done
+check() { # exten in-order|scrambled
+	local out steps singles
+	out=$(python3 "$ZV_SRC/tests/media/tone_steps.py" "$ZV_DIR/jb$1.wav" $FREQS)
+	echo "$1: $out"
+	steps=$(sed -n 's/.*steps=\([0-9,]*\).*/\1/p' <<<"$out")
+	singles=$(zv_field "$out" singles)
+	if [ "$2" = in-order ]; then
+		expect_eq "$steps" "$EXPECT" "steps recorded through the jitter buffer on $1"
+		[ "$singles" -le 2 ] || fail "$1: $singles stray blocks through the jitter buffer"
+	else
+		[ "$steps" != "$EXPECT" ] || [ "$singles" -gt 2 ] ||
+			fail "$1: the recording without a jitter buffer is in order: the test cannot tell"
+	fi
+}
+check 800 in-order
+check 801 in-order
+check 802 scrambled
+check 803 scrambled
+log=$(cat "$ZV_DIR/out.log")
+expect_contains "$log" "Unknown jitterbuffer type 'bogus'" "warning for a bad type"
+expect_contains "$log" "bad value 'abc'" "warning for a bad value"
+zv_stop
+echo "PASS $TEST_NAME"
