@@ -10,7 +10,10 @@
 #    (3 s) it is back with the caller; then *2 603 and *1 (atxferabort):
 #    back again, and the caller hears the callee's 440 Hz at the end;
 #  - the caller dials *2 603 and *2: the caller is hung up, the callee
-#    hears 603, then gets a BYE.
+#    hears 603, then gets a BYE;
+#  - automixmon => *3 with Dial option x: the callee's *3 starts a
+#    MixMonitor of the caller (spool/monitor/auto-<time>-200-200.wav),
+#    the next *3 stops it: about 3 s of the call's tones.
 . "$(dirname "$0")/lib.sh"
 command -v baresip >/dev/null || fail "baresip is not installed"
 command -v sox >/dev/null || fail "sox is not installed"
@@ -45,6 +48,7 @@ cat >"$ZV_DIR/features.conf" <<EOC
 atxfernoanswertimeout = 3
 [featuremap]
 atxfer => *2
+automixmon => *3
 EOC
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone1000.wav" synth 60 sine 1000 vol 0.5 || fail "sox failed"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 150 sine 440 vol 0.5 || fail "sox failed"
@@ -56,6 +60,8 @@ exten => 201,1,Dial(PJSIP/201,20,tg)
  same => n,Hangup()
 exten => 202,1,Dial(PJSIP/201,20,T)
  same => n,Hangup()
+exten => 203,1,Dial(PJSIP/201,20,x)
+ same => n,Hangup()
 exten => 603,1,Answer()
  same => n,Playback($ZV_DIR/tone700)
  same => n,Hangup()
@@ -63,6 +69,7 @@ exten => 604,1,Wait(20)
 EOC
 zv_start
 expect_contains "$(zv_rx 'features show')" "Attended Transfer +\*2" "features show"
+expect_contains "$(zv_rx 'features show')" "One Touch MixMonitor +\*3" "features show"
 
 CALLEE_PID=""
 CALLER_PID=""
@@ -190,6 +197,23 @@ crec=$(newest "$cdir")
 last=$(analyse "$crec" -2.5 2)
 echo "callee after completion: $last"
 zv_in_range "$(zv_field "$last" freq)" 690 710 || fail "the transferred callee should hear 603: $last"
+
+# ---- 4: one-touch MixMonitor ----
+call 203 12
+wait_for "$cdir/out.txt" "Call established" 4 10 || fail "the callee did not answer call 4"
+sleep 1.5
+keys 3 '*' 3
+sleep 3
+keys 3 '*' 3
+wait "$CALLER_PID"
+CALLER_PID=""
+mix=$(ls "$ZV_DIR"/spool/monitor/auto-*-200-200.wav 2>/dev/null | head -1)
+[ -n "$mix" ] || fail "automixmon wrote no recording: $(ls -R "$ZV_DIR/spool" 2>&1)"
+out=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$mix")
+echo "automixmon recording: $out"
+zv_in_range "$(zv_field "$out" secs)" 2 4.5 || fail "automixmon: the recording should last about 3 s: $out"
+f=$(zv_field "$out" freq)
+zv_in_range "$f" 430 450 || zv_in_range "$f" 985 1015 || fail "automixmon: not the call's audio: $out"
 
 sleep 0.5
 [ "$(zv_rx 'core show channels' | grep -cE 'PJSIP/20[01]-|Local/')" = 0 ] || fail "channels left: $(zv_rx 'core show channels')"

@@ -21,7 +21,8 @@
  * warnings are not played), r (ringback tone while dialing), m (music on
  * hold while dialing), D(called[:calling]) (DTMF after the answer), t/T
  * (transfer by the called/calling party), h/H (disconnect code),
- * A(x[:y]) (announcements), M(macro[^args]), U(context[^args]).  Other
+ * x/X (one-touch MixMonitor), A(x[:y]) (announcements), M(macro[^args]),
+ * U(context[^args]).  Other
  * letters are warned about (unknown, or not supported yet) and ignored.
  */
 #include <ctype.h>
@@ -189,7 +190,7 @@ static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool
 
 /* Asterisk's Dial option letters; those we act on are in IMPLEMENTED. */
 #define ASTERISK_OPTS "AabBCcdDEefFgGhHiIjkKLmMnNoOpPQrRSstTUuwWxXz"
-#define IMPLEMENTED "ADgHhLMmrSTtU"
+#define IMPLEMENTED "ADgHhLMmrSTtUXx"
 
 /* Warn about every option letter we do not know or do not implement. */
 static void check_opts(const char *opts)
@@ -209,7 +210,8 @@ static void check_opts(const char *opts)
 	}
 }
 
-/* The features a side may use: t/T transfer, h/H disconnect (lower case:
+/* The features a side may use: t/T transfer, h/H disconnect, x/X
+ * one-touch MixMonitor (lower case:
  * the called party; upper case: the caller). */
 static unsigned side_feats(const char *opts, bool caller)
 {
@@ -218,6 +220,8 @@ static unsigned side_feats(const char *opts, bool caller)
 		f |= FEAT_BIT(FEAT_BLINDXFER) | FEAT_BIT(FEAT_ATXFER);
 	if (dial_opt(opts, caller ? 'H' : 'h', NULL, 0))
 		f |= FEAT_BIT(FEAT_DISCONNECT);
+	if (dial_opt(opts, caller ? 'X' : 'x', NULL, 0))
+		f |= FEAT_BIT(FEAT_AUTOMIXMON);
 	return f;
 }
 

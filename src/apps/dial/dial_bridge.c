@@ -31,7 +31,8 @@
  * transferer is then hung up by Dial.
  *
  * Disconnect: the side that dialled the code hangs up, as if its phone
- * had, and the bridge ends.
+ * had, and the bridge ends.  automixmon (x/X) starts MixMonitor on the
+ * other side, and stops it the next time.
  *
  * A future packet-level native relay must stay off for a side with
  * features: it would carry the DTMF past this loop.
@@ -41,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define ZV_LOG_MODULE "app_dial"
 #include <zvonok/channel.h>
@@ -64,6 +66,7 @@ struct side {
 	char held[FEAT_CODE_MAX]; /* digits kept back */
 	uint64_t held_until; /* when they are sent on (0: none held) */
 	struct dial_snd moh; /* what this side hears while not bridged */
+	bool mixmon; /* a one-touch MixMonitor records this side */
 };
 
 struct bridge {
@@ -500,6 +503,57 @@ static void atxfer(struct bridge *b, struct side *x)
 	bridge_restore(&b->s[0]);
 }
 
+/* ---- one-touch MixMonitor ---------------------------------------------------------------- */
+
+static void run_app(struct zv_channel *chan, const char *name, const char *data)
+{
+	const struct zv_app *app = zv_app_find(name);
+	if (!app) {
+		zv_warn("Dial: automixmon needs the %s application", name);
+		return;
+	}
+	zv_app_exec(chan, app, data);
+}
+
+/* automixmon toggles a MixMonitor of the presser's peer, as Asterisk:
+ * the file is TOUCH_MIXMONITOR (of the presser, else of the peer) or
+ * auto-<time>-<peer's number>-<presser's number>, with the format
+ * TOUCH_MIXMONITOR_FORMAT (wav), under the monitor spool directory. */
+static void automixmon(struct side *s)
+{
+	struct side *peer = s->other;
+	if (peer->mixmon) {
+		zv_verb(3, "%s: one-touch MixMonitor of %s stopped", zv_channel_name(s->chan),
+			zv_channel_name(peer->chan));
+		run_app(peer->chan, "StopMixMonitor", "");
+		peer->mixmon = false;
+		return;
+	}
+	const char *name = zv_channel_var_get(s->chan, "TOUCH_MIXMONITOR");
+	if (!name || !*name)
+		name = zv_channel_var_get(peer->chan, "TOUCH_MIXMONITOR");
+	const char *fmt = zv_channel_var_get(s->chan, "TOUCH_MIXMONITOR_FORMAT");
+	if (!fmt || !*fmt)
+		fmt = zv_channel_var_get(peer->chan, "TOUCH_MIXMONITOR_FORMAT");
+	if (!fmt || !*fmt)
+		fmt = "wav";
+	const char *pn = zv_channel_cid_num(peer->chan), *sn = zv_channel_cid_num(s->chan);
+	char file[256];
+	if (name && *name)
+		snprintf(file, sizeof(file), "%s.%s", name, fmt);
+	else
+		snprintf(file, sizeof(file), "auto-%ld-%s-%s.%s", (long)time(NULL),
+			 pn && *pn ? pn : "", sn && *sn ? sn : "", fmt);
+	/* Asterisk's names keep only characters safe in a file name. */
+	for (char *c = file; *c; c++)
+		if (*c == '/' || *c == ',')
+			*c = '_';
+	zv_verb(3, "%s: one-touch MixMonitor of %s to %s", zv_channel_name(s->chan),
+		zv_channel_name(peer->chan), file);
+	run_app(peer->chan, "MixMonitor", file);
+	peer->mixmon = true;
+}
+
 /* ---- feature digits -------------------------------------------------------------------------- */
 
 static void feature_run(struct bridge *b, struct side *s, enum feat_id id)
@@ -517,6 +571,9 @@ static void feature_run(struct bridge *b, struct side *s, enum feat_id id)
 		break;
 	case FEAT_ATXFER:
 		atxfer(b, s);
+		break;
+	case FEAT_AUTOMIXMON:
+		automixmon(s);
 		break;
 	default:
 		zv_verb(3, "Feature '%s' is not implemented; ignored", features_key(id));
