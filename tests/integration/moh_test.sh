@@ -9,6 +9,7 @@
 #  - MusicOnHold(default,4): Debian's opsound music (not a pure tone);
 #  - StartMusicOnHold(tones), Wait(2), StopMusicOnHold(), Wait(2): about 2 s;
 #  - a class that does not exist falls back to `default`;
+#  - a mode=playlist class plays its entry= file (a URL entry is refused);
 #  - `moh show classes` / `moh show files` list the classes and files, the
 #    mode=custom class is refused with a warning, `moh reload` adds a class.
 . "$(dirname "$0")/lib.sh"
@@ -50,6 +51,11 @@ mode = files
 directory = $ZV_DIR/moh-tones
 sort = random
 
+[list]
+mode = playlist
+entry = $ZV_DIR/moh-other/tone700.wav
+entry = http://example.com/stream.mp3
+
 [custom]
 mode = custom
 application = /usr/bin/true
@@ -74,6 +80,9 @@ exten => 703,1,Answer()
  same => n,Hangup()
 exten => 704,1,Answer()
  same => n,MusicOnHold(nosuchclass,4)
+ same => n,Hangup()
+exten => 706,1,Answer()
+ same => n,MusicOnHold(list,4)
  same => n,Hangup()
 exten => 705,1,Answer()
  same => n,MusicOnHold(other,4)
@@ -110,7 +119,10 @@ expect_contains "$classes" "Directory: /usr/share/asterisk/moh" "default class d
 expect_contains "$classes" "Sort: random" "tones class sort"
 expect_not_contains "$classes" "Class: custom" "mode=custom is not supported"
 expect_contains "$(cat "$ZV_DIR/out.log")" "mode=custom is not supported" "warning for mode=custom"
+expect_contains "$classes" "Class: list"$'\n'"	Mode: playlist"$'\n'"	Directory: <none>" "playlist class"
+expect_contains "$(cat "$ZV_DIR/out.log")" "URLs are not supported" "warning for a URL entry"
 files=$(zv_rx "moh show files")
+expect_contains "$files" "File: $ZV_DIR/moh-other/tone700\$" "moh show files: the playlist entry"
 expect_contains "$files" "File: $ZV_DIR/moh-tones/tone523" "moh show files"
 expect_contains "$files" "File: /usr/share/asterisk/moh/macroform-cold_day" "moh show files"
 
@@ -139,6 +151,9 @@ done
 
 call 701 6
 zv_in_range "$(zv_field "$out" freq)" 518 528 || fail "CHANNEL(musicclass)=tones: expected 523 Hz, got: $out"
+
+call 706 6
+zv_in_range "$(zv_field "$out" freq)" 695 705 || fail "MusicOnHold(list), mode=playlist: expected 700 Hz, got: $out"
 
 call 702 6
 zv_in_range "$(zv_field "$out" secs)" 2.5 4.8 || fail "MusicOnHold(default): heard $(zv_field "$out" secs) s"

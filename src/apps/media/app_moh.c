@@ -7,9 +7,9 @@
  * DESIGN
  * Configuration: prepare() reads musiconhold.conf ([general]
  * preferchannelclass, one section per class: mode=files, directory=,
- * sort=alpha|random|randstart) and lists each class's directory (one
- * entry per file name without its extension; the sound loader picks the
- * format).  No musiconhold.conf: one class `default` on <astdatadir>/moh,
+ * sort=alpha|random|randstart, or mode=playlist with entry= lines) and
+ * lists each class's directory (one entry per file name without its
+ * extension; the sound loader picks the format).  No musiconhold.conf: one class `default` on <astdatadir>/moh,
  * Debian's asterisk-moh-opsound files.  The committed set is a refcounted
  * immutable object behind a mutex; a player holds a reference on its
  * class, so a reload never changes music that is playing.
@@ -120,6 +120,29 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Append a file (path without extension) unless listed.  0 or -ENOMEM. */
+static int files_add(struct moh_class *c, const char *path)
+{
+	for (size_t i = 0; i < c->nfiles; i++)
+		if (!strcmp(c->files[i], path))
+			return 0;
+	char **v = realloc(c->files, (c->nfiles + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	c->files = v;
+	if (!(v[c->nfiles] = strdup(path)))
+		return -ENOMEM;
+	c->nfiles++;
+	return 0;
+}
+
+static int cache_alloc(struct moh_class *c)
+{
+	if (c->nfiles && !(c->cache = calloc(c->nfiles, sizeof(*c->cache))))
+		return -ENOMEM;
+	return 0;
+}
+
 /* List the sound files of c->dir (base names without extension, each
  * once).  0 or a negative errno (the directory cannot be read). */
 static int class_scan(struct moh_class *c)
@@ -135,27 +158,37 @@ static int class_scan(struct moh_class *c)
 			continue;
 		char path[1024];
 		snprintf(path, sizeof(path), "%s/%.*s", c->dir, (int)(dot - e->d_name), e->d_name);
-		bool dup = false;
-		for (size_t i = 0; i < c->nfiles && !dup; i++)
-			dup = !strcmp(c->files[i], path);
-		if (dup)
-			continue;
-		char **v = realloc(c->files, (c->nfiles + 1) * sizeof(*v));
-		if (!v || !(v[c->nfiles] = strdup(path))) {
-			if (v)
-				c->files = v;
-			err = -ENOMEM;
+		if ((err = files_add(c, path)) < 0)
 			break;
-		}
-		c->files = v;
-		c->nfiles++;
 	}
 	closedir(d);
 	if (c->nfiles > 1)
 		qsort(c->files, c->nfiles, sizeof(*c->files), cmp_str);
-	if (!err && c->nfiles && !(c->cache = calloc(c->nfiles, sizeof(*c->cache))))
-		err = -ENOMEM;
-	return err;
+	return err ? err : cache_alloc(c);
+}
+
+/* mode=playlist: the entry= files, in their order (URLs are refused). */
+static int class_playlist(struct moh_class *c, const struct zv_conf_section *sec,
+			  struct zv_diag *diag)
+{
+	for (const struct zv_conf_var *v = NULL; (v = zv_conf_var_next(sec, "entry", v));) {
+		if (strstr(v->value, "://")) {
+			zv_diag_warn(diag, v->file, v->line,
+				     "musiconhold.conf: class '%s': entry %s: URLs are not "
+				     "supported, skipped",
+				     sec->name, v->value);
+			continue;
+		}
+		char path[1024];
+		snprintf(path, sizeof(path), "%s", v->value);
+		char *dot = strrchr(path, '.');
+		if (dot && !strchr(dot, '/') && sound_ext(dot + 1))
+			*dot = '\0';
+		int err = files_add(c, path);
+		if (err < 0)
+			return err;
+	}
+	return cache_alloc(c);
 }
 
 static const char *datadir(void)
@@ -198,7 +231,8 @@ static const struct zv_conf_option general_options[] = {
 };
 
 static const struct zv_conf_option class_options[] = {
-	{"mode", "files (custom, mp3... are not supported)"},
+	{"mode", "files or playlist (custom, mp3... are not supported)"},
+	{"entry", "a file of a mode=playlist class"},
 	{"directory", "directory of the files"},
 	{"sort", "alpha, random or randstart"},
 	{"random", "old spelling of sort=random"},
@@ -221,10 +255,11 @@ static int parse_class(struct moh_conf *conf, const struct zv_conf_section *sec,
 	const char *mode = zv_conf_get(sec, "mode"), *dir = zv_conf_get(sec, "directory");
 	if (!mode)
 		mode = "files";
-	if (strcasecmp(mode, "files")) {
+	bool playlist = !strcasecmp(mode, "playlist");
+	if (strcasecmp(mode, "files") && !playlist) {
 		zv_diag_warn(diag, sec->file, sec->line,
 			     "musiconhold.conf: class '%s': mode=%s is not supported (only "
-			     "mode=files); the class is skipped",
+			     "mode=files and mode=playlist); the class is skipped",
 			     sec->name, mode);
 		return 0;
 	}
@@ -233,9 +268,13 @@ static int parse_class(struct moh_conf *conf, const struct zv_conf_section *sec,
 			zv_diag_warn(diag, sec->file, sec->line,
 				     "musiconhold.conf: class '%s': %s= is not supported, ignored",
 				     sec->name, k);
-	struct moh_class *c = class_new(sec->name, dir ? dir : "moh");
+	struct moh_class *c = class_new(sec->name, playlist ? "" : dir ? dir : "moh");
 	if (!c)
 		return -ENOMEM;
+	if (playlist) {
+		snprintf(c->mode, sizeof(c->mode), "playlist");
+		c->dir[0] = '\0';
+	}
 	const char *sort = zv_conf_get(sec, "sort"), *rnd = zv_conf_get(sec, "random");
 	bool b = false;
 	if (rnd && zv_conf_parse_bool(rnd, &b) == 0 && b)
@@ -252,12 +291,16 @@ static int parse_class(struct moh_conf *conf, const struct zv_conf_section *sec,
 		else
 			c->sort = (enum moh_sort)i;
 	}
-	int err = class_scan(c);
+	int err = playlist ? class_playlist(c, sec, diag) : class_scan(c);
 	if (err == -ENOMEM) {
 		zv_unref(c);
 		return err;
 	}
-	if (err < 0 || !c->nfiles)
+	if (playlist && !c->nfiles)
+		zv_diag_warn(diag, sec->file, sec->line,
+			     "musiconhold.conf: class '%s': mode=playlist without entry= files",
+			     sec->name);
+	else if (err < 0 || !c->nfiles)
 		zv_diag_warn(diag, sec->file, sec->line,
 			     "musiconhold.conf: class '%s': %s %s", sec->name,
 			     err < 0 ? "cannot read directory" : "no sound files in", c->dir);
@@ -634,7 +677,7 @@ static enum zv_cli_result cli_show_classes(struct zv_cli_req *req, int argc, cha
 	for (size_t i = 0; conf && i < conf->n; i++) {
 		const struct moh_class *c = conf->cls[i];
 		zv_cli_printf(req, "Class: %s\n\tMode: %s\n\tDirectory: %s\n\tSort: %s\n", c->name,
-			      c->mode, c->dir, sort_names[c->sort]);
+			      c->mode, c->dir[0] ? c->dir : "<none>", sort_names[c->sort]);
 	}
 	zv_unref(conf);
 	return ZV_CLI_SUCCESS;
