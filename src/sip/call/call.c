@@ -4,7 +4,11 @@
  * refresh) and INFO (DTMF) in the dialog.  An INVITE without SDP is a late
  * offer: our offer goes in the 183/200, the answer comes in the ACK.
  * Outbound legs follow 3xx redirects and answer 401/407 challenges in
- * the same call.  Identity headers: call_id.c; INFO bodies: call_info.c.
+ * the same call.  Identity headers: call_id.c; INFO bodies: call_info.c;
+ * session timer negotiation: call_timer.c.
+ * Timers of a call, all on its loop: the session timer (refresh at half
+ * the interval, or the expiry) and, as the UAS with 100rel, the
+ * retransmission of the reliable provisional until its PRACK.
  * See call.h for the design.
  *
  * Lifetime: a call is refcounted.  The worker's table holds one reference
@@ -41,7 +45,8 @@
 #include "sip/registrar/registrar.h"
 
 #define CALL_BUCKETS 1024
-#define CALL_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE\r\n"
+#define CALL_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE, PRACK\r\n"
+#define CALL_T1_MS 500
 
 struct call {
 	struct zv_channel *chan; /* referenced until the driver hangup */
@@ -84,6 +89,25 @@ struct call {
 	char *endpoint; /* whose outbound_auth answers challenges */
 	bool auth_tried;
 	unsigned redirects; /* 3xx followed */
+	/* session timer (RFC 4028): one timer, the refresh or the expiry */
+	struct call_se se;
+	enum sip_feature_mode timers;
+	unsigned min_se, sess_expires;
+	bool se_armed, se_retried, se_busy; /* timer made; 422 redone; refresh out */
+	bool peer_update; /* the far end allows UPDATE */
+	struct zv_timer se_timer;
+	/* 100rel (RFC 3262) as the UAS: one reliable provisional at a time,
+	 * retransmitted until its PRACK; a 2xx meanwhile waits for it */
+	bool rel100;
+	enum sip_feature_mode rel100_mode; /* outbound: the endpoint's 100rel */
+	uint32_t rseq;
+	unsigned rel_status; /* the unacknowledged one, 0 none */
+	bool rel_sdp, answer_waits, rel_armed;
+	unsigned rel_next; /* an 18x held back until then, 0 none */
+	bool rel_next_sdp;
+	unsigned rel_interval, rel_elapsed;
+	struct zv_timer rel_timer;
+	uint32_t rack_last; /* as the UAC: the last reliable 18x PRACKed */
 	struct call *next; /* table chain */
 };
 
@@ -157,6 +181,10 @@ static void call_destroy(void *obj)
 	struct call *c = obj;
 	if (c->rtp)
 		zv_rtp_free(c->rtp);
+	if (c->se_armed)
+		zv_timer_fini(&c->se_timer);
+	if (c->rel_armed)
+		zv_timer_fini(&c->rel_timer);
 	zv_dtmf_detect_free(c->inband);
 	zv_trans_free(c->inband_dec);
 	free(c->call_id);
@@ -287,7 +315,7 @@ static int answer_take(struct call *c, const struct sip_rx *rx);
 /* ---- responses and requests ---------------------------------------------------- */
 
 /* Answer the INVITE (final or provisional), with our SDP when sdp. */
-static int invite_respond(struct call *c, unsigned status, bool sdp, const char *extra_in)
+static int invite_respond_now(struct call *c, unsigned status, bool sdp, const char *extra_in)
 {
 	if (!c->invite_st)
 		return -EALREADY;
@@ -300,6 +328,11 @@ static int invite_respond(struct call *c, unsigned status, bool sdp, const char 
 		sip_buf_printf(&extra, "Contact: <%s>\r\n", c->contact);
 	if (status > 100 && status < 300)
 		sip_buf_printf(&extra, CALL_ALLOW); /* UPDATE in the early dialog */
+	if (status >= 200 && status < 300) {
+		call_se_lines(&extra, &c->se);
+		if (c->timers != SIP_FEATURE_NO)
+			sip_buf_printf(&extra, "Supported: timer\r\n");
+	}
 	if (status > 100 && status < 300 && c->chan && (c->send_pai || c->send_rpid))
 		call_identity_write(&extra, c->send_pai, c->send_rpid, false,
 				    zv_channel_connected_name(c->chan),
@@ -315,6 +348,70 @@ static int invite_respond(struct call *c, unsigned status, bool sdp, const char 
 	sip_buf_free(&body);
 	sip_buf_free(&extra);
 	return err;
+}
+
+/* The reliable provisional again (T1 doubling, RFC 3262 3); after 64*T1
+ * without a PRACK the INVITE is refused (cause 41: 503). */
+static void rel_fire(void *arg)
+{
+	struct call *c = arg;
+	if (!c->rel_status || !c->invite_st || c->ended)
+		return;
+	c->rel_elapsed += c->rel_interval;
+	if (c->rel_elapsed >= 64 * CALL_T1_MS) {
+		zv_notice("%s: no PRACK for the %u", c->chan ? zv_channel_name(c->chan) : "?",
+			  c->rel_status);
+		c->rel_status = 0;
+		c->answer_waits = false;
+		if (c->chan) {
+			zv_channel_set_hangupcause(c->chan, ZV_CAUSE_NORMAL_TEMPORARY_FAILURE);
+			zv_channel_softhangup(c->chan, 0);
+		}
+		return;
+	}
+	char extra[64];
+	snprintf(extra, sizeof(extra), "Require: 100rel\r\nRSeq: %u\r\n", c->rseq);
+	zv_verb(4, "%s: %u again (RSeq %u)", c->chan ? zv_channel_name(c->chan) : "?",
+		c->rel_status, c->rseq);
+	invite_respond_now(c, c->rel_status, c->rel_sdp, extra);
+	c->rel_interval *= 2;
+	zv_timer_start(&c->rel_timer, c->rel_interval, 0);
+}
+
+/* Answer the INVITE; with 100rel, 18x go reliably (Require, RSeq,
+ * retransmitted until PRACKed; another 18x meanwhile is not sent) and a
+ * 2xx waits for the PRACK of the outstanding one. */
+static int invite_respond(struct call *c, unsigned status, bool sdp, const char *extra_in)
+{
+	if (!c->invite_st)
+		return -EALREADY;
+	if (c->rel100 && status > 100 && status < 300 && c->rel_status) {
+		if (status >= 200) {
+			c->answer_waits = true;
+		} else if (!c->rel_next || sdp) {
+			c->rel_next = status;
+			c->rel_next_sdp = sdp;
+		}
+		return 0;
+	}
+	if (!c->rel100 || status <= 100 || status >= 200) {
+		if (status >= 200)
+			c->rel_status = 0;
+		return invite_respond_now(c, status, sdp, extra_in);
+	}
+	if (!c->rel_armed) {
+		if (zv_timer_init(&c->rel_timer, zv_loop_current(), rel_fire, c) < 0)
+			return invite_respond_now(c, status, sdp, extra_in);
+		c->rel_armed = true;
+	}
+	char extra[64];
+	snprintf(extra, sizeof(extra), "Require: 100rel\r\nRSeq: %u\r\n", ++c->rseq);
+	c->rel_status = status;
+	c->rel_sdp = sdp;
+	c->rel_interval = CALL_T1_MS;
+	c->rel_elapsed = 0;
+	zv_timer_start(&c->rel_timer, CALL_T1_MS, 0);
+	return invite_respond_now(c, status, sdp, extra);
 }
 
 /* A request in the dialog: our From, their To, the route set, the remote
@@ -428,6 +525,172 @@ static int send_cancel(struct call *c)
 
 static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms);
 
+/* ---- session timer ------------------------------------------------------------------ */
+
+static void se_fire(void *arg);
+
+/* (Re)arm the call's timer for its negotiated session interval. */
+static void se_start(struct call *c)
+{
+	if (!c->se.interval || c->ended)
+		return;
+	if (!c->se_armed) {
+		if (zv_timer_init(&c->se_timer, zv_loop_current(), se_fire, c) < 0)
+			return;
+		c->se_armed = true;
+	}
+	zv_timer_start(&c->se_timer, call_se_due_ms(&c->se), 0);
+}
+
+static void ack_send(struct call *c, uint32_t cseq)
+{
+	char branch[40];
+	sip_new_branch(branch, sizeof(branch));
+	struct sip_uac_request r = dialog_request(c, "ACK", c->remote_target, branch, cseq);
+	struct sip_buf req;
+	sip_buf_init(&req);
+	if (!sip_uac_build_request(&r, &req))
+		sip_send(&c->target, req.p, req.len);
+	sip_buf_free(&req);
+}
+
+struct se_refresh {
+	struct call *c; /* referenced */
+	uint32_t cseq;
+	bool update;
+};
+
+static int se_refresh_send(struct call *c);
+
+/* The answer to our refresh: its Session-Expires (or ours again) rearms
+ * the timer; 408/481 end the call (RFC 4028 10); an UPDATE refused as
+ * unknown is redone as a re-INVITE. */
+static void se_refresh_done(void *arg, struct sip_ctsx *ct, unsigned status,
+			    const struct sip_rx *rx)
+{
+	struct se_refresh *r = arg;
+	struct call *c = r->c;
+	if (status < 200)
+		return;
+	c->se_busy = false;
+	if (status < 300 && rx && !r->update)
+		ack_send(c, r->cseq);
+	if (!c->ended && c->chan) {
+		if (status < 300 && rx) {
+			struct call_se_req sr;
+			struct call_se se;
+			if (call_se_read(&rx->msg, &sr) == 0 &&
+			    call_se_uac(&sr, c->timers, c->se.interval, &se) == 0 && se.interval)
+				c->se = se;
+			se_start(c);
+		} else if (status == 408 || status == 481) {
+			zv_notice("%s: session refresh answered %u", zv_channel_name(c->chan), status);
+			zv_channel_set_hangupcause(c->chan, ZV_CAUSE_NO_USER_RESPONSE);
+			zv_channel_softhangup(c->chan, 0);
+		} else if (r->update && (status == 405 || status == 501)) {
+			c->peer_update = false;
+			se_refresh_send(c);
+		} else {
+			se_start(c); /* try again at the next half interval */
+		}
+	}
+	zv_unref(c);
+	free(r);
+}
+
+/* Refresh the session as its refresher: UPDATE without SDP when the far
+ * end allows it, else a re-INVITE with our SDP (RFC 4028 7.4, 9). */
+static int se_refresh_send(struct call *c)
+{
+	struct se_refresh *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->update = c->peer_update;
+	r->cseq = ++c->cseq;
+	char branch[40];
+	sip_new_branch(branch, sizeof(branch));
+	struct sip_uac_request q = dialog_request(c, r->update ? "UPDATE" : "INVITE",
+						  c->remote_target, branch, r->cseq);
+	struct sip_buf extra, body, req;
+	sip_buf_init(&extra);
+	sip_buf_init(&body);
+	sip_buf_init(&req);
+	sip_buf_printf(&extra, "Session-Expires: %u;refresher=uac\r\nMin-SE: %u\r\n"
+			       "Supported: timer\r\n" CALL_ALLOW,
+		       c->se.interval, c->min_se);
+	q.contact = c->contact;
+	q.extra = extra.p;
+	if (!r->update) {
+		c->sdp_version++;
+		sdp_body(c, &body);
+		q.ctype = "application/sdp";
+		q.body = body.p;
+	}
+	int err = extra.oom || body.oom ? -ENOMEM : sip_uac_build_request(&q, &req);
+	if (!err) {
+		r->c = zv_ref(c);
+		err = sip_ctsx_send(&c->target, r->update ? SIP_METHOD_UPDATE : SIP_METHOD_INVITE,
+				    branch, req.p, req.len, se_refresh_done, r, NULL);
+		if (err)
+			zv_unref(c);
+	}
+	if (err)
+		free(r);
+	else
+		c->se_busy = true;
+	sip_buf_free(&extra);
+	sip_buf_free(&body);
+	sip_buf_free(&req);
+	return err;
+}
+
+static void se_fire(void *arg)
+{
+	struct call *c = arg;
+	if (c->ended || !c->chan)
+		return;
+	if (c->se.we_refresh) {
+		zv_verb(4, "%s: session refresh (%u s)", zv_channel_name(c->chan), c->se.interval);
+		if (c->se_busy || se_refresh_send(c) < 0)
+			se_start(c);
+		return;
+	}
+	zv_notice("%s: session timer expired (%u s without a refresh)", zv_channel_name(c->chan),
+		  c->se.interval);
+	zv_channel_set_hangupcause(c->chan, ZV_CAUSE_NO_USER_RESPONSE);
+	zv_channel_softhangup(c->chan, 0);
+}
+
+/* A refresh received (re-INVITE, UPDATE): negotiate as the UAS again.
+ * Returns the status to refuse it with (422, 421) or 0. */
+static unsigned se_refreshed(struct call *c, const struct sip_rx *rx)
+{
+	struct call_se_req sr;
+	struct call_se se;
+	if (call_se_read(&rx->msg, &sr) < 0)
+		return 400;
+	int st = call_se_uas(&sr, c->timers, c->min_se, c->sess_expires, &se);
+	if (st)
+		return (unsigned)st;
+	if (se.interval)
+		c->se = se;
+	if (c->answered)
+		se_start(c);
+	return 0;
+}
+
+/* Refuse a request for its session timer (422 with our Min-SE, 421). */
+static void se_refuse(struct sip_stsx *st, unsigned status, unsigned min_se)
+{
+	char extra[64];
+	if (status == 422)
+		snprintf(extra, sizeof(extra), "Min-SE: %u\r\n", min_se);
+	else
+		snprintf(extra, sizeof(extra), "Require: timer\r\n");
+	sip_stsx_respond(st, status, status == 400 ? "Bad Session-Expires" : NULL, NULL,
+			 status == 400 ? NULL : extra, NULL, NULL);
+}
+
 /* ---- channel technology ---------------------------------------------------------- */
 
 static struct call *chan_call(struct zv_channel *chan)
@@ -443,8 +706,10 @@ static int tech_answer(struct zv_channel *chan)
 	if (c->answered)
 		return 0;
 	int err = invite_respond(c, 200, true, NULL);
-	if (!err)
+	if (!err) {
 		c->answered = true;
+		se_start(c);
+	}
 	return err;
 }
 
@@ -494,6 +759,10 @@ static void tech_hangup(struct zv_channel *chan)
 		zv_rtp_free(c->rtp);
 		c->rtp = NULL;
 	}
+	if (c->se_armed)
+		zv_timer_stop(&c->se_timer);
+	if (c->rel_armed)
+		zv_timer_stop(&c->rel_timer);
 	call_unlink(c);
 	zv_channel_set_tech_pvt(chan, NULL);
 	c->chan = NULL;
@@ -758,6 +1027,25 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 	struct call *c = NULL;
 	if (!ep)
 		goto out;
+	struct call_se_req sr;
+	struct call_se se;
+	int sst = call_se_read(&rx->msg, &sr) < 0 ? 400
+						  : call_se_uas(&sr, ep->timers, ep->timers_min_se,
+								ep->timers_sess_expires, &se);
+	if (sst) {
+		se_refuse(st, (unsigned)sst, ep->timers_min_se);
+		goto out;
+	}
+	bool rel_sup = call_msg_has_tag(&rx->msg, SIP_HDR_SUPPORTED, "100rel") ||
+		       call_msg_has_tag(&rx->msg, SIP_HDR_REQUIRE, "100rel");
+	if (ep->rel100 == SIP_FEATURE_NO && call_msg_has_tag(&rx->msg, SIP_HDR_REQUIRE, "100rel")) {
+		sip_stsx_respond(st, 420, NULL, NULL, "Unsupported: 100rel\r\n", NULL, NULL);
+		goto out;
+	}
+	if (ep->rel100 == SIP_FEATURE_REQUIRED && !rel_sup) {
+		sip_stsx_respond(st, 421, NULL, NULL, "Require: 100rel\r\n", NULL, NULL);
+		goto out;
+	}
 	struct call_media media = {.dtmf_pt = -1};
 	int late = offer_take(st, rx, ep, &media);
 	if (late < 0)
@@ -769,6 +1057,12 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 	}
 	c->media = media;
 	c->late_offer = late > 0;
+	c->se = se;
+	c->rel100 = rel_sup && ep->rel100 != SIP_FEATURE_NO;
+	c->timers = ep->timers;
+	c->min_se = ep->timers_min_se;
+	c->sess_expires = ep->timers_sess_expires;
+	c->peer_update = sr.allow_update;
 	c->send_pai = ep->send_pai;
 	c->send_rpid = ep->send_rpid;
 	c->trust_id = ep->trust_id_inbound;
@@ -897,14 +1191,22 @@ static void reoffer(struct call *c, struct sip_stsx *st, const struct sip_rx *rx
 	struct sip_buf body;
 	sip_buf_init(&body);
 	sdp_body(c, &body);
-	char extra[300];
-	snprintf(extra, sizeof(extra), "Contact: <%s>\r\n", c->contact);
-	sip_stsx_respond(st, 200, NULL, c->local_tag, extra, "application/sdp", body.p);
+	struct sip_buf extra;
+	sip_buf_init(&extra);
+	sip_buf_printf(&extra, "Contact: <%s>\r\n", c->contact);
+	call_se_lines(&extra, &c->se);
+	sip_stsx_respond(st, 200, NULL, c->local_tag, extra.p, "application/sdp", body.p);
+	sip_buf_free(&extra);
 	sip_buf_free(&body);
 }
 
 static void on_reinvite(struct call *c, struct sip_stsx *st, const struct sip_rx *rx)
 {
+	unsigned refuse = se_refreshed(c, rx);
+	if (refuse) {
+		se_refuse(st, refuse, c->min_se);
+		return;
+	}
 	target_refresh(c, rx);
 	reoffer(c, st, rx);
 }
@@ -923,14 +1225,22 @@ static void on_update(struct sip_stsx *st, const struct sip_rx *rx)
 		sip_stsx_respond(st, 491, NULL, NULL, NULL, NULL, NULL);
 		return;
 	}
+	unsigned refuse = se_refreshed(c, rx);
+	if (refuse) {
+		se_refuse(st, refuse, c->min_se);
+		return;
+	}
 	target_refresh(c, rx);
 	if (has_sdp(&rx->msg)) {
 		reoffer(c, st, rx);
 		return;
 	}
-	char extra[300];
-	snprintf(extra, sizeof(extra), "Contact: <%s>\r\n", c->contact);
-	sip_stsx_respond(st, 200, NULL, c->local_tag, extra, NULL, NULL);
+	struct sip_buf extra;
+	sip_buf_init(&extra);
+	sip_buf_printf(&extra, "Contact: <%s>\r\n", c->contact);
+	call_se_lines(&extra, &c->se);
+	sip_stsx_respond(st, 200, NULL, c->local_tag, extra.p, NULL, NULL);
+	sip_buf_free(&extra);
 }
 
 static void on_invite(struct sip_stsx *st, const struct sip_rx *rx)
@@ -967,6 +1277,38 @@ static void on_bye(struct sip_stsx *st, const struct sip_rx *rx)
 	c->bye_rx = true;
 	if (c->chan)
 		zv_channel_softhangup(c->chan, ZV_CAUSE_NORMAL_CLEARING);
+}
+
+/* PRACK (RFC 3262) of our reliable provisional: RAck "RSeq CSeq INVITE"
+ * must match the outstanding one (else 481); a 2xx waiting for it goes. */
+static void on_prack(struct sip_stsx *st, const struct sip_rx *rx)
+{
+	struct call *c = rx->msg.to.has_tag ? call_find(rx->msg.call_id, rx->msg.to.tag) : NULL;
+	const struct sip_hdr *h = sip_msg_hdr(&rx->msg, SIP_HDR_RACK);
+	unsigned rseq = 0, cseq = 0;
+	char method[16] = "";
+	char text[64];
+	if (h)
+		zv_str_copy(h->value, text, sizeof(text));
+	if (!c || c->ended || !h || sscanf(text, "%u %u %15s", &rseq, &cseq, method) != 3 ||
+	    !c->rel_status || rseq != c->rseq || cseq != c->invite_cseq ||
+	    strcasecmp(method, "INVITE")) {
+		sip_stsx_respond(st, 481, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
+	zv_timer_stop(&c->rel_timer);
+	c->rel_status = 0;
+	sip_stsx_respond(st, 200, NULL, NULL, NULL, NULL, NULL);
+	if (c->late_offer && c->chan && has_sdp(&rx->msg))
+		late_answer(c, rx); /* our offer went in the reliable 18x */
+	unsigned next = c->rel_next;
+	c->rel_next = 0;
+	if (c->answer_waits) {
+		c->answer_waits = false;
+		invite_respond(c, 200, true, NULL);
+	} else if (next) {
+		invite_respond(c, next, c->rel_next_sdp, NULL);
+	}
 }
 
 /* INFO in a dialog: a DTMF digit (application/dtmf-relay or
@@ -1242,15 +1584,7 @@ static int answer_take(struct call *c, const struct sip_rx *rx)
 /* The ACK of a 2xx: a new transaction-less request (RFC 3261 13.2.2.4). */
 static void send_ack(struct call *c)
 {
-	char branch[40];
-	sip_new_branch(branch, sizeof(branch));
-	struct sip_uac_request r =
-		dialog_request(c, "ACK", c->remote_target, branch, c->invite_cseq);
-	struct sip_buf req;
-	sip_buf_init(&req);
-	if (!sip_uac_build_request(&r, &req))
-		sip_send(&c->target, req.p, req.len);
-	sip_buf_free(&req);
+	ack_send(c, c->invite_cseq);
 }
 
 /* The dialog from our INVITE's 2xx: their tag, target and route set. */
@@ -1305,7 +1639,64 @@ static int status_to_cause(unsigned status)
 static int invite_authenticate(struct call *c, const struct sip_rx *rx);
 static int invite_send(struct call *c, const char *auth_line);
 
+/*
+ * A reliable 18x to our INVITE (Require: 100rel, RSeq; RFC 3262 4): a
+ * PRACK in its early dialog (its To tag, Contact and Record-Route; the
+ * call's state keeps the INVITE's To for a CANCEL), once per RSeq.
+ */
+static void prack_send(struct call *c, const struct sip_rx *rx)
+{
+	const struct sip_msg *m = &rx->msg;
+	const struct sip_hdr *rh = sip_msg_hdr(m, SIP_HDR_RSEQ);
+	const struct sip_hdr *ch = sip_msg_hdr(m, SIP_HDR_CONTACT);
+	uint32_t rseq;
+	struct sip_addr contact;
+	if (c->rel100_mode == SIP_FEATURE_NO || !rh ||
+	    !call_msg_has_tag(m, SIP_HDR_REQUIRE, "100rel") ||
+	    sip_uint_parse(zv_str_trim(rh->value), UINT32_MAX, &rseq) < 0 || rseq <= c->rack_last ||
+	    !ch || sip_addr_parse(ch->value, &contact) < 0 || !contact.uri.len)
+		return;
+	struct sip_buf routes, req;
+	char first[512], branch[40], target[512], rack[64];
+	sip_buf_init(&routes);
+	sip_buf_init(&req);
+	zv_str_copy(contact.uri, target, sizeof(target));
+	char *to = dup_str(sip_msg_hdr(m, SIP_HDR_TO)->value);
+	if (to && sip_uac_route_set(rx, true, &routes, first, sizeof(first)) == 0 && !routes.oom) {
+		c->rack_last = rseq;
+		sip_new_branch(branch, sizeof(branch));
+		snprintf(rack, sizeof(rack), "RAck: %u %u INVITE\r\n", rseq, c->invite_cseq);
+		struct sip_uac_request r = dialog_request(c, "PRACK", target, branch, ++c->cseq);
+		r.to = to;
+		r.route_lines = routes.p;
+		r.extra = rack;
+		if (sip_uac_build_request(&r, &req) == 0) {
+			zv_ref(c);
+			if (sip_ctsx_send(&c->target, SIP_METHOD_PRACK, branch, req.p, req.len,
+					  request_done, c, NULL) < 0)
+				zv_unref(c);
+		}
+	}
+	free(to);
+	sip_buf_free(&routes);
+	sip_buf_free(&req);
+}
+
 #define CALL_MAX_REDIRECTS 5
+
+/* 422 to our INVITE (RFC 4028 6): again, once, with the Min-SE asked. */
+static int se_too_small(struct call *c, const struct sip_rx *rx)
+{
+	struct call_se_req sr;
+	if (call_se_read(&rx->msg, &sr) < 0 || sr.min_se <= c->sess_expires)
+		return -EINVAL;
+	c->se_retried = true;
+	c->sess_expires = sr.min_se;
+	if (c->min_se < sr.min_se)
+		c->min_se = sr.min_se;
+	c->invite_cseq = ++c->cseq;
+	return invite_send(c, NULL);
+}
 
 /* The first Contact of a 3xx with a sip: or sips: URI, into uri. */
 static int redirect_contact(const struct sip_rx *rx, char *uri, size_t size)
@@ -1405,6 +1796,8 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 	if (status < 200) {
 		if (!c->chan || c->ended || status == 100)
 			return;
+		if (rx)
+			prack_send(c, rx);
 		/* Early media: a provisional answer with SDP sets up the
 		 * stream now (RFC 3261 13.2.1; the 2xx may repeat it). */
 		if (rx && has_sdp(&rx->msg) && answer_take(c, rx) == 0) {
@@ -1426,6 +1819,11 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 			return;
 		}
 	}
+	if (status == 422 && rx && !c->se_retried && !c->ended && c->chan &&
+	    se_too_small(c, rx) == 0) {
+		zv_unref(c); /* this transaction's; the new one has its own */
+		return;
+	}
 	if (status >= 300 && status < 400 && rx && !c->ended && c->chan &&
 	    redirect_follow(c, rx) == 0) {
 		zv_unref(c); /* this transaction's; the new one has its own */
@@ -1446,6 +1844,11 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 			}
 		} else {
 			c->answered = true;
+			struct call_se_req sr;
+			if (call_se_read(&rx->msg, &sr) == 0 &&
+			    call_se_uac(&sr, c->timers, c->sess_expires, &c->se) == 0)
+				se_start(c);
+			c->peer_update = sr.allow_update;
 			media_set_remote(c);
 			inband_setup(c);
 			zv_channel_set_native_codec(c->chan, c->media.codec);
@@ -1468,6 +1871,18 @@ static int invite_send(struct call *c, const char *auth_line)
 	sip_buf_init(&req);
 	sip_buf_printf(&extra, CALL_ALLOW "%s%s",
 		       c->id_lines ? c->id_lines : "", auth_line ? auth_line : "");
+	bool timers = c->timers != SIP_FEATURE_NO, rel = c->rel100_mode != SIP_FEATURE_NO;
+	bool req_timer = c->timers == SIP_FEATURE_REQUIRED;
+	bool req_rel = c->rel100_mode == SIP_FEATURE_REQUIRED;
+	if (timers || rel)
+		sip_buf_printf(&extra, "Supported: %s%s%s\r\n", rel ? "100rel" : "",
+			       rel && timers ? ", " : "", timers ? "timer" : "");
+	if (req_timer || req_rel)
+		sip_buf_printf(&extra, "Require: %s%s%s\r\n", req_rel ? "100rel" : "",
+			       req_rel && req_timer ? ", " : "", req_timer ? "timer" : "");
+	if (timers)
+		sip_buf_printf(&extra, "Session-Expires: %u\r\nMin-SE: %u\r\n", c->sess_expires,
+			       c->min_se);
 	struct sip_uac_request r =
 		dialog_request(c, "INVITE", c->ruri, c->invite_branch, c->invite_cseq);
 	r.contact = c->contact;
@@ -1535,6 +1950,11 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	c->rewrite_contact = d.ep->rewrite_contact;
 	c->dtmf_mode = d.ep->dtmf_mode;
 	c->trust_id = d.ep->trust_id_inbound;
+	c->timers = d.ep->timers;
+	c->rel100_mode = d.ep->rel100;
+	c->min_se = d.ep->timers_min_se;
+	c->sess_expires = d.ep->timers_sess_expires < c->min_se ? c->min_se
+								 : d.ep->timers_sess_expires;
 	c->target = f.target;
 	c->sess_id = (uint64_t)random() << 16 ^ (uint64_t)random();
 	c->sdp_version = 1;
@@ -1638,6 +2058,7 @@ static int call_start(struct zv_module *mod)
 	sip_method_handler_set(SIP_METHOD_CANCEL, on_cancel);
 	sip_method_handler_set(SIP_METHOD_INFO, on_info);
 	sip_method_handler_set(SIP_METHOD_UPDATE, on_update);
+	sip_method_handler_set(SIP_METHOD_PRACK, on_prack);
 	return 0;
 }
 
@@ -1649,6 +2070,7 @@ static void call_stop(struct zv_module *mod)
 	sip_method_handler_set(SIP_METHOD_CANCEL, NULL);
 	sip_method_handler_set(SIP_METHOD_INFO, NULL);
 	sip_method_handler_set(SIP_METHOD_UPDATE, NULL);
+	sip_method_handler_set(SIP_METHOD_PRACK, NULL);
 }
 
 ZV_MODULE(chan_pjsip) = {

@@ -24,6 +24,7 @@
 
 #include "sip/config/sip_config.h"
 #include "sip/parser/sdp.h"
+#include "sip/parser/sip_msg.h"
 
 struct sip_endpoint;
 
@@ -96,6 +97,41 @@ void call_identity_write(struct sip_buf *b, bool pai, bool rpid, bool calling, c
 int call_info_digit(struct zv_str ctype, struct zv_str body, char *digit, unsigned *duration_ms);
 /* The application/dtmf-relay body for a digit we send. */
 void call_info_body(struct sip_buf *b, char digit, unsigned duration_ms);
+
+/* Whether a header (Supported, Require, Allow) lists a token, any case. */
+bool call_msg_has_tag(const struct sip_msg *m, enum sip_hdr_id id, const char *tag);
+
+/* Session timers (RFC 4028; call_timer.c). */
+enum { CALL_SE_NONE, CALL_SE_UAC, CALL_SE_UAS };
+struct call_se_req {	/* what a request or response says */
+	bool supported;	/* Supported or Require: timer */
+	bool required;	/* Require: timer */
+	bool allow_update; /* Allow: lists UPDATE */
+	unsigned se;	/* Session-Expires, 0 absent */
+	int refresher;	/* CALL_SE_* of its refresher parameter */
+	unsigned min_se; /* Min-SE, 0 absent */
+};
+struct call_se {	/* what was negotiated */
+	unsigned interval; /* 0: no session timer */
+	int refresher;	   /* CALL_SE_UAC / _UAS, in the transaction's terms */
+	bool we_refresh;
+	bool require;	   /* put Require: timer in the response */
+};
+/* 0, or -EBADMSG for a Session-Expires or Min-SE that does not parse. */
+int call_se_read(const struct sip_msg *m, struct call_se_req *r);
+/* As the UAS of an INVITE/UPDATE: 0 (out->interval 0 when no timer), or
+ * the status to answer: 422 (Session-Expires below min_se: send Min-SE),
+ * 421 (timers=required and the UAC does not support them). */
+int call_se_uas(const struct call_se_req *r, enum sip_feature_mode mode, unsigned min_se,
+		unsigned sess_expires, struct call_se *out);
+/* As the UAC, from the 2xx to our INVITE/UPDATE. */
+int call_se_uac(const struct call_se_req *r, enum sip_feature_mode mode, unsigned sess_expires,
+		struct call_se *out);
+/* "Session-Expires: N;refresher=X" (and Require: timer) for a 2xx. */
+void call_se_lines(struct sip_buf *b, const struct call_se *se);
+/* When the call's timer is due, ms from now: the refresh at half the
+ * interval, or the expiry at interval - min(32, interval/3). */
+unsigned call_se_due_ms(const struct call_se *se);
 
 /* RTP statistics and codec name of a SIP channel; on its loop.  0, or
  * -ENOENT when chan is not a SIP call with media. */
