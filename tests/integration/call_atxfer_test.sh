@@ -11,6 +11,8 @@
 #    back again, and the caller hears the callee's 440 Hz at the end;
 #  - the caller dials *2 603 and *2: the caller is hung up, the callee
 #    hears 603, then gets a BYE;
+#  - the caller dials *2 603 and hangs up while talking to it: that
+#    completes the transfer too (the callee hears 603, then a BYE);
 #  - automixmon => *3 with Dial option x: the callee's *3 starts a
 #    MixMonitor of the caller (spool/monitor/auto-<time>-200-200.wav),
 #    the next *3 stops it: about 3 s of the call's tones.
@@ -198,9 +200,28 @@ last=$(analyse "$crec" -2.5 2)
 echo "callee after completion: $last"
 zv_in_range "$(zv_field "$last" freq)" 690 710 || fail "the transferred callee should hear 603: $last"
 
+# ---- 3b: the transferer's hang-up completes ----
+before=$(grep -c "terminated" "$cdir/out.txt")
+call 202 8
+wait_for "$cdir/out.txt" "Call established" 4 10 || fail "the callee did not answer call 3b"
+sleep 1.5
+keys 4 '*' 2
+sleep 1.5
+keys 4 6 0 3
+wait "$CALLER_PID" # baresip hangs up after 8 s, while consulting 603
+CALLER_PID=""
+sleep 1
+expect_contains "$(zv_rx 'core show channels')" "PJSIP/201-" "the transferee after the transferer hung up"
+wait_for "$cdir/out.txt" "terminated" $((before + 1)) 15 || fail "the callee got no BYE after 603 ended (3b)"
+sleep 0.5
+crec=$(newest "$cdir")
+last=$(analyse "$crec" -2.5 2)
+echo "callee after the transferer hung up: $last"
+zv_in_range "$(zv_field "$last" freq)" 690 710 || fail "hang-up completion: the callee should hear 603: $last"
+
 # ---- 4: one-touch MixMonitor ----
 call 203 12
-wait_for "$cdir/out.txt" "Call established" 4 10 || fail "the callee did not answer call 4"
+wait_for "$cdir/out.txt" "Call established" 5 10 || fail "the callee did not answer call 4"
 sleep 1.5
 keys 3 '*' 3
 sleep 3

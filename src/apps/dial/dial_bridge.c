@@ -34,8 +34,9 @@
  * had, and the bridge ends.  automixmon (x/X) starts MixMonitor on the
  * other side, and stops it the next time.
  *
- * A future packet-level native relay must stay off for a side with
- * features: it would carry the DTMF past this loop.
+ * Dial starts the packet-level native relay (zv_channel_native_bridge())
+ * only when neither side has features: it would carry the DTMF past this
+ * loop.
  */
 #include <errno.h>
 #include <stdio.h>
