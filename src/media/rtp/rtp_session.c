@@ -11,7 +11,9 @@
  * buffers; each packet is unprotected in place when SRTP is on, parsed,
  * accounted for RTCP and handed to on_rtp or to the RFC 4733 decoder.
  * RTCP arriving on the RTP port (RFC 5761 multiplexing) is treated as
- * RTCP.  Callbacks may free the session: zv_rtp_free() then only closes
+ * RTCP.  What the batch's callbacks send (the relay, a bridge's reader) is
+ * queued per target session and sent with one sendmmsg() at the end of
+ * the batch (txq below).  Callbacks may free the session: zv_rtp_free() then only closes
  * and marks it, and the dispatcher frees it once its callbacks return.
  *
  * Timestamps: the first packet gets a random timestamp; each next one
@@ -42,6 +44,73 @@
 static _Thread_local uint8_t rx_bufs[RTP_BATCH][RTP_MAX_PKT];
 /* Room for the SRTP trailer after the largest packet we build. */
 static _Thread_local uint8_t tx_buf[RTP_MAX_PKT + 64];
+
+/*
+ * Sends made while a receive batch is handled (a relay, or a reader that
+ * writes to the other leg) are queued here, for one session at a time,
+ * and go out in one sendmmsg() when the batch ends, the queue is full, or
+ * another session sends; so a batch of n packets relayed costs one send
+ * call instead of n.  Set_remote and free of the queued session flush it
+ * first.  Sends outside a batch (timers: digits, generators) go at once.
+ */
+static _Thread_local struct {
+	bool open; /* inside on_readable() */
+	struct zv_rtp *rtp; /* whose packets are queued */
+	unsigned n;
+	size_t len[RTP_BATCH];
+	uint8_t buf[RTP_BATCH][RTP_MAX_PKT + 64];
+} txq;
+
+static void txq_flush(void)
+{
+	struct zv_rtp *rtp = txq.rtp;
+	unsigned n = txq.n;
+	txq.rtp = NULL;
+	txq.n = 0;
+	if (!rtp || !n || rtp->fd[0] < 0)
+		return;
+	struct mmsghdr msgs[RTP_BATCH];
+	struct iovec iov[RTP_BATCH];
+	memset(msgs, 0, n * sizeof(*msgs));
+	for (unsigned i = 0; i < n; i++) {
+		iov[i].iov_base = txq.buf[i];
+		iov[i].iov_len = txq.len[i];
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &rtp->remote;
+		msgs[i].msg_hdr.msg_namelen = rtp->remote_len;
+	}
+	/* a packet lost to a send error is lost on the wire too: no retry */
+	for (unsigned done = 0; done < n;) {
+		int k = sendmmsg(rtp->fd[0], msgs + done, n - done, 0);
+		if (k <= 0) {
+			if (k < 0 && errno == EINTR)
+				continue;
+			done++; /* skip the one that failed */
+			continue;
+		}
+		done += (unsigned)k;
+	}
+}
+
+/* Flush when rtp's packets are queued (its remote or socket changes). */
+static void txq_flush_for(struct zv_rtp *rtp)
+{
+	if (txq.rtp == rtp)
+		txq_flush();
+}
+
+/* Where the next packet of rtp is built: a queue slot inside a batch,
+ * else the single send buffer. */
+static uint8_t *tx_slot(struct zv_rtp *rtp)
+{
+	if (!txq.open)
+		return tx_buf;
+	if ((txq.rtp && txq.rtp != rtp) || txq.n == RTP_BATCH)
+		txq_flush();
+	txq.rtp = rtp;
+	return txq.buf[txq.n];
+}
 
 uint64_t rtp__now_us(void)
 {
@@ -202,6 +271,7 @@ static void learn_remote(struct zv_rtp *rtp, const struct sockaddr_storage *src,
 	}
 	if (rtp->have_remote && addr_equal(&rtp->remote, src))
 		return;
+	txq_flush_for(rtp); /* what is queued goes where it was meant to */
 	if (zv_log_debug_level() >= 1) {
 		char a[64];
 		zv_debug(1, "RTP on port %u: remote learned as %s", rtp->port,
@@ -292,6 +362,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	uint64_t now = rtp__now_us();
 	rtp__hold(rtp);
+	txq.open = true;
 	for (int i = 0; i < n && !rtp->closed; i++) {
 		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			rtp->rx_dropped++;
@@ -302,6 +373,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 		else
 			rx_rtp(rtp, rx_bufs[i], msgs[i].msg_len, &addrs[i], now);
 	}
+	txq.open = false;
+	txq_flush();
 	rtp__release(rtp);
 }
 
@@ -352,7 +425,7 @@ int rtp__send_packet_seq(struct zv_rtp *rtp, uint8_t pt, bool marker, uint16_t s
 		return -ENOTCONN;
 	if (len > RTP_MAX_PAYLOAD || pt > 127)
 		return len > RTP_MAX_PAYLOAD ? -EMSGSIZE : -EINVAL;
-	uint8_t *b = tx_buf;
+	uint8_t *b = tx_slot(rtp);
 	b[0] = 0x80;
 	b[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
 	wr16(b + 2, seq);
@@ -363,7 +436,9 @@ int rtp__send_packet_seq(struct zv_rtp *rtp, uint8_t pt, bool marker, uint16_t s
 	size_t n = RTP_HDR_LEN + len;
 	if (rtp->srtp_tx && rtp__srtp_protect(rtp, b, &n, false) < 0)
 		return -EIO;
-	if (sendto(rtp->fd[0], b, n, 0, (struct sockaddr *)&rtp->remote, rtp->remote_len) < 0)
+	if (b != tx_buf)
+		txq.len[txq.n++] = n; /* sent when the batch ends */
+	else if (sendto(rtp->fd[0], b, n, 0, (struct sockaddr *)&rtp->remote, rtp->remote_len) < 0)
 		return -errno;
 	rtp->tx_packets++;
 	rtp->tx_octets += len;
@@ -463,6 +538,7 @@ void zv_rtp_free(struct zv_rtp *rtp)
 {
 	if (!rtp || rtp->closed)
 		return;
+	txq_flush_for(rtp);
 	if (rtp->fd[1] >= 0 && rtp->tx_packets)
 		rtp__rtcp_report(rtp, true);
 	rtp->closed = true;
@@ -503,6 +579,7 @@ static void map_v4(struct sockaddr_storage *ss)
 
 void zv_rtp_set_remote(struct zv_rtp *rtp, const struct sockaddr_storage *addr)
 {
+	txq_flush_for(rtp);
 	if (!addr || (addr->ss_family != AF_INET && addr->ss_family != AF_INET6) ||
 	    !addr_port(addr)) {
 		rtp->have_remote = false;
