@@ -15,7 +15,8 @@
 #    still up in Dial, the caller hears 440 Hz after it); the callee's *
 #    (option h) hangs the callee up and, with g, the caller's dialplan
 #    continues (AstDB value set after Dial);
-#  - `features show` lists Asterisk's defaults.
+#  - `features show` lists Asterisk's defaults, and the new codes after
+#    `module reload features` (a bad value is warned about).
 . "$(dirname "$0")/lib.sh"
 command -v baresip >/dev/null || fail "baresip is not installed"
 command -v sox >/dev/null || fail "sox is not installed"
@@ -207,5 +208,24 @@ got=$(grep -o "received event: '.' (end=0)" "$dir/out.txt" | sed "s/received eve
 expect_eq "$got" "" "digits the caller received in call 3"
 
 [ "$(zv_rx 'core show channels' | grep -c 'PJSIP/20[01]-')" = 0 ] || fail "channels left after the calls"
+
+# features.conf on reload: new codes; a bad value warns and keeps the default.
+cat >"$ZV_DIR/features.conf" <<EOC
+[general]
+featuredigittimeout = soon
+[featuremap]
+blindxfer => #9
+atxfer => *2
+[applicationmap]
+play => #7,self,Playback,beep
+EOC
+out=$(zv_rx "module reload features" 2>&1) || fail "module reload features: $out"
+{ printf '%s\n' "$out"; cat "$ZV_DIR/out.log"; } | grep -q "featuredigittimeout: 'soon' is not a number" ||
+	fail "no warning about featuredigittimeout = soon: $out"
+{ printf '%s\n' "$out"; cat "$ZV_DIR/out.log"; } | grep -q "applicationmap.*not supported" ||
+	fail "no warning about [applicationmap]: $out"
+out=$(zv_rx "features show")
+echo "$out" | grep -qE "^Blind Transfer +# +#9 *$" || fail "features show after reload: $out"
+echo "$out" | grep -qE "^Attended Transfer +\*2 *$" || fail "features show after reload: $out"
 zv_stop
 echo "PASS $TEST_NAME"
