@@ -222,7 +222,7 @@ struct zv_rtp {
 
 /* Monotonic microseconds. */
 uint64_t rtp__now_us(void);
-/* Random bytes (getrandom); never fails for the sizes we use. */
+/* Random bytes (zv_random_bytes: pooled DRBG); never fails. */
 void rtp__random(void *buf, size_t len);
 
 unsigned rtp__clock(const struct zv_rtp *rtp);

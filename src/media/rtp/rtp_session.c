@@ -30,11 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #define ZV_LOG_MODULE "rtp"
+#include <zvonok/core.h>
 #include <zvonok/log.h>
 
 #include "media/rtp/rtp_int.h"
@@ -121,21 +121,7 @@ uint64_t rtp__now_us(void)
 
 void rtp__random(void *buf, size_t len)
 {
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = getrandom(p, len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			/* No entropy source at all: still distinct per call. */
-			uint64_t x = rtp__now_us() ^ (uintptr_t)p;
-			for (; len; len--, x = x * 6364136223846793005u + 1442695040888963407u)
-				*p++ = (uint8_t)(x >> 56);
-			return;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	zv_random_bytes(buf, len); /* a pooled DRBG: no getrandom() per SSRC */
 }
 
 static socklen_t addr_len(const struct sockaddr_storage *ss)
