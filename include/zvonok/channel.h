@@ -266,7 +266,9 @@ void zv_channel_set_hangupcause(struct zv_channel *chan, int cause);
 /* Ends the channel: driver hangup, events, unregisters the name.  Called
  * by the pbx when the dialplan ends, or by whoever owns a channel that
  * runs no dialplan.  Idempotent.  Drops nothing: the caller still holds
- * its reference. */
+ * its reference.  Never from the channel's own running dialplan (an
+ * application of its coroutine): it frees the executor state that
+ * dialplan still uses; hang it up with zv_channel_softhangup() instead. */
 void zv_channel_destroy(struct zv_channel *chan);
 
 /* Send a DTMF digit to the peer through the driver (0: its default

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <zvonok/coro.h>
+#include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/obj.h>
 
@@ -61,6 +62,7 @@ struct zv_coro {
 	bool timer_ready;
 	bool timed_out;
 	struct zv_coro *prev_current;
+	const char *log_callid; /* the log's call id while this coroutine runs */
 #ifdef ZV_ASAN
 	void *fake_stack;
 	const void *caller_bottom;
@@ -149,6 +151,11 @@ static void switch_in(struct zv_coro *co)
 	co->caller = &here;
 	co->prev_current = current;
 	current = co;
+	/* The log's call id is per thread: each coroutine keeps its own, so a
+	 * call id set by one (say a Local channel's dialplan run from a
+	 * Dial) never outlives the switch back to another. */
+	const char *outer_callid = zv_log_callid();
+	zv_log_set_callid(co->log_callid);
 #ifdef ZV_ASAN
 	void *fake = NULL;
 	__sanitizer_start_switch_fiber(&fake, (char *)co->stack_map + page_size(),
@@ -158,6 +165,8 @@ static void switch_in(struct zv_coro *co)
 #ifdef ZV_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
+	co->log_callid = zv_log_callid();
+	zv_log_set_callid(outer_callid);
 	current = co->prev_current;
 }
 
