@@ -74,7 +74,7 @@ uas() {
 	timeout -s KILL 30 sipp -sf "$SIPDIR/$1" -i 127.0.0.1 -p "$2" -mp "$(zv_free_port udp)" \
 		-m 1 -nostdin -timeout 20 -timeout_error >"$3" 2>&1 &
 	UAS_PID=$!
-	sleep 0.3
+	zv_wait_udp "$2"
 }
 # uac <scenario> <exten> <log>: one SIPp call from 300; its status.
 uac() {

@@ -97,7 +97,7 @@ echo "direct: 487 after $el ms, h ran"
 timeout -s KILL 30 sipp -sf "$SIPDIR/call_uas_ring.xml" -i 127.0.0.1 -p "$RING_PORT" \
 	-mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 20 -timeout_error >uas-ring.out 2>&1 &
 UAS_PID=$!
-sleep 0.3
+zv_wait_udp "$RING_PORT"
 uac_bg 810 uac-dial.out
 wait_chan "PJSIP/ringer-" || fail "the outgoing leg while it rings: $chans"
 wait "$UAC_PID" || fail "dial: no 200/487 for the CANCEL: $(tail -20 uac-dial.out)"

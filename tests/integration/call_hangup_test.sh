@@ -67,7 +67,7 @@ call() {
 	timeout -s KILL 30 sipp -sf "$SIPDIR/call_uas_answer_bye.xml" -i 127.0.0.1 -p "$CALLEE_PORT" \
 		-mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 20 -timeout_error >"uas-$2.out" 2>&1 &
 	UAS_PID=$!
-	sleep 0.3
+	zv_wait_udp "$CALLEE_PORT"
 	local t0
 	t0=$(now_ms)
 	timeout -s KILL 30 sipp "127.0.0.1:$ZPORT" -sf "$SIPDIR/call_uac_bye_rx.xml" -s "$1" \

@@ -101,6 +101,17 @@ print(s.getsockname()[1])
 EOP
 }
 
+# zv_wait_udp PORT [SECONDS]: wait until something listens on UDP PORT
+# (a SIPp UAS started in the background), at most SECONDS (5).
+zv_wait_udp() {
+	local i
+	for ((i = 0; i < ${2:-5} * 20; i++)); do
+		[ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	fail "nothing listens on UDP port $1 after ${2:-5} s"
+}
+
 expect_contains() { # text pattern [what]
 	printf '%s' "$1" | grep -qE -- "$2" || fail "${3:-output} lacks /$2/: $1"
 }
