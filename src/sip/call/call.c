@@ -108,6 +108,10 @@ struct call {
 	unsigned rel_interval, rel_elapsed;
 	struct zv_timer rel_timer;
 	uint32_t rack_last; /* as the UAC: the last reliable 18x PRACKed */
+	/* our 2xx to the INVITE waits 64*T1 for its ACK (RFC 3261 13.3.1.4) */
+	bool ack_armed;
+	struct zv_timer ack_timer;
+	uint32_t reoffer_cseq; /* a re-INVITE without SDP whose ACK answers us */
 	struct call *next; /* table chain */
 };
 
@@ -185,6 +189,8 @@ static void call_destroy(void *obj)
 		zv_timer_fini(&c->se_timer);
 	if (c->rel_armed)
 		zv_timer_fini(&c->rel_timer);
+	if (c->ack_armed)
+		zv_timer_fini(&c->ack_timer);
 	zv_dtmf_detect_free(c->inband);
 	zv_trans_free(c->inband_dec);
 	free(c->call_id);
@@ -314,6 +320,28 @@ static int answer_take(struct call *c, const struct sip_rx *rx);
 
 /* ---- responses and requests ---------------------------------------------------- */
 
+/* No ACK for our 2xx within 64*T1 (the transaction layer retransmitted
+ * it meanwhile): the dialog ends with a BYE (cause 18). */
+static void ack_timeout(void *arg)
+{
+	struct call *c = arg;
+	if (c->ended || !c->chan)
+		return;
+	zv_notice("%s: no ACK for our 200", zv_channel_name(c->chan));
+	zv_channel_set_hangupcause(c->chan, ZV_CAUSE_NO_USER_RESPONSE);
+	zv_channel_softhangup(c->chan, 0);
+}
+
+static void ack_wait(struct call *c)
+{
+	if (!c->ack_armed) {
+		if (zv_timer_init(&c->ack_timer, zv_loop_current(), ack_timeout, c) < 0)
+			return;
+		c->ack_armed = true;
+	}
+	zv_timer_start(&c->ack_timer, 64 * CALL_T1_MS, 0);
+}
+
 /* Answer the INVITE (final or provisional), with our SDP when sdp. */
 static int invite_respond_now(struct call *c, unsigned status, bool sdp, const char *extra_in)
 {
@@ -345,6 +373,8 @@ static int invite_respond_now(struct call *c, unsigned status, bool sdp, const c
 							   sdp ? body.p : NULL);
 	if (status >= 200)
 		c->invite_st = NULL;
+	if (!err && status >= 200 && status < 300)
+		ack_wait(c);
 	sip_buf_free(&body);
 	sip_buf_free(&extra);
 	return err;
@@ -763,6 +793,8 @@ static void tech_hangup(struct zv_channel *chan)
 		zv_timer_stop(&c->se_timer);
 	if (c->rel_armed)
 		zv_timer_stop(&c->rel_timer);
+	if (c->ack_armed)
+		zv_timer_stop(&c->ack_timer);
 	call_unlink(c);
 	zv_channel_set_tech_pvt(chan, NULL);
 	c->chan = NULL;
@@ -1154,32 +1186,34 @@ static void target_refresh(struct call *c, const struct sip_rx *rx)
 
 /* A new offer in the dialog (re-INVITE, UPDATE): keep the codec, take
  * the address and direction (hold/resume), answer 200 with our SDP. */
-static void reoffer(struct call *c, struct sip_stsx *st, const struct sip_rx *rx)
+/* The audio address and direction of an SDP in the dialog (the codec
+ * stays) into media; -EBADMSG when it does not parse. */
+static int remote_media(const struct sip_rx *rx, struct call_media *media)
 {
-	struct call_media media = c->media;
-	if (has_sdp(&rx->msg)) {
-		static _Thread_local struct sdp_session sdp;
-		if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0) {
-			sip_stsx_respond(st, 400, "Bad SDP", NULL, NULL, NULL, NULL);
-			return;
-		}
-		/* Keep the codec; take the direction and address. */
-		for (unsigned i = 0; i < sdp.n_media; i++) {
-			const struct sdp_media *m = &sdp.media[i];
-			if (m->type != SDP_MEDIA_AUDIO)
-				continue;
-			media.dir = m->dir;
-			media.port = m->port;
-			zv_str_copy(m->conn.addr, media.addr, sizeof(media.addr));
-			if (!strcmp(media.addr, "0.0.0.0"))
-				media.dir = SDP_DIR_INACTIVE; /* RFC 2543 hold */
-			break;
-		}
+	static _Thread_local struct sdp_session sdp;
+	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0)
+		return -EBADMSG;
+	for (unsigned i = 0; i < sdp.n_media; i++) {
+		const struct sdp_media *m = &sdp.media[i];
+		if (m->type != SDP_MEDIA_AUDIO)
+			continue;
+		media->dir = m->dir;
+		media->port = m->port;
+		zv_str_copy(m->conn.addr, media->addr, sizeof(media->addr));
+		if (!strcmp(media->addr, "0.0.0.0"))
+			media->dir = SDP_DIR_INACTIVE; /* RFC 2543 hold */
+		break;
 	}
-	bool hold = media.dir == SDP_DIR_SENDONLY || media.dir == SDP_DIR_INACTIVE;
-	c->media = media;
-	c->sdp_version++;
-	if (c->rtp && media.port)
+	return 0;
+}
+
+/* Take them: RTP to the new address, HOLD/UNHOLD when sendonly or
+ * inactive comes or goes. */
+static void media_update(struct call *c, const struct call_media *media)
+{
+	bool hold = media->dir == SDP_DIR_SENDONLY || media->dir == SDP_DIR_INACTIVE;
+	c->media = *media;
+	if (c->rtp && media->port)
 		media_set_remote(c);
 	if (hold != c->held) {
 		c->held = hold;
@@ -1188,9 +1222,29 @@ static void reoffer(struct call *c, struct sip_stsx *st, const struct sip_rx *rx
 			zv_channel_queue_control(c->chan, hold ? ZV_CONTROL_HOLD : ZV_CONTROL_UNHOLD);
 		}
 	}
+}
+
+/* A re-INVITE without SDP asks us to offer: sendrecv in the 200, the
+ * answer comes in the ACK (RFC 3261 14.2). */
+static void reoffer(struct call *c, struct sip_stsx *st, const struct sip_rx *rx)
+{
+	struct call_media media = c->media;
+	bool offer = !has_sdp(&rx->msg);
+	if (!offer && remote_media(rx, &media) < 0) {
+		sip_stsx_respond(st, 400, "Bad SDP", NULL, NULL, NULL, NULL);
+		return;
+	}
+	media_update(c, &media);
+	c->sdp_version++;
+	struct call_media ours = c->media;
+	if (offer && rx->msg.method == SIP_METHOD_INVITE) {
+		ours.dir = SDP_DIR_SENDRECV;
+		c->reoffer_cseq = rx->msg.cseq.seq;
+	}
 	struct sip_buf body;
 	sip_buf_init(&body);
-	sdp_body(c, &body);
+	call_sdp_answer(&body, &ours, c->local_ip, zv_rtp_local_port(c->rtp), c->sess_id,
+			c->sdp_version);
 	struct sip_buf extra;
 	sip_buf_init(&extra);
 	sip_buf_printf(&extra, "Contact: <%s>\r\n", c->contact);
@@ -1261,8 +1315,21 @@ static void on_ack(struct sip_stsx *st, const struct sip_rx *rx)
 {
 	/* The transaction layer stopped the 2xx retransmissions already. */
 	struct call *c = call_find(rx->msg.call_id, rx->msg.to.tag);
-	if (c && c->chan && !c->ended && c->late_offer && c->answered &&
-	    rx->msg.cseq.seq == c->invite_cseq)
+	if (!c || c->outbound)
+		return;
+	if (c->reoffer_cseq && rx->msg.cseq.seq == c->reoffer_cseq) {
+		/* the answer to the offer in our 200 to a re-INVITE */
+		c->reoffer_cseq = 0;
+		struct call_media media = c->media;
+		if (!c->ended && has_sdp(&rx->msg) && remote_media(rx, &media) == 0)
+			media_update(c, &media);
+		return;
+	}
+	if (rx->msg.cseq.seq != c->invite_cseq)
+		return;
+	if (c->ack_armed)
+		zv_timer_stop(&c->ack_timer);
+	if (c->chan && !c->ended && c->late_offer && c->answered)
 		late_answer(c, rx);
 }
 
