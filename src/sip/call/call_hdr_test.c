@@ -1,0 +1,183 @@
+/*
+ * Unit tests of what the call driver reads from SIP messages itself:
+ * INFO DTMF bodies (call_info.c), P-Asserted-Identity / Remote-Party-ID
+ * (call_id.c) and the session timer negotiation (call_timer.c).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sip/call/call.h"
+#include "sip/core/sip.h"
+#include "sip/parser/sip_msg.h"
+
+static struct zv_str s(const char *t)
+{
+	return zv_str_make(t, strlen(t));
+}
+
+static int digit(const char *ctype, const char *body, char *d, unsigned *ms)
+{
+	return call_info_digit(s(ctype), s(body), d, ms);
+}
+
+static void test_info_bodies(void **state)
+{
+	char d = 0;
+	unsigned ms;
+	assert_int_equal(digit("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n", &d, &ms), 0);
+	assert_int_equal(d, '5');
+	assert_int_equal(ms, 160);
+	assert_int_equal(digit("Application/DTMF-Relay; x=1", "signal = *\nduration= 90", &d, &ms), 0);
+	assert_int_equal(d, '*');
+	assert_int_equal(ms, 90);
+	assert_int_equal(digit("application/dtmf-relay", "Signal=11\r\n", &d, &ms), 0);
+	assert_int_equal(d, '#');
+	assert_int_equal(ms, 0);
+	assert_int_equal(digit("application/dtmf", "a\r\n", &d, &ms), 0);
+	assert_int_equal(d, 'A');
+	assert_int_equal(digit("application/dtmf", " 3 ", &d, &ms), 0);
+	assert_int_equal(d, '3');
+	/* flash (16), no digit, junk, other types */
+	assert_int_equal(digit("application/dtmf-relay", "Signal=16\r\n", &d, &ms), -EINVAL);
+	assert_int_equal(digit("application/dtmf-relay", "Duration=100\r\n", &d, &ms), -EINVAL);
+	assert_int_equal(digit("application/dtmf-relay", "Signal=x\r\n", &d, &ms), -EINVAL);
+	assert_int_equal(digit("application/dtmf", "", &d, &ms), -EINVAL);
+	assert_int_equal(digit("application/media_control+xml", "<x/>", &d, &ms), -ENOTSUP);
+	/* a duration out of range is ignored, the digit kept */
+	assert_int_equal(digit("application/dtmf-relay", "Signal=1\r\nDuration=99999999\r\n", &d,
+			       &ms),
+			 0);
+	assert_int_equal(ms, 0);
+
+	struct sip_buf b;
+	sip_buf_init(&b);
+	call_info_body(&b, '#', 250);
+	assert_string_equal(b.p, "Signal=#\r\nDuration=250\r\n");
+	sip_buf_free(&b);
+}
+
+static char msgbuf[2048];
+static struct sip_msg msg;
+
+/* Parse an INVITE with these extra header lines. */
+static void invite(const char *headers)
+{
+	snprintf(msgbuf, sizeof(msgbuf),
+		 "INVITE sip:400@127.0.0.1 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5061;branch=z9hG4bK1\r\n"
+		 "From: \"Mallory\" <sip:300@127.0.0.1>;tag=a\r\n"
+		 "To: <sip:400@127.0.0.1>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n%s"
+		 "Content-Length: 0\r\n\r\n",
+		 headers);
+	assert_int_equal(sip_msg_parse(msgbuf, strlen(msgbuf), &msg), 0);
+}
+
+static void test_identity(void **state)
+{
+	struct call_identity id;
+	invite("P-Asserted-Identity: \"Alice\" <sip:5551234@h>, <tel:+15550000>\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_string_equal(id.num, "5551234");
+	assert_string_equal(id.name, "Alice");
+	assert_false(id.private_id);
+
+	/* a PAI without a usable URI: RPID is next; its privacy= counts */
+	invite("P-Asserted-Identity: <http://x>\r\n"
+	       "Remote-Party-ID: \"Bob\" <sip:%37770000@h>;party=calling;privacy=full\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_string_equal(id.num, "7770000");
+	assert_string_equal(id.name, "Bob");
+	assert_true(id.private_id);
+
+	invite("P-Asserted-Identity: <tel:+15550000>\r\nPrivacy: user; id\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_string_equal(id.num, "+15550000");
+	assert_true(id.private_id);
+
+	invite("");
+	assert_int_equal(call_identity_read(&msg, &id), -ENOENT);
+
+	struct sip_buf b;
+	sip_buf_init(&b);
+	call_identity_write(&b, true, true, true, "A \"q\"", "55 1", "h:5060", true);
+	assert_string_equal(b.p, "P-Asserted-Identity: \"A \\\"q\\\"\" <sip:55%201@h:5060>\r\n"
+				 "Remote-Party-ID: \"A \\\"q\\\"\" <sip:55%201@h:5060>"
+				 ";party=calling;privacy=full;screen=no\r\n"
+				 "Privacy: id\r\n");
+	sip_buf_free(&b);
+	sip_buf_init(&b);
+	call_identity_write(&b, true, false, false, NULL, "", "h", false);
+	assert_null(b.p ? (b.len ? b.p : NULL) : NULL);
+	sip_buf_free(&b);
+}
+
+static void test_session_timer(void **state)
+{
+	struct call_se_req r;
+	struct call_se se;
+
+	/* too small: 422; required without support: 421 */
+	invite("Supported: timer\r\nSession-Expires: 60\r\n");
+	assert_int_equal(call_se_read(&msg, &r), 0);
+	assert_int_equal(call_se_uas(&r, SIP_FEATURE_YES, 90, 1800, &se), 422);
+	invite("");
+	assert_int_equal(call_se_read(&msg, &r), 0);
+	assert_int_equal(call_se_uas(&r, SIP_FEATURE_REQUIRED, 90, 1800, &se), 421);
+	assert_int_equal(call_se_uas(&r, SIP_FEATURE_YES, 90, 1800, &se), 0);
+	assert_int_equal(se.interval, 0);
+
+	/* the refresher asked for; the UAC by default when it supports */
+	invite("Supported: timer\r\nSession-Expires: 90;refresher=uas\r\n");
+	assert_int_equal(call_se_read(&msg, &r), 0);
+	assert_int_equal(call_se_uas(&r, SIP_FEATURE_YES, 90, 1800, &se), 0);
+	assert_int_equal(se.interval, 90);
+	assert_true(se.we_refresh);
+	assert_true(se.require);
+	assert_int_equal(call_se_due_ms(&se), 45000);
+	invite("k: timer\r\nx: 600\r\nMin-SE: 120\r\n");
+	assert_int_equal(call_se_read(&msg, &r), 0);
+	assert_int_equal(r.se, 600);
+	assert_int_equal(r.min_se, 120);
+	assert_int_equal(call_se_uas(&r, SIP_FEATURE_YES, 90, 1800, &se), 0);
+	assert_int_equal(se.refresher, CALL_SE_UAC);
+	assert_false(se.we_refresh);
+	assert_int_equal(call_se_due_ms(&se), (600 - 32) * 1000);
+
+	/* always (forced) without support: we refresh, no Require */
+	invite("");
+	assert_int_equal(call_se_read(&msg, &r), 0);
+	assert_int_equal(call_se_uas(&r, SIP_FEATURE_FORCED, 90, 1800, &se), 0);
+	assert_int_equal(se.interval, 1800);
+	assert_true(se.we_refresh);
+	assert_false(se.require);
+	struct sip_buf b;
+	sip_buf_init(&b);
+	call_se_lines(&b, &se);
+	assert_string_equal(b.p, "Session-Expires: 1800;refresher=uas\r\n");
+	sip_buf_free(&b);
+
+	/* as the UAC: the 2xx decides */
+	invite("Session-Expires: 300;refresher=uac\r\n");
+	assert_int_equal(call_se_read(&msg, &r), 0);
+	assert_int_equal(call_se_uac(&r, SIP_FEATURE_YES, 1800, &se), 0);
+	assert_int_equal(se.interval, 300);
+	assert_true(se.we_refresh);
+	invite("Session-Expires: abc\r\n");
+	assert_int_equal(call_se_read(&msg, &r), -EBADMSG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_info_bodies),
+		cmocka_unit_test(test_identity),
+		cmocka_unit_test(test_session_timer),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
