@@ -11,7 +11,8 @@
 #    that is what the PAI says;
 #  - the callee's PAI in the 180/200 sets the leg's connected line
 #    (trust_id_inbound on the callee endpoint; logged by Zvonok);
-#  - sip.conf sendrpid=rpid: Remote-Party-ID only; sendrpid=pai: PAI only.
+#  - sip.conf sendrpid=rpid: Remote-Party-ID only; sendrpid=pai: PAI only;
+#    sip.conf trustrpid=yes (caller 302) trusts the PAI like trust_id_inbound.
 . "$(dirname "$0")/lib.sh"
 command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
 SIPDIR="$ZV_SRC/tests/sip"
@@ -58,6 +59,13 @@ port=$CALLEE_PORT
 disallow=all
 allow=ulaw
 sendrpid=rpid
+[302]
+type=friend
+host=dynamic
+context=calls
+disallow=all
+allow=ulaw
+trustrpid=yes
 [paipeer]
 type=peer
 host=127.0.0.1
@@ -120,5 +128,8 @@ expect_contains "$SEEN" 'pai= *rpid=' "sendrpid=rpid: no PAI"
 call sendpai 300 402
 expect_contains "$SEEN" 'pai= *"Alice" <sip:5551234@' "sendrpid=pai: the PAI"
 expect_contains "$SEEN" 'rpid= *$' "sendrpid=pai: no RPID"
+
+call trustrpid 302 402
+expect_contains "$SEEN" 'from= *"Alice" <sip:5551234@' "sip.conf trustrpid=yes: the callee's From"
 zv_stop
 echo "PASS $TEST_NAME"
