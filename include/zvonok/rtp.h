@@ -1,5 +1,5 @@
 /*
- * RTP/RTCP sessions (RFC 3550), RFC 4733 DTMF, SRTP (SDES, libsrtp2).
+ * RTP/RTCP sessions (RFC 3550), RFC 4733 DTMF, SRTP (SDES, DTLS-SRTP; libsrtp2).
  *
  * DESIGN
  * A session is one UDP socket pair (RTP on an even port from rtp.conf's
@@ -64,6 +64,11 @@ struct zv_rtp_cb {
 	 * (500 ms) without its packets. */
 	void (*on_dtmf)(void *arg, struct zv_rtp *rtp, char digit, unsigned duration_ms,
 			bool begin);
+	/* DTLS-SRTP (zv_rtp_dtls_start()): 0 once the handshake is done, the
+	 * peer verified and SRTP keyed; or a negative errno when it failed
+	 * (-EPROTO handshake, -EACCES fingerprint or certificate, -ETIMEDOUT).
+	 * Reported once.  May be NULL. */
+	void (*on_dtls)(void *arg, struct zv_rtp *rtp, int result);
 };
 
 /*
@@ -159,6 +164,57 @@ void zv_rtp_get_stats(const struct zv_rtp *rtp, struct zv_rtp_stats *st);
  */
 int zv_rtp_srtp_local_key(struct zv_rtp *rtp, const char *suite, char *b64, size_t size);
 int zv_rtp_srtp_set_remote_key(struct zv_rtp *rtp, const char *suite, const char *b64);
+
+/*
+ * DTLS-SRTP (RFC 5763, 5764): a DTLS 1.2 handshake on the RTP socket
+ * (packets whose first octet is 20..63, RFC 7983) exports the SRTP keys
+ * (profiles SRTP_AES128_CM_SHA1_80 and _32) for both directions.  Until
+ * it is done and the peer verified, media received is dropped and none
+ * is sent.  RTCP uses the keys of the RTP association (rtcp-mux or not).
+ *
+ * A context holds our certificate and the verification settings (as
+ * pjsip.conf's dtls_* options); contexts are shared and cached by their
+ * settings, so every call of an endpoint uses the same one.  Any thread.
+ */
+enum {
+	ZV_DTLS_VERIFY_FINGERPRINT = 1 << 0, /* the peer's cert against a=fingerprint */
+	ZV_DTLS_VERIFY_CERTIFICATE = 1 << 1, /* the peer's chain against the CA */
+};
+enum zv_dtls_hash { ZV_DTLS_SHA256, ZV_DTLS_SHA1 };
+struct zv_dtls_conf {
+	const char *cert_file;	  /* PEM; NULL with auto_generate */
+	const char *key_file;	  /* NULL: in cert_file */
+	const char *ca_file, *ca_path; /* for ZV_DTLS_VERIFY_CERTIFICATE */
+	bool auto_generate;	  /* a self-signed ECDSA P-256 cert, made once */
+	unsigned verify;	  /* ZV_DTLS_VERIFY_* */
+	enum zv_dtls_hash hash;	  /* of our a=fingerprint */
+};
+struct zv_dtls_ctx;
+/* The shared context for conf (a reference), or NULL with a reason in
+ * err (unreadable cert or key, key not matching, bad CA). */
+struct zv_dtls_ctx *zv_dtls_ctx_get(const struct zv_dtls_conf *conf, char *err, size_t size);
+void zv_dtls_ctx_put(struct zv_dtls_ctx *ctx);
+/* Our a=fingerprint value: "sha-256 AB:CD:..." */
+const char *zv_dtls_ctx_fingerprint(const struct zv_dtls_ctx *ctx);
+/* Verification flags of the context. */
+unsigned zv_dtls_ctx_verify(const struct zv_dtls_ctx *ctx);
+
+/* a=setup: ACTIVE is the DTLS client, PASSIVE the server; ACTPASS (our
+ * offer, the answer not known yet) acts as the server if the peer's
+ * ClientHello comes first, and a later start with ACTIVE makes it the
+ * client when nothing has arrived. */
+enum zv_dtls_role { ZV_DTLS_ACTPASS, ZV_DTLS_ACTIVE, ZV_DTLS_PASSIVE };
+/* Start (or settle the role of) DTLS on rtp, holding a reference to ctx.
+ * An active session sends its ClientHello to the remote at once (set the
+ * remote first).  0, -EINVAL (another ctx, a role change after the
+ * handshake began), -ENOMEM. */
+int zv_rtp_dtls_start(struct zv_rtp *rtp, struct zv_dtls_ctx *ctx, enum zv_dtls_role role);
+/* The peer's a=fingerprint: hash name ("sha-256", "sha-1", ...) and the
+ * hex value with colons.  Checked when the handshake completes (or now,
+ * when it already has).  0 or -EINVAL (unknown hash, malformed). */
+int zv_rtp_dtls_set_fingerprint(struct zv_rtp *rtp, const char *hash, const char *fp);
+/* 1: keyed, 0: in progress (or not DTLS), negative: failed as on_dtls. */
+int zv_rtp_dtls_state(const struct zv_rtp *rtp);
 
 /*
  * Jitter buffer (speexdsp's) for media that is terminated here, never for

@@ -212,6 +212,7 @@ struct zv_rtp {
 	unsigned dtmf_timeout_ms;
 
 	struct srtp_ctx_t_ *srtp_tx, *srtp_rx;
+	struct rtp_dtls *dtls; /* rtp_dtls.c, NULL: no DTLS-SRTP */
 
 	struct rtp_relay relay;
 
@@ -281,6 +282,27 @@ void rtp__srtp_fini(struct zv_rtp *rtp);
 int rtp__srtp_protect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp);
 /* In place; 0, or -EACCES (authentication or replay check failed). */
 int rtp__srtp_unprotect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp);
+
+/* DTLS-SRTP: both directions' keys (30 octets each: key || salt). */
+int rtp__srtp_set_keys(struct zv_rtp *rtp, const char *suite, uint8_t tx_key[30],
+		       uint8_t rx_key[30]);
+
+/* rtp_dtls.c */
+/* First octet 20..63 (RFC 7983): a DTLS record. */
+static inline bool rtp__is_dtls(const uint8_t *buf, size_t len)
+{
+	return len >= 13 && buf[0] >= 20 && buf[0] <= 63;
+}
+/* A DTLS datagram received on the RTP socket. */
+void rtp__dtls_input(struct zv_rtp *rtp, const uint8_t *buf, size_t len,
+		     const struct sockaddr_storage *src);
+/* True while DTLS is on and SRTP not keyed yet: media is dropped. */
+static inline bool rtp__dtls_pending(const struct zv_rtp *rtp)
+{
+	return rtp->dtls && !rtp->srtp_tx;
+}
+/* close_notify, free (zv_rtp_free()). */
+void rtp__dtls_fini(struct zv_rtp *rtp);
 
 /* Address as "ip:port" ("[ip6]:port") for logs. */
 const char *rtp__addr_str(const struct sockaddr_storage *ss, char *buf, size_t size);

@@ -11,7 +11,8 @@
  * buffers; each packet is unprotected in place when SRTP is on, parsed,
  * accounted for RTCP and handed to on_rtp or to the RFC 4733 decoder.
  * RTCP arriving on the RTP port (RFC 5761 multiplexing) is treated as
- * RTCP.  What the batch's callbacks send (the relay, a bridge's reader) is
+ * RTCP, and DTLS records (first octet 20..63, RFC 7983) go to the
+ * DTLS-SRTP handshake (rtp_dtls.c).  What the batch's callbacks send (the relay, a bridge's reader) is
  * queued per target session and sent with one sendmmsg() at the end of
  * the batch (txq below).  Callbacks may free the session: zv_rtp_free() then only closes
  * and marks it, and the dispatcher frees it once its callbacks return.
@@ -276,6 +277,10 @@ static void learn_remote(struct zv_rtp *rtp, const struct sockaddr_storage *src,
 static void rx_rtcp(struct zv_rtp *rtp, uint8_t *buf, size_t len,
 		    const struct sockaddr_storage *src)
 {
+	if (rtp__dtls_pending(rtp) || rtp__is_dtls(buf, len)) {
+		rtp->rx_dropped++; /* DTLS runs on the RTP port only */
+		return;
+	}
 	if (rtp->srtp_rx && rtp__srtp_unprotect(rtp, buf, &len, true) < 0) {
 		rtp->rx_dropped++;
 		return;
@@ -294,11 +299,15 @@ static void rx_rtcp(struct zv_rtp *rtp, uint8_t *buf, size_t len,
 static void rx_rtp(struct zv_rtp *rtp, uint8_t *buf, size_t len,
 		   const struct sockaddr_storage *src, uint64_t now)
 {
+	if (rtp__is_dtls(buf, len)) {
+		rtp__dtls_input(rtp, buf, len, src);
+		return;
+	}
 	if (rtp__is_rtcp(buf, len)) {
 		rx_rtcp(rtp, buf, len, src);
 		return;
 	}
-	if (len < RTP_HDR_LEN || buf[0] >> 6 != 2) {
+	if (len < RTP_HDR_LEN || buf[0] >> 6 != 2 || rtp__dtls_pending(rtp)) {
 		rtp->rx_dropped++; /* STUN, garbage */
 		return;
 	}
@@ -411,6 +420,8 @@ int rtp__send_packet_seq(struct zv_rtp *rtp, uint8_t pt, bool marker, uint16_t s
 		return -ENOTCONN;
 	if (len > RTP_MAX_PAYLOAD || pt > 127)
 		return len > RTP_MAX_PAYLOAD ? -EMSGSIZE : -EINVAL;
+	if (rtp__dtls_pending(rtp))
+		return 0; /* nothing in clear before DTLS has keyed SRTP */
 	uint8_t *b = tx_slot(rtp);
 	b[0] = 0x80;
 	b[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
@@ -440,6 +451,8 @@ int rtp__send_rtcp(struct zv_rtp *rtp, uint8_t *buf, size_t len, size_t cap)
 {
 	if (!rtp->have_remote)
 		return -ENOTCONN;
+	if (rtp__dtls_pending(rtp))
+		return 0;
 	if (rtp->srtp_tx) {
 		if (cap < len + 64)
 			return -EMSGSIZE;
@@ -531,6 +544,7 @@ void zv_rtp_free(struct zv_rtp *rtp)
 	memset(&rtp->cb, 0, sizeof(rtp->cb));
 	rtp__dtmf_fini(rtp);
 	rtp__rtcp_fini(rtp);
+	rtp__dtls_fini(rtp);
 	rtp__srtp_fini(rtp);
 	rtp__relay_fini(rtp);
 	for (int i = 0; i < 2; i++) {

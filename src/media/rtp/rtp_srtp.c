@@ -185,6 +185,25 @@ int zv_rtp_srtp_set_remote_key(struct zv_rtp *rtp, const char *suite, const char
 	return err;
 }
 
+/* DTLS-SRTP (rtp_dtls.c): both directions from the exported keying
+ * material at once, each key 30 octets (key || salt). */
+int rtp__srtp_set_keys(struct zv_rtp *rtp, const char *suite, uint8_t tx_key[30],
+		       uint8_t rx_key[30])
+{
+	srtp_t tx, rx;
+	int err = make_session(suite, tx_key, true, &tx);
+	if (err)
+		return err;
+	err = make_session(suite, rx_key, false, &rx);
+	if (err) {
+		srtp_dealloc(tx);
+		return err;
+	}
+	replace(&rtp->srtp_tx, tx);
+	replace(&rtp->srtp_rx, rx);
+	return 0;
+}
+
 /* ---- packets --------------------------------------------------------------- */
 
 int rtp__srtp_protect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp)
