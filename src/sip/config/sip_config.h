@@ -198,7 +198,25 @@ enum sip_dtmf_mode {
 enum sip_media_encryption {
 	SIP_MEDIA_ENC_NONE,
 	SIP_MEDIA_ENC_SDES,
-	SIP_MEDIA_ENC_DTLS, /* accepted, not implemented yet */
+	SIP_MEDIA_ENC_DTLS, /* DTLS-SRTP, RFC 5763/5764 */
+};
+
+/* dtls_setup: our a=setup (answers to actpass, and offers when not
+ * actpass; an offer otherwise says actpass). */
+enum sip_dtls_setup {
+	SIP_DTLS_ACTIVE, /* the default, as Asterisk */
+	SIP_DTLS_PASSIVE,
+	SIP_DTLS_ACTPASS,
+};
+
+/* pjsip.conf dtls_* / sip.conf dtls* (sip_config_dtls.c). */
+struct sip_dtls {
+	unsigned verify; /* dtls_verify: ZV_DTLS_VERIFY_* bits, 0 (no) default */
+	unsigned rekey;	 /* dtls_rekey (s); read, renegotiation not done */
+	bool auto_generate_cert;
+	bool sha1; /* dtls_fingerprint=SHA-1 (default SHA-256) */
+	enum sip_dtls_setup setup;
+	const char *cert_file, *private_key, *ca_file, *ca_path; /* NULL unset */
 };
 
 enum sip_feature_mode {
@@ -256,6 +274,7 @@ struct sip_endpoint {
 	bool insecure_port; /* sip.conf: match by address ignoring port */
 	bool insecure_invite; /* sip.conf: no auth for INVITE */
 	enum sip_media_encryption media_encryption;
+	struct sip_dtls dtls;
 	enum sip_feature_mode rel100;
 	enum sip_feature_mode timers;
 	unsigned timers_min_se;
@@ -336,6 +355,10 @@ struct sip_global {
 };
 
 /* ---- the config -------------------------------------------------------- */
+
+/* The DTLS context settings of an endpoint (for zv_dtls_ctx_get()). */
+struct zv_dtls_conf;
+void sip_endpoint_dtls_conf(const struct sip_endpoint *ep, struct zv_dtls_conf *c);
 
 struct sip_config;
 

@@ -133,6 +133,14 @@ void sip__get_bool(struct sip__build *b, const struct zv_conf_var *v,
 void sip__get_uint(struct sip__build *b, const struct zv_conf_var *v,
 		   unsigned long max, unsigned *outp);
 
+/* DTLS-SRTP options (sip_config_dtls.c): k is a pjsip.conf dtls_* or a
+ * sip.conf dtls* name; false when it is none of them. */
+bool sip__dtls_apply(struct sip__build *b, struct sip_endpoint *ep, const char *k,
+		     const struct zv_conf_var *v);
+/* With media_encryption=dtls: build (and cache) the DTLS context now,
+ * an error at the endpoint's file:line when the certificate is unusable. */
+void sip__dtls_finish(struct sip__build *b, struct sip_endpoint *ep);
+
 void sip__def_init(struct sip_def *def, const struct zv_conf_section *sec,
 		   const char *name, enum sip_conf_kind kind);
 

@@ -53,6 +53,15 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"language", "prompt language"},
 	{"mailboxes", "comma list of mailbox@context for MWI"},
 	{"media_encryption", "no, sdes, dtls"},
+	{"dtls_verify", "no, fingerprint, certificate, yes"},
+	{"dtls_rekey", "seconds; re-keying is not done (0 only)"},
+	{"dtls_auto_generate_cert", "a self-signed ECDSA certificate made at start"},
+	{"dtls_cert_file", "PEM certificate (chain) for DTLS"},
+	{"dtls_private_key", "PEM private key (default: in dtls_cert_file)"},
+	{"dtls_ca_file", "CA certificates for dtls_verify=certificate|yes"},
+	{"dtls_ca_path", "directory of CA certificates"},
+	{"dtls_setup", "active, passive, actpass"},
+	{"dtls_fingerprint", "SHA-256, SHA-1: hash of our a=fingerprint"},
 	{"send_pai", "send P-Asserted-Identity"},
 	{"send_rpid", "send Remote-Party-ID"},
 	{"trust_id_inbound", "trust inbound identity headers"},
@@ -91,16 +100,7 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"direct_media_glare_mitigation", NOEFFECT},
 	{"direct_media_method", NOEFFECT},
 	{"disable_direct_media_on_nat", NOEFFECT},
-	{"dtls_auto_generate_cert", NOEFFECT},
-	{"dtls_ca_file", NOEFFECT},
-	{"dtls_ca_path", NOEFFECT},
-	{"dtls_cert_file", NOEFFECT},
 	{"dtls_cipher", NOEFFECT},
-	{"dtls_fingerprint", NOEFFECT},
-	{"dtls_private_key", NOEFFECT},
-	{"dtls_rekey", NOEFFECT},
-	{"dtls_setup", NOEFFECT},
-	{"dtls_verify", NOEFFECT},
 	{"fax_detect", NOEFFECT},
 	{"fax_detect_timeout", NOEFFECT},
 	{"follow_early_media_fork", NOEFFECT},
@@ -618,10 +618,8 @@ static void endpoint_apply(struct sip__build *b, struct ep_ctx *x,
 	} else if (!strcasecmp(k, "media_encryption")) {
 		if (enum_get(b, v, media_enc_vals, &e))
 			ep->media_encryption = e;
-		if (e == SIP_MEDIA_ENC_DTLS)
-			zv_diag_warn(b->diag, v->file, v->line,
-				     "media_encryption=dtls is not supported "
-				     "yet");
+	} else if (sip__dtls_apply(b, ep, k, v)) {
+		/* dtls_* */
 	} else if (!strcasecmp(k, "100rel")) {
 		if (enum_get(b, v, rel100_vals, &e))
 			ep->rel100 = e;
@@ -669,6 +667,7 @@ static struct sip_endpoint *endpoint_new(struct sip__build *b,
 static void endpoint_finish(struct sip__build *b, struct ep_ctx *x)
 {
 	sip__codecs_store(b->cfg, &x->codecs, &x->ep->codecs, &x->ep->ncodecs);
+	sip__dtls_finish(b, x->ep);
 	sip__vec_push(b->cfg, &b->cfg->endpoints, x->ep);
 }
 

@@ -122,14 +122,17 @@ static const struct zv_conf_option peer_opts[] = {
 	{"useragent", NOEFFECT},
 	{"fullcontact", NOEFFECT},
 	{"auth", NOEFFECT},
-	{"dtlsenable", NOEFFECT},
-	{"dtlsverify", NOEFFECT},
-	{"dtlscertfile", NOEFFECT},
-	{"dtlsprivatekey", NOEFFECT},
-	{"dtlssetup", NOEFFECT},
-	{"dtlsfingerprint", NOEFFECT},
-	{"dtlscafile", NOEFFECT},
-	{"dtlsrekey", NOEFFECT},
+	{"dtlsenable", "DTLS-SRTP (media_encryption=dtls)"},
+	{"dtlsverify", "no, fingerprint, certificate, yes"},
+	{"dtlscertfile", "PEM certificate (chain) for DTLS"},
+	{"dtlsprivatekey", "PEM private key (default: in dtlscertfile)"},
+	{"dtlssetup", "active, passive, actpass"},
+	{"dtlsfingerprint", "SHA-256, SHA-1"},
+	{"dtlscafile", "CA certificates for dtlsverify=certificate|yes"},
+	{"dtlscapath", "directory of CA certificates"},
+	{"dtlsautogeneratecert", "a self-signed ECDSA certificate made at start"},
+	{"dtlscipher", NOEFFECT},
+	{"dtlsrekey", "seconds; re-keying is not done (0 only)"},
 	{"encryption_taglen", NOEFFECT},
 	{"subscribemwi", NOEFFECT},
 	PEER_DEFAULT_OPTS,
@@ -838,8 +841,11 @@ static void peer_apply(struct sip__build *b, struct peer_ctx *x,
 	} else if (!strcasecmp(k, "encryption")) {
 		bool on = false;
 		sip__get_bool(b, v, &on);
-		ep->media_encryption = on ? SIP_MEDIA_ENC_SDES
-					  : SIP_MEDIA_ENC_NONE;
+		if (ep->media_encryption != SIP_MEDIA_ENC_DTLS) /* dtlsenable wins */
+			ep->media_encryption = on ? SIP_MEDIA_ENC_SDES
+						  : SIP_MEDIA_ENC_NONE;
+	} else if (sip__dtls_apply(b, ep, k, v)) {
+		/* dtls* */
 	} else if (!strcasecmp(k, "host")) {
 		ep->host = val;
 		ep->dynamic = !strcasecmp(val, "dynamic");
@@ -1100,6 +1106,7 @@ static void read_peer(struct sip__build *b, const struct zv_conf_section *gen,
 			     "peer '%s' has no host= (dynamic or an address)",
 			     sec->name);
 	peer_finish(b, &x);
+	sip__dtls_finish(b, ep);
 	sip__vec_push(cfg, &cfg->endpoints, ep);
 }
 
