@@ -10,33 +10,15 @@
 #    and no channel is left.
 . "$(dirname "$0")/lib.sh"
 command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
-SIPDIR="$ZV_SRC/tests/sip"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
 RING_PORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[300]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-
-[ringer]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-aors=ringer
-[ringer]
-type=aor
-contact=sip:ringer@127.0.0.1:$RING_PORT
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 300 calls
+	zv_pjsip_static ringer calls "$RING_PORT"
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 800,1,Set(which=direct)
@@ -51,40 +33,15 @@ EOC
 zv_start
 cd "$ZV_DIR" || fail "no $ZV_DIR"
 
-UAS_PID=""
-UAC_PID=""
-cleanup() {
-	[ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
-	[ -n "$UAC_PID" ] && kill -KILL "$UAC_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-now_ms() { date +%s%3N; }
-# wait_chan <regex>: `core show channels` until it matches (3 s at most).
-wait_chan() {
-	for _ in $(seq 1 30); do
-		chans=$(zv_rx "core show channels")
-		printf '%s' "$chans" | grep -qE -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # uac_bg <exten> <log>: the cancelling caller in the background.
-uac_bg() {
-	timeout -s KILL 30 sipp "127.0.0.1:$ZPORT" -sf "$SIPDIR/call_uac_cancel.xml" -s "$1" \
-		-i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" -m 1 -nostdin \
-		-timeout 20 -timeout_error -max_retrans 3 >"$2" 2>&1 &
-	UAC_PID=$!
-}
+uac_bg() { zv_sipp_uac_bg call_uac_cancel.xml "$1" "$2"; }
 
 # Ringing + Wait, cancelled.
-t0=$(now_ms)
+t0=$(zv_now_ms)
 uac_bg 800 uac-direct.out
-wait_chan "PJSIP/300-.*Wait" || fail "core show channels while 800 rings: $chans"
-wait "$UAC_PID" || fail "direct: no 200/487 for the CANCEL: $(tail -20 uac-direct.out)"
-UAC_PID=""
-el=$(( $(now_ms) - t0 ))
+zv_wait_channel "PJSIP/300-.*Wait" || fail "core show channels while 800 rings: $chans"
+wait "$ZV_UAC_PID" || fail "direct: no 200/487 for the CANCEL: $(tail -20 uac-direct.out)"
+el=$(( $(zv_now_ms) - t0 ))
 [ "$el" -lt 4000 ] || fail "direct: the CANCEL took until $el ms"
 sleep 0.2
 expect_not_contains "$(zv_rx 'core show channels')" "PJSIP/300-" "core show channels after the CANCEL"
@@ -94,16 +51,11 @@ expect_contains "$(zv_rx 'database get cancel after')" "not found|Database entry
 echo "direct: 487 after $el ms, h ran"
 
 # Dial ringing a callee, cancelled by the caller.
-timeout -s KILL 30 sipp -sf "$SIPDIR/call_uas_ring.xml" -i 127.0.0.1 -p "$RING_PORT" \
-	-mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 20 -timeout_error >uas-ring.out 2>&1 &
-UAS_PID=$!
-zv_wait_udp "$RING_PORT"
+zv_sipp_uas call_uas_ring.xml "$RING_PORT" uas-ring.out
 uac_bg 810 uac-dial.out
-wait_chan "PJSIP/ringer-" || fail "the outgoing leg while it rings: $chans"
-wait "$UAC_PID" || fail "dial: no 200/487 for the CANCEL: $(tail -20 uac-dial.out)"
-UAC_PID=""
-wait "$UAS_PID" || fail "dial: the callee did not get a CANCEL: $(tail -20 uas-ring.out)"
-UAS_PID=""
+zv_wait_channel "PJSIP/ringer-" || fail "the outgoing leg while it rings: $chans"
+wait "$ZV_UAC_PID" || fail "dial: no 200/487 for the CANCEL: $(tail -20 uac-dial.out)"
+wait "$ZV_UAS_PID" || fail "dial: the callee did not get a CANCEL: $(tail -20 uas-ring.out)"
 sleep 0.2
 expect_not_contains "$(zv_rx 'core show channels')" "PJSIP/" "core show channels after the cancelled Dial"
 expect_eq "$(zv_rx 'database get cancel dial')" "Value: h:CANCEL" "DIALSTATUS in h after the caller cancelled"

@@ -10,33 +10,15 @@
 #    (AstDB value set after Dial), then Hangup() BYEs the caller.
 . "$(dirname "$0")/lib.sh"
 command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
-SIPDIR="$ZV_SRC/tests/sip"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
 CALLEE_PORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[300]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-
-[callee]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-aors=callee
-[callee]
-type=aor
-contact=sip:callee@127.0.0.1:$CALLEE_PORT
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 300 calls
+	zv_pjsip_static callee calls "$CALLEE_PORT"
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 900,1,Set(which=plain)
@@ -52,41 +34,19 @@ EOC
 zv_start
 cd "$ZV_DIR" || fail "no $ZV_DIR"
 
-UAS_PID=""
-UAC_PID=""
-cleanup() {
-	[ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
-	[ -n "$UAC_PID" ] && kill -KILL "$UAC_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-now_ms() { date +%s%3N; }
-
 # call <exten> <tag>: callee and caller SIPp; sets EL (ms the caller ran).
 call() {
-	timeout -s KILL 30 sipp -sf "$SIPDIR/call_uas_answer_bye.xml" -i 127.0.0.1 -p "$CALLEE_PORT" \
-		-mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 20 -timeout_error >"uas-$2.out" 2>&1 &
-	UAS_PID=$!
-	zv_wait_udp "$CALLEE_PORT"
+	zv_sipp_uas call_uas_answer_bye.xml "$CALLEE_PORT" "uas-$2.out"
 	local t0
-	t0=$(now_ms)
-	timeout -s KILL 30 sipp "127.0.0.1:$ZPORT" -sf "$SIPDIR/call_uac_bye_rx.xml" -s "$1" \
-		-i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" -m 1 -nostdin \
-		-timeout 15 -timeout_error -max_retrans 3 >"uac-$2.out" 2>&1 &
-	UAC_PID=$!
+	t0=$(zv_now_ms)
+	zv_sipp_uac_bg call_uac_bye_rx.xml "$1" "uac-$2.out" -timeout 15
 	# Bridged from the answer until the callee's BYE 2 s later.
-	for _ in $(seq 1 15); do
-		chans=$(zv_rx "core show channels")
-		grep -q "PJSIP/callee-" <<<"$chans" && break
-		sleep 0.1
-	done
+	zv_wait_channel "PJSIP/callee-" 1.5
 	expect_contains "$chans" "PJSIP/300-" "$2: the caller while bridged"
 	expect_contains "$chans" "PJSIP/callee-" "$2: the callee leg while bridged"
-	wait "$UAC_PID" || fail "$2: the caller got no BYE: $(tail -20 "uac-$2.out")"
-	UAC_PID=""
-	EL=$(( $(now_ms) - t0 ))
-	wait "$UAS_PID" || fail "$2: the callee's BYE was not answered: $(tail -20 "uas-$2.out")"
-	UAS_PID=""
+	wait "$ZV_UAC_PID" || fail "$2: the caller got no BYE: $(tail -20 "uac-$2.out")"
+	EL=$(( $(zv_now_ms) - t0 ))
+	wait "$ZV_UAS_PID" || fail "$2: the callee's BYE was not answered: $(tail -20 "uas-$2.out")"
 	sleep 0.2
 	expect_not_contains "$(zv_rx 'core show channels')" "PJSIP/" "$2: channels after the call"
 }

@@ -10,6 +10,11 @@
 #   zv_stop             SIGTERM, wait, expect exit status 0
 #   zv_free_port [udp]  a free loopback port
 #   expect_contains / expect_not_contains / expect_eq / fail
+# Fixtures, each with its usage comment below: pjsip.conf sections
+# (zv_pjsip_*), SIPp callers and callees (zv_sipp_*), baresip phones and
+# what they heard (zv_baresip_*, zv_hear, zv_analyse*), waiting
+# (zv_wait_*).  Background processes they start need no clean-up of their
+# own: zv_cleanup kills the test's remaining jobs at exit.
 set -u
 
 : "${ZVONOK:?set ZVONOK to the zvonok binary}"
@@ -28,10 +33,17 @@ fail() {
 	exit 1
 }
 
+# At exit: the daemon, then every background job of the test still running
+# (SIPp, baresip, their timeout(1) wrappers and what those started).
 zv_cleanup() {
+	local j
 	if [ -n "$ZV_PID" ] && kill -0 "$ZV_PID" 2>/dev/null; then
 		kill -KILL "$ZV_PID" 2>/dev/null
 	fi
+	for j in $(jobs -p); do
+		pkill -KILL -P "$j" 2>/dev/null
+		kill -KILL "$j" 2>/dev/null
+	done
 	[ -n "$ZV_DIR" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$ZV_DIR"
 	return 0
 }
@@ -112,6 +124,50 @@ zv_wait_udp() {
 	fail "nothing listens on UDP port $1 after ${2:-5} s"
 }
 
+# SECS of the zv_wait_* helpers may have a fraction (1.5).
+zv_tenths() { awk -v s="$1" 'BEGIN { printf "%d", s * 10 }'; }
+
+# zv_wait_until SECS COMMAND...: run COMMAND every 0.1 s until it succeeds
+# (true) or SECS seconds have passed (false).
+zv_wait_until() {
+	local i limit
+	limit=$(zv_tenths "$1")
+	shift
+	for ((i = 0; i < limit; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# zv_wait_lines FILE PATTERN COUNT SECS: true once COUNT lines of FILE match
+# PATTERN (grep), false after SECS seconds.
+zv_wait_lines() {
+	local i limit
+	limit=$(zv_tenths "$4")
+	for ((i = 0; i < limit; i++)); do
+		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# zv_wait_channel REGEX [SECS]: true once `core show channels` matches
+# REGEX (grep -E), false after SECS (3); its last output is in $chans.
+zv_wait_channel() {
+	local i limit
+	limit=$(zv_tenths "${2:-3}")
+	for ((i = 0; i < limit; i++)); do
+		chans=$(zv_rx "core show channels")
+		grep -qE -- "$1" <<<"$chans" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# zv_now_ms: the time in milliseconds (for measuring how long a call took).
+zv_now_ms() { date +%s%3N; }
+
 expect_contains() { # text pattern [what]
 	printf '%s' "$1" | grep -qE -- "$2" || fail "${3:-output} lacks /$2/: $1"
 }
@@ -148,7 +204,7 @@ zv_baresip_config() {
 # zv_analyse DIR: tests/media/tone_check.py on the newest recording in DIR.
 zv_analyse() {
 	local f
-	f=$(ls -t "$1"/dump-*-dec.wav 2>/dev/null | head -1)
+	f=$(zv_recording "$1")
 	[ -n "$f" ] || { echo "no recording"; return; }
 	python3 "$ZV_SRC/tests/media/tone_check.py" "$f"
 }
@@ -157,3 +213,184 @@ zv_analyse() {
 zv_field() { sed -n "s/.*\b$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
 # zv_in_range VALUE LO HI: true when LO <= VALUE <= HI.
 zv_in_range() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; }
+
+# zv_recording DIR: the newest baresip recording in DIR (empty if none).
+zv_recording() { ls -t "$1"/dump-*-dec.wav 2>/dev/null | head -1; }
+
+# zv_analyse_part FILE START LEN: tone_check.py on LEN s of the recording
+# FILE from START (sox trim: a negative START counts from the end).
+zv_analyse_part() {
+	sox "$1" "$1.part.wav" trim "$2" "$3" 2>/dev/null || { echo "trim failed"; return; }
+	python3 "$ZV_SRC/tests/media/tone_check.py" "$1.part.wav"
+}
+
+# ---- pjsip.conf sections -------------------------------------------------
+# Each prints one section (and a blank line); group them with the rest of
+# the file:  { zv_pjsip_udp "$ZPORT"; zv_pjsip_endpoint 300 calls; } >"$ZV_DIR/pjsip.conf"
+
+# zv_pjsip_udp PORT [NAME]: transport NAME (udp), UDP on 127.0.0.1:PORT.
+zv_pjsip_udp() {
+	printf '[%s]\ntype=transport\nprotocol=udp\nbind=127.0.0.1:%s\n\n' "${2:-udp}" "$1"
+}
+
+# zv_pjsip_endpoint NAME CONTEXT [OPTION...]: endpoint NAME in CONTEXT with
+# disallow=all and allow=ulaw (an allow= OPTION replaces the ulaw), then
+# one line per OPTION (key=value).
+zv_pjsip_endpoint() {
+	local name=$1 ctx=$2 allow=allow=ulaw o
+	shift 2
+	for o in "$@"; do case $o in allow=*) allow=$o ;; esac; done
+	printf '[%s]\ntype=endpoint\ncontext=%s\ndisallow=all\n%s\n' "$name" "$ctx" "$allow"
+	for o in "$@"; do case $o in allow=*) ;; *) printf '%s\n' "$o" ;; esac; done
+	echo
+}
+
+# zv_pjsip_aor NAME [OPTION...]: AOR NAME, one line per OPTION.
+zv_pjsip_aor() {
+	local o
+	printf '[%s]\ntype=aor\n' "$1"
+	shift
+	for o in "$@"; do printf '%s\n' "$o"; done
+	echo
+}
+
+# zv_pjsip_static NAME CONTEXT PORT [OPTION...]: a callee at a fixed
+# address: endpoint NAME (as zv_pjsip_endpoint, aors=NAME) and its AOR with
+# contact=sip:NAME@127.0.0.1:PORT (a SIPp UAS there).
+zv_pjsip_static() {
+	local name=$1 ctx=$2 port=$3
+	shift 3
+	zv_pjsip_endpoint "$name" "$ctx" "aors=$name" "$@"
+	zv_pjsip_aor "$name" "contact=sip:$name@127.0.0.1:$port"
+}
+
+# zv_pjsip_phone NAME CONTEXT PASSWORD [OPTION...]: a phone that registers
+# as NAME: endpoint NAME (as zv_pjsip_endpoint, auth=NAME, aors=NAME), its
+# auth (username NAME, PASSWORD) and AOR (max_contacts=1).  An OPTION
+# auth:KEY=VALUE goes to the auth, aor:KEY=VALUE to the AOR, the others to
+# the endpoint.
+zv_pjsip_phone() {
+	local name=$1 ctx=$2 pass=$3 o
+	local -a ep=() auth=() aor=()
+	shift 3
+	for o in "$@"; do
+		case $o in
+		auth:*) auth+=("${o#auth:}") ;;
+		aor:*) aor+=("${o#aor:}") ;;
+		*) ep+=("$o") ;;
+		esac
+	done
+	zv_pjsip_endpoint "$name" "$ctx" "auth=$name" "aors=$name" "${ep[@]}"
+	printf '[%s]\ntype=auth\nusername=%s\npassword=%s\n' "$name" "$name" "$pass"
+	for o in "${auth[@]}"; do printf '%s\n' "$o"; done
+	echo
+	zv_pjsip_aor "$name" max_contacts=1 "${aor[@]}"
+}
+
+# ---- SIPp ----------------------------------------------------------------
+# SCENARIO is a file in tests/sip unless it has a '/'.  Later SIPP-ARGs
+# override the defaults (SIPp takes the last of a repeated option).
+
+# zv_sipp_uas SCENARIO PORT LOG [SIPP-ARG...]: a SIPp callee for one call on
+# 127.0.0.1:PORT in the background (-timeout 20, killed after 30 s), output
+# in LOG; sets ZV_UAS_PID and returns once it listens.
+zv_sipp_uas() {
+	local sf=$1 port=$2 log=$3
+	shift 3
+	[[ $sf == */* ]] || sf=$ZV_SRC/tests/sip/$sf
+	timeout -s KILL 30 sipp -sf "$sf" -i 127.0.0.1 -p "$port" -mp "$(zv_free_port udp)" \
+		-m 1 -nostdin -timeout 20 -timeout_error "$@" >"$log" 2>&1 &
+	ZV_UAS_PID=$!
+	zv_wait_udp "$port"
+}
+
+# zv_sipp_uac SCENARIO EXTEN LOG [SIPP-ARG...]: one SIPp call to EXTEN at
+# 127.0.0.1:$ZPORT from a free port (-timeout 20, -max_retrans 3, killed
+# after 30 s), output in LOG; its exit status.
+# zv_sipp_uac_bg: the same in the background, sets ZV_UAC_PID.
+zv_sipp_uac_cmd() {
+	local sf=$1
+	[[ $sf == */* ]] || sf=$ZV_SRC/tests/sip/$sf
+	ZV_SIPP=(timeout -s KILL 30 sipp "127.0.0.1:$ZPORT" -sf "$sf" -s "$2" -i 127.0.0.1
+		-p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 20
+		-timeout_error -max_retrans 3 "${@:4}")
+}
+zv_sipp_uac() {
+	zv_sipp_uac_cmd "$@"
+	"${ZV_SIPP[@]}" >"$3" 2>&1
+}
+zv_sipp_uac_bg() {
+	zv_sipp_uac_cmd "$@"
+	"${ZV_SIPP[@]}" >"$3" 2>&1 &
+	ZV_UAC_PID=$!
+}
+
+# ---- baresip phones --------------------------------------------------------
+# DIR holds a configuration from zv_baresip_config; the phone's stdin is the
+# FIFO DIR/keys when there is one (DTMF typed with zv_keys), else /dev/null;
+# its output goes to DIR/out.txt.  It reaches Zvonok at 127.0.0.1:$ZPORT.
+
+# zv_baresip_account DIR USER [PARAM...]: DIR/accounts with one account,
+# USER at Zvonok over UDP, PARAMs (key=value) after it.
+zv_baresip_account() {
+	local dir=$1 line="<sip:$2@127.0.0.1:$ZPORT;transport=udp>" p
+	shift 2
+	for p in "$@"; do line="$line;$p"; done
+	echo "$line" >"$dir/accounts"
+}
+
+# zv_baresip_dial DIR USER EXTEN SECS [PARAM...]: baresip calls EXTEN as
+# USER (account PARAMs, regint=0) and quits after SECS, in the background;
+# sets ZV_BARESIP_PID.
+zv_baresip_dial() {
+	local dir=$1 user=$2 exten=$3 secs=$4 in=/dev/null
+	shift 4
+	zv_baresip_account "$dir" "$user" "$@" regint=0
+	[ -p "$dir/keys" ] && in=$dir/keys
+	timeout -s KILL $((secs + 10)) baresip -f "$dir" -e "/dial sip:$exten@127.0.0.1:$ZPORT" \
+		-t "$secs" <"$in" >"$dir/out.txt" 2>&1 &
+	ZV_BARESIP_PID=$!
+}
+
+# zv_baresip_callee DIR USER SECS [PARAM...]: baresip registers USER
+# (account PARAMs, answermode=auto, regint=60) and answers calls by itself
+# for SECS, in the background; sets ZV_CALLEE_PID and returns once
+# `pjsip show contacts` lists USER (fails after 10 s).
+zv_baresip_callee() {
+	local dir=$1 user=$2 secs=$3 in=/dev/null
+	shift 3
+	zv_baresip_account "$dir" "$user" "$@" answermode=auto regint=60
+	[ -p "$dir/keys" ] && in=$dir/keys
+	timeout -s KILL $((secs + 10)) baresip -f "$dir" -t "$secs" <"$in" >"$dir/out.txt" 2>&1 &
+	ZV_CALLEE_PID=$!
+	for _ in $(seq 1 50); do
+		zv_rx "pjsip show contacts" | grep -q "$user/sip:" && break
+		sleep 0.2
+	done
+	expect_contains "$(zv_rx 'pjsip show contacts')" "$user/sip:" "baresip $user registered"
+}
+
+# zv_keys FD KEY...: type KEYs on FD (a phone's keys FIFO), 0.4 s apart.
+zv_keys() {
+	local fd=$1 k
+	shift
+	for k in "$@"; do printf '%s' "$k" >&"$fd"; sleep 0.4; done
+}
+
+# zv_hear TONE EXTEN SECS [TONE-CHECK-ARG...]: a fresh baresip in
+# $ZV_DIR/b-EXTEN (user 200, no auth) sends the WAV file TONE, calls EXTEN
+# and quits after SECS; waits for it.  Sets dir (its directory) and out
+# (tone_check.py with TONE-CHECK-ARGs on what it recorded; fails if it
+# recorded nothing) and prints "EXTEN: $out".
+zv_hear() {
+	local tone=$1 exten=$2 secs=$3 f
+	shift 3
+	dir="$ZV_DIR/b-$exten"
+	zv_baresip_config "$dir" "$tone"
+	zv_baresip_dial "$dir" 200 "$exten" "$secs"
+	wait "$ZV_BARESIP_PID"
+	f=$(zv_recording "$dir")
+	[ -n "$f" ] || fail "$exten: baresip recorded nothing ($(tail -5 "$dir/out.txt"))"
+	out=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$f" "$@")
+	echo "$exten: $out"
+}
