@@ -24,6 +24,8 @@
 #include <zvonok/config.h>
 #include <zvonok/obj.h>
 
+#include <zvonok/rtp.h>
+
 #include "sip/config/sip_config.h"
 
 static long live_before;
@@ -1329,6 +1331,61 @@ static void test_bad_values(void **state)
 	zv_diag_clear(&d);
 }
 
+/* DTLS-SRTP options in both spellings, then bad values and files. */
+static void test_dtls_options(void **state)
+{
+	struct sip_config *cfg;
+	assert_clean_build("[d1]\n"
+			   "type=endpoint\n"
+			   "media_encryption=dtls\n"
+			   "dtls_auto_generate_cert=yes\n"
+			   "dtls_verify=fingerprint\n"
+			   "dtls_setup=passive\n"
+			   "dtls_fingerprint=SHA-1\n"
+			   "dtls_ca_file=/etc/ssl/certs/ca-certificates.crt\n",
+			   "[p1]\n"
+			   "type=friend\n"
+			   "host=dynamic\n"
+			   "dtlsenable=yes\n"
+			   "dtlsverify=yes\n"
+			   "dtlsautogeneratecert=yes\n"
+			   "dtlssetup=actpass\n",
+			   &cfg);
+	const struct sip_endpoint *ep = sip_config_endpoint_find(cfg, "d1");
+	assert_int_equal(ep->media_encryption, SIP_MEDIA_ENC_DTLS);
+	assert_true(ep->dtls.auto_generate_cert);
+	assert_int_equal(ep->dtls.verify, ZV_DTLS_VERIFY_FINGERPRINT);
+	assert_int_equal(ep->dtls.setup, SIP_DTLS_PASSIVE);
+	assert_true(ep->dtls.sha1);
+	assert_string_equal(ep->dtls.ca_file, "/etc/ssl/certs/ca-certificates.crt");
+	ep = sip_config_endpoint_find(cfg, "p1");
+	assert_int_equal(ep->media_encryption, SIP_MEDIA_ENC_DTLS);
+	assert_int_equal(ep->dtls.verify, ZV_DTLS_VERIFY_FINGERPRINT | ZV_DTLS_VERIFY_CERTIFICATE);
+	assert_int_equal(ep->dtls.setup, SIP_DTLS_ACTPASS);
+	assert_false(ep->dtls.sha1);
+	zv_unref(cfg);
+
+	struct zv_diag d;
+	assert_int_equal(build("[e]\n"				/* 1 */
+			       "type=endpoint\n"		/* 2 */
+			       "dtls_verify=maybe\n"		/* 3 */
+			       "dtls_setup=both\n"		/* 4 */
+			       "dtls_fingerprint=MD5\n"	/* 5 */
+			       "dtls_rekey=60\n"		/* 6 */
+			       "[f]\n"				/* 7 */
+			       "type=endpoint\n"		/* 8 */
+			       "media_encryption=dtls\n"	/* 9 */
+			       "dtls_cert_file=/nonexistent/z.pem\n", /* 10 */
+			       NULL, &d, &cfg),
+			 -EINVAL);
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "pjsip.conf", 3, "dtls_verify=maybe"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "pjsip.conf", 4, "dtls_setup=both"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "pjsip.conf", 5, "dtls_fingerprint=MD5"));
+	assert_true(has_diag(&d, ZV_DIAG_WARNING, "pjsip.conf", 6, "re-keying"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "pjsip.conf", 7, "/nonexistent/z.pem"));
+	zv_diag_clear(&d);
+}
+
 static void test_wizard(void **state)
 {
 	struct sip_config *cfg;
@@ -1495,6 +1552,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_values, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wizard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dtls_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seed_snippets, setup,
 						teardown),
 	};
