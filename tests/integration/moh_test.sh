@@ -25,18 +25,10 @@ sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/moh-tones/tone523.wav" synth 3 sine 523 vol 0
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/moh-other/tone700.wav" synth 3 sine 700 vol 0.5 ||
 	fail "sox could not make the tone"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/silence.wav" trim 0 15 || fail "sox could not make silence"
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 200 calls
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/musiconhold.conf" <<EOC
 [general]
 preferchannelclass = yes
@@ -90,27 +82,9 @@ exten => 705,1,Answer()
 EOC
 zv_start
 
-BARESIP_PID=""
-cleanup() {
-	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
 # call <exten> <seconds>: baresip calls, quits after <seconds>, and the
 # analysis of what it heard is in $out.
-call() {
-	dir="$ZV_DIR/b-$1"
-	zv_baresip_config "$dir" "$ZV_DIR/silence.wav"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
-	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" \
-		-t "$2" >"$dir/out.txt" 2>&1 </dev/null &
-	BARESIP_PID=$!
-	wait "$BARESIP_PID"
-	BARESIP_PID=""
-	out=$(zv_analyse "$dir")
-	echo "$1: $out"
-}
+call() { zv_hear "$ZV_DIR/silence.wav" "$@"; }
 
 classes=$(zv_rx "moh show classes")
 expect_contains "$classes" "Class: default" "moh show classes"
@@ -136,10 +110,8 @@ zv_in_range "$(zv_field "$out" purity)" 0.8 1 || fail "MusicOnHold(tones): not a
 for n in 1 2; do
 	d="$ZV_DIR/b-par$n"
 	zv_baresip_config "$d" "$ZV_DIR/silence.wav"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$d/accounts"
-	timeout -s KILL 16 baresip -f "$d" -e "/dial sip:700@127.0.0.1:$ZPORT" -t 6 \
-		>"$d/out.txt" 2>&1 </dev/null &
-	eval "PAR$n=\$!"
+	zv_baresip_dial "$d" 200 700 6
+	eval "PAR$n=\$ZV_BARESIP_PID"
 done
 wait "$PAR1" "$PAR2"
 for n in 1 2; do

@@ -17,18 +17,10 @@ command -v sox >/dev/null || fail "sox is not installed"
 zv_setup
 ZPORT=$(zv_free_port udp)
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/silence.wav" trim 0 15 || fail "sox could not make silence"
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 200 calls
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 710,1,Answer()
@@ -63,30 +55,9 @@ exten => 714,1,Answer()
 EOC
 zv_start
 
-BARESIP_PID=""
-cleanup() {
-	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
 # call <exten> <seconds>: baresip calls, quits after <seconds>; $out is
 # the analysis of what it heard (two peaks, cadence).
-call() {
-	dir="$ZV_DIR/b-$1"
-	zv_baresip_config "$dir" "$ZV_DIR/silence.wav"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
-	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" \
-		-t "$2" >"$dir/out.txt" 2>&1 </dev/null &
-	BARESIP_PID=$!
-	wait "$BARESIP_PID"
-	BARESIP_PID=""
-	local f
-	f=$(ls -t "$dir"/dump-*-dec.wav 2>/dev/null | head -1)
-	[ -n "$f" ] || fail "$1: baresip recorded nothing ($(tail -5 "$dir/out.txt"))"
-	out=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$f" --peaks 2 --cadence)
-	echo "$1: $out"
-}
+call() { zv_hear "$ZV_DIR/silence.wav" "$@" --peaks 2 --cadence; }
 
 # peaks_are <f1> <f2>: the two peaks (either order) within 6 Hz.
 peaks_are() {

@@ -17,19 +17,10 @@ RU=/usr/share/asterisk/sounds/ru_RU_f_IvrvoiceRU
 zv_setup
 ZPORT=$(zv_free_port udp)
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/silence.wav" trim 0 15 || fail "sox could not make silence"
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-language=ru
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 200 calls language=ru
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 730,1,Answer()
@@ -47,25 +38,9 @@ exten => 732,1,Answer()
 EOC
 zv_start
 
-BARESIP_PID=""
-cleanup() {
-	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
-call() {
-	dir="$ZV_DIR/b-$1"
-	zv_baresip_config "$dir" "$ZV_DIR/silence.wav"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
-	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" \
-		-t "$2" >"$dir/out.txt" 2>&1 </dev/null &
-	BARESIP_PID=$!
-	wait "$BARESIP_PID"
-	BARESIP_PID=""
-	out=$(zv_analyse "$dir")
-	echo "$1: $out"
-}
+# call <exten> <seconds>: baresip calls, quits after <seconds>; $out is
+# the analysis of what it heard.
+call() { zv_hear "$ZV_DIR/silence.wav" "$@"; }
 
 # played <n>: the last n prompt files Playback logged, one per line.
 played() {

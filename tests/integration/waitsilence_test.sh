@@ -23,18 +23,10 @@ sox "$ZV_DIR/tone.wav" -r 8000 -c 1 -b 16 "$ZV_DIR/tone2.wav" trim 0 2 || fail "
 sox "$ZV_DIR/silence.wav" -r 8000 -c 1 -b 16 "$ZV_DIR/silence2.wav" trim 0 2 || fail "sox failed"
 sox "$ZV_DIR/tone2.wav" "$ZV_DIR/silence.wav" "$ZV_DIR/tone-then-silence.wav" || fail "sox failed"
 sox "$ZV_DIR/silence2.wav" "$ZV_DIR/tone.wav" "$ZV_DIR/silence-then-tone.wav" || fail "sox failed"
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 200 calls
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => _72X,1,Answer()
@@ -54,30 +46,19 @@ exten => _72X,1,Answer()
 EOC
 zv_start
 
-BARESIP_PID=""
-cleanup() {
-	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
 # check <exten> <file> <status> <min s> <max s>: baresip sends <file>;
 # the result stored by the dialplan must be <status> after min..max s.
 check() {
 	local dir="$ZV_DIR/b-$1-$RANDOM" res secs
 	zv_baresip_config "$dir" "$2"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
-	timeout -s KILL 25 baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" -t 12 \
-		>"$dir/out.txt" 2>&1 </dev/null &
-	BARESIP_PID=$!
+	zv_baresip_dial "$dir" 200 "$1" 12
 	for _ in $(seq 1 100); do
 		res=$(zv_rx "database get result $1")
 		case $res in Value:*) break ;; esac
 		sleep 0.2
 	done
-	kill -KILL "$BARESIP_PID" 2>/dev/null
-	wait "$BARESIP_PID" 2>/dev/null
-	BARESIP_PID=""
+	kill -KILL "$ZV_BARESIP_PID" 2>/dev/null
+	wait "$ZV_BARESIP_PID" 2>/dev/null
 	echo "$1: $res"
 	expect_contains "$res" "^Value: $3 " "WAITSTATUS of $1"
 	secs=${res##* }
