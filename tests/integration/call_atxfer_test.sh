@@ -22,29 +22,12 @@ command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-
-[201]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-aors=201
-[201]
-type=aor
-max_contacts=1
-remove_existing=yes
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 200 calls
+	zv_pjsip_endpoint 201 calls aors=201
+	zv_pjsip_aor 201 max_contacts=1 remove_existing=yes
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/features.conf" <<EOC
 [general]
 atxfernoanswertimeout = 3
@@ -73,78 +56,40 @@ zv_start
 expect_contains "$(zv_rx 'features show')" "Attended Transfer +\*2" "features show"
 expect_contains "$(zv_rx 'features show')" "One Touch MixMonitor +\*3" "features show"
 
-CALLEE_PID=""
-CALLER_PID=""
-cleanup() {
-	[ -n "$CALLEE_PID" ] && kill -KILL "$CALLEE_PID" 2>/dev/null
-	[ -n "$CALLER_PID" ] && kill -KILL "$CALLER_PID" 2>/dev/null
-	exec 3>&- 4>&- 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
 cdir="$ZV_DIR/callee"
 zv_baresip_config "$cdir" "$ZV_DIR/tone440.wav"
-echo "<sip:201@127.0.0.1:$ZPORT;transport=udp>;answermode=auto;regint=60" >"$cdir/accounts"
 mkfifo "$cdir/keys"
 exec 3<>"$cdir/keys"
-timeout -s KILL 130 baresip -f "$cdir" -t 120 <"$cdir/keys" >"$cdir/out.txt" 2>&1 &
-CALLEE_PID=$!
-for _ in $(seq 1 50); do
-	zv_rx "pjsip show contacts" | grep -q "201/sip:" && break
-	sleep 0.2
-done
-expect_contains "$(zv_rx 'pjsip show contacts')" "201/sip:" "baresip 201 registered"
+zv_baresip_callee "$cdir" 201 120
 
 call() {
 	dir="$ZV_DIR/caller-$1-$RANDOM"
 	zv_baresip_config "$dir" "$ZV_DIR/tone1000.wav"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
 	mkfifo "$dir/keys"
 	exec 4<>"$dir/keys"
-	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" -t "$2" \
-		<"$dir/keys" >"$dir/out.txt" 2>&1 &
-	CALLER_PID=$!
+	zv_baresip_dial "$dir" 200 "$1" "$2"
 }
-wait_for() {
-	for _ in $(seq 1 $(($4 * 10))); do
-		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-keys() {
-	local fd=$1 k
-	shift
-	for k in "$@"; do printf '%s' "$k" >&"$fd"; sleep 0.4; done
-}
-analyse() {
-	sox "$1" "$1.part.wav" trim "$2" "$3" 2>/dev/null || { echo "trim failed"; return; }
-	python3 "$ZV_SRC/tests/media/tone_check.py" "$1.part.wav"
-}
-newest() { ls -t "$1"/dump-*-dec.wav 2>/dev/null | head -1; }
 
 # ---- 1: the callee consults 603, then completes ----
 call 201 30
-wait_for "$cdir/out.txt" "Call established" 1 10 || fail "the callee did not answer"
+zv_wait_lines "$cdir/out.txt" "Call established" 1 10 || fail "the callee did not answer"
 sleep 1.5
-keys 3 '*' 2
+zv_keys 3 '*' 2
 sleep 1.5 # pbx-transfer
-keys 3 6 0 3
+zv_keys 3 6 0 3
 sleep 2.5 # talking to 603
 chans=$(zv_rx "core show channels")
 expect_contains "$chans" "603@calls:2 +Up +Playback" "the consultation call"
-keys 3 '*' 2
-wait_for "$cdir/out.txt" "terminated" 1 5 || fail "the transferer (callee) got no BYE on completion"
-wait_for "$dir/out.txt" "terminated" 1 15 || fail "the caller was not hung up after 603 ended"
-wait "$CALLER_PID"
-CALLER_PID=""
-rec=$(newest "$dir")
-last=$(analyse "$rec" -2.5 2)
+zv_keys 3 '*' 2
+zv_wait_lines "$cdir/out.txt" "terminated" 1 5 || fail "the transferer (callee) got no BYE on completion"
+zv_wait_lines "$dir/out.txt" "terminated" 1 15 || fail "the caller was not hung up after 603 ended"
+wait "$ZV_BARESIP_PID"
+rec=$(zv_recording "$dir")
+last=$(zv_analyse_part "$rec" -2.5 2)
 echo "caller after completion: $last"
 zv_in_range "$(zv_field "$last" freq)" 690 710 || fail "the transferee should hear 603 (700 Hz): $last"
-crec=$(newest "$cdir")
-cons=$(analyse "$crec" -2.2 1.5)
+crec=$(zv_recording "$cdir")
+cons=$(zv_analyse_part "$crec" -2.2 1.5)
 echo "callee during the consultation: $cons"
 zv_in_range "$(zv_field "$cons" freq)" 690 710 || fail "the transferer should hear 603 while consulting: $cons"
 expect_contains "$(zv_rx 'database get atx after201')" "Value: PJSIP/201-" "ATTENDEDTRANSFER on the caller"
@@ -152,82 +97,78 @@ expect_contains "$(zv_rx 'database get atx after201')" "Value: PJSIP/201-" "ATTE
 # ---- 2: no answer, then abort ----
 before=$(grep -c "terminated" "$cdir/out.txt")
 call 201 25
-wait_for "$cdir/out.txt" "Call established" 2 10 || fail "the callee did not answer call 2"
+zv_wait_lines "$cdir/out.txt" "Call established" 2 10 || fail "the callee did not answer call 2"
 sleep 1.5
-keys 3 '*' 2
+zv_keys 3 '*' 2
 sleep 1.5
-keys 3 6 0 4
+zv_keys 3 6 0 4
 sleep 5 # 3 s of ringing, beeperr
 chans=$(zv_rx "core show channels")
 expect_not_contains "$chans" "Local/604" "the unanswered target after atxfernoanswertimeout"
-keys 3 '*' 2
+zv_keys 3 '*' 2
 sleep 1.5
-keys 3 6 0 3
+zv_keys 3 6 0 3
 sleep 2
 expect_contains "$(zv_rx 'core show channels')" "Local/603" "the second consultation"
-keys 3 '*' 1
+zv_keys 3 '*' 1
 sleep 1
 chans=$(zv_rx "core show channels")
 expect_not_contains "$chans" "Local/603" "the target after atxferabort"
 expect_contains "$chans" "PJSIP/201-" "the transferer after atxferabort"
-wait "$CALLER_PID"
-CALLER_PID=""
-rec=$(newest "$dir")
-last=$(analyse "$rec" -2.5 2)
+wait "$ZV_BARESIP_PID"
+rec=$(zv_recording "$dir")
+last=$(zv_analyse_part "$rec" -2.5 2)
 echo "caller after the abort: $last"
 zv_in_range "$(zv_field "$last" freq)" 430 450 || fail "after atxferabort the caller should hear the callee: $last"
-wait_for "$cdir/out.txt" "terminated" $((before + 1)) 5 || fail "the callee was not hung up with the caller"
+zv_wait_lines "$cdir/out.txt" "terminated" $((before + 1)) 5 || fail "the callee was not hung up with the caller"
 
 # ---- 3: the caller consults 603 and completes ----
 before=$(grep -c "terminated" "$cdir/out.txt")
 call 202 30
-wait_for "$cdir/out.txt" "Call established" 3 10 || fail "the callee did not answer call 3"
+zv_wait_lines "$cdir/out.txt" "Call established" 3 10 || fail "the callee did not answer call 3"
 sleep 1.5
-keys 4 '*' 2
+zv_keys 4 '*' 2
 sleep 1.5
-keys 4 6 0 3
+zv_keys 4 6 0 3
 sleep 2.5
-keys 4 '*' 2
-wait_for "$dir/out.txt" "terminated" 1 5 || fail "the transferer (caller) got no BYE on completion"
+zv_keys 4 '*' 2
+zv_wait_lines "$dir/out.txt" "terminated" 1 5 || fail "the transferer (caller) got no BYE on completion"
 sleep 1
 expect_contains "$(zv_rx 'core show channels')" "PJSIP/201-" "the transferee after the caller left"
-wait_for "$cdir/out.txt" "terminated" $((before + 1)) 15 || fail "the callee got no BYE after 603 ended"
-wait "$CALLER_PID"
-CALLER_PID=""
+zv_wait_lines "$cdir/out.txt" "terminated" $((before + 1)) 15 || fail "the callee got no BYE after 603 ended"
+wait "$ZV_BARESIP_PID"
 sleep 0.5
-crec=$(newest "$cdir")
-last=$(analyse "$crec" -2.5 2)
+crec=$(zv_recording "$cdir")
+last=$(zv_analyse_part "$crec" -2.5 2)
 echo "callee after completion: $last"
 zv_in_range "$(zv_field "$last" freq)" 690 710 || fail "the transferred callee should hear 603: $last"
 
 # ---- 3b: the transferer's hang-up completes ----
 before=$(grep -c "terminated" "$cdir/out.txt")
 call 202 8
-wait_for "$cdir/out.txt" "Call established" 4 10 || fail "the callee did not answer call 3b"
+zv_wait_lines "$cdir/out.txt" "Call established" 4 10 || fail "the callee did not answer call 3b"
 sleep 1.5
-keys 4 '*' 2
+zv_keys 4 '*' 2
 sleep 1.5
-keys 4 6 0 3
-wait "$CALLER_PID" # baresip hangs up after 8 s, while consulting 603
-CALLER_PID=""
+zv_keys 4 6 0 3
+wait "$ZV_BARESIP_PID" # baresip hangs up after 8 s, while consulting 603
 sleep 1
 expect_contains "$(zv_rx 'core show channels')" "PJSIP/201-" "the transferee after the transferer hung up"
-wait_for "$cdir/out.txt" "terminated" $((before + 1)) 15 || fail "the callee got no BYE after 603 ended (3b)"
+zv_wait_lines "$cdir/out.txt" "terminated" $((before + 1)) 15 || fail "the callee got no BYE after 603 ended (3b)"
 sleep 0.5
-crec=$(newest "$cdir")
-last=$(analyse "$crec" -2.5 2)
+crec=$(zv_recording "$cdir")
+last=$(zv_analyse_part "$crec" -2.5 2)
 echo "callee after the transferer hung up: $last"
 zv_in_range "$(zv_field "$last" freq)" 690 710 || fail "hang-up completion: the callee should hear 603: $last"
 
 # ---- 4: one-touch MixMonitor ----
 call 203 12
-wait_for "$cdir/out.txt" "Call established" 5 10 || fail "the callee did not answer call 4"
+zv_wait_lines "$cdir/out.txt" "Call established" 5 10 || fail "the callee did not answer call 4"
 sleep 1.5
-keys 3 '*' 3
+zv_keys 3 '*' 3
 sleep 3
-keys 3 '*' 3
-wait "$CALLER_PID"
-CALLER_PID=""
+zv_keys 3 '*' 3
+wait "$ZV_BARESIP_PID"
 mix=$(ls "$ZV_DIR"/spool/monitor/auto-*-200-200.wav 2>/dev/null | head -1)
 [ -n "$mix" ] || fail "automixmon wrote no recording: $(ls -R "$ZV_DIR/spool" 2>&1)"
 out=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$mix")

@@ -16,29 +16,12 @@ command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-
-[201]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-aors=201
-[201]
-type=aor
-max_contacts=1
-remove_existing=yes
-
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 200 calls
+	zv_pjsip_endpoint 201 calls aors=201
+	zv_pjsip_aor 201 max_contacts=1 remove_existing=yes
+	cat <<EOC
 [209]
 type=endpoint
 context=calls
@@ -47,6 +30,7 @@ aors=209
 type=aor
 max_contacts=1
 EOC
+} >"$ZV_DIR/pjsip.conf"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone1000.wav" synth 30 sine 1000 vol 0.5 || fail "sox failed"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 120 sine 440 vol 0.5 || fail "sox failed"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone700.wav" synth 2 sine 700 vol 0.5 || fail "sox failed"
@@ -94,39 +78,15 @@ exten => s,1,Set(DB(r/goto)=\${DIALSTATUS})
 EOC
 zv_start
 
-CALLEE_PID=""
-CALLER_PID=""
-cleanup() {
-	[ -n "$CALLEE_PID" ] && kill -KILL "$CALLEE_PID" 2>/dev/null
-	[ -n "$CALLER_PID" ] && kill -KILL "$CALLER_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
 cdir="$ZV_DIR/callee"
 zv_baresip_config "$cdir" "$ZV_DIR/tone440.wav"
-echo "<sip:201@127.0.0.1:$ZPORT;transport=udp>;answermode=auto;regint=60" >"$cdir/accounts"
-timeout -s KILL 90 baresip -f "$cdir" -t 80 </dev/null >"$cdir/out.txt" 2>&1 &
-CALLEE_PID=$!
-for _ in $(seq 1 50); do
-	zv_rx "pjsip show contacts" | grep -q "201/sip:" && break
-	sleep 0.2
-done
-expect_contains "$(zv_rx 'pjsip show contacts')" "201/sip:" "baresip 201 registered"
+zv_baresip_callee "$cdir" 201 80
 
 call() {
 	dir="$ZV_DIR/caller-$1-$RANDOM"
 	zv_baresip_config "$dir" "$ZV_DIR/tone1000.wav"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
-	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" -t "$2" \
-		</dev/null >"$dir/out.txt" 2>&1 &
-	CALLER_PID=$!
+	zv_baresip_dial "$dir" 200 "$1" "$2"
 }
-analyse() {
-	sox "$1" "$1.part.wav" trim "$2" "$3" 2>/dev/null || { echo "trim failed"; return; }
-	python3 "$ZV_SRC/tests/media/tone_check.py" "$1.part.wav"
-}
-newest() { ls -t "$1"/dump-*-dec.wav 2>/dev/null | head -1; }
 # ended SECS: wait for the caller to be hung up (not its own time-out;
 # a BYE right after the answer is reported as "session closed").
 ended() {
@@ -139,15 +99,14 @@ ended() {
 
 # A + M + U, then the bridge.
 call 301 8
-wait "$CALLER_PID"
-CALLER_PID=""
+wait "$ZV_BARESIP_PID"
 sleep 0.5
-crec=$(newest "$cdir")
-ann=$(analyse "$crec" 0.2 1.5)
+crec=$(zv_recording "$cdir")
+ann=$(zv_analyse_part "$crec" 0.2 1.5)
 echo "callee at the start: $ann"
 zv_in_range "$(zv_field "$ann" freq)" 690 710 || fail "A(): the callee should hear 700 Hz first: $ann"
-rec=$(newest "$dir")
-last=$(analyse "$rec" -2.5 2)
+rec=$(zv_recording "$dir")
+last=$(zv_analyse_part "$rec" -2.5 2)
 echo "caller at the end: $last"
 zv_in_range "$(zv_field "$last" freq)" 430 450 || fail "after A/M/U the call should be bridged: $last"
 expect_eq "$(zv_rx 'database get r macro')" "Value: x1" "M(): the macro's ARG1"
@@ -158,9 +117,8 @@ for x in 302 303 304 305; do
 	n=$(grep -cE "terminated|session closed" "$cdir/out.txt")
 	call $x 15
 	ended 8 || fail "$x: the caller was not hung up"
-	kill "$CALLER_PID" 2>/dev/null # baresip stays until its -t otherwise
-	wait "$CALLER_PID" 2>/dev/null
-	CALLER_PID=""
+	kill "$ZV_BARESIP_PID" 2>/dev/null # baresip stays until its -t otherwise
+	wait "$ZV_BARESIP_PID" 2>/dev/null
 	for _ in $(seq 1 30); do
 		[ "$(grep -cE "terminated|session closed" "$cdir/out.txt")" -gt "$n" ] && break
 		sleep 0.1
@@ -174,8 +132,7 @@ expect_contains "$(zv_rx 'database get r abort' 2>&1)" "not found" "MACRO_RESULT
 
 # Unknown and unsupported options.
 call 309 3
-wait "$CALLER_PID"
-CALLER_PID=""
+wait "$ZV_BARESIP_PID"
 expect_eq "$(zv_rx 'database get r unavail')" "Value: CHANUNAVAIL" "Dial with bad options still dials"
 grep -q "unknown option 'q'" "$ZV_DIR/out.log" || fail "no warning naming the unknown option q"
 grep -q "option 'w' is not supported" "$ZV_DIR/out.log" || fail "no warning naming the unsupported option w"
