@@ -14,18 +14,10 @@ command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 200 calls
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 700,1,Answer()
@@ -46,30 +38,8 @@ zv_start
 B="$ZV_DIR/b"
 mkdir -p "$B"
 sox -n -r 8000 -c 1 -b 16 "$B/tone.wav" synth 20 sine 1000 vol 0.3 || fail "sox could not make the tone"
-cat >"$B/config" <<EOF
-sip_listen 127.0.0.1:0
-net_interface 127.0.0.1
-module_path /usr/lib/baresip/modules
-module stdio.so
-module g711.so
-module aufile.so
-module_app account.so
-module_app menu.so
-audio_source aufile,$B/tone.wav
-audio_player aufile,$B/played.wav
-audio_alert aufile,/dev/null
-EOF
-echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$B/accounts"
+zv_baresip_config "$B" "$B/tone.wav"
 mkfifo "$B/keys"
-
-BARESIP_PID=""
-KEYS_PID=""
-cleanup() {
-	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
-	[ -n "$KEYS_PID" ] && kill -KILL "$KEYS_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
 
 # The typist: waits for the end of SendDTMF (baresip saw '#'), then
 # types 4 2 # and 7 8 9 half a second apart, then stays quiet (keeps the
@@ -85,10 +55,7 @@ trap cleanup EXIT
 	for k in 7 8 9; do printf '%s' "$k"; sleep 0.5; done
 	sleep 20
 ) >"$B/keys" &
-KEYS_PID=$!
-timeout -s KILL 40 baresip -f "$B" -e "/dial sip:700@127.0.0.1:$ZPORT" -t 25 \
-	<"$B/keys" >"$B/out.txt" 2>&1 &
-BARESIP_PID=$!
+zv_baresip_dial "$B" 200 700 25
 for _ in $(seq 1 250); do
 	grep -q "terminated" "$B/out.txt" && break
 	sleep 0.1

@@ -16,34 +16,11 @@ command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw,g722
-
-[201]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-auth=201
-aors=201
-[201]
-type=auth
-username=201
-password=secret201
-[201]
-type=aor
-max_contacts=1
-remove_existing=yes
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 200 calls allow=ulaw,g722
+	zv_pjsip_phone 201 calls secret201 aor:remove_existing=yes
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 600,1,Answer()
@@ -57,27 +34,11 @@ zv_start
 sox -n -r 16000 -c 1 -b 16 "$ZV_DIR/tone16.wav" synth 12 sine 1000 vol 0.5 || fail "sox could not make the tone"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 30 sine 440 vol 0.5 || fail "sox could not make the tone"
 
-BARESIP_PID=""
-CALLEE_PID=""
-cleanup() {
-	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
-	[ -n "$CALLEE_PID" ] && kill -KILL "$CALLEE_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
-# baresip_dir <dir> <codec module> <tone file>
-baresip_dir() {
-	zv_baresip_config "$1" "$3" "$2"
-}
 # call <exten> <seconds>: G.722 caller 200, in the background.
 call() {
 	dir="$ZV_DIR/b-$1"
-	baresip_dir "$dir" g722.so "$ZV_DIR/tone16.wav"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
-	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" -t "$2" \
-		>"$dir/out.txt" 2>&1 </dev/null &
-	BARESIP_PID=$!
+	zv_baresip_config "$dir" "$ZV_DIR/tone16.wav" g722.so
+	zv_baresip_dial "$dir" 200 "$1" "$2"
 }
 expect_tone() { # analysis lo hi what
 	local f
@@ -88,31 +49,23 @@ expect_tone() { # analysis lo hi what
 }
 
 call 601 4
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 expect_contains "$(cat "$dir/out.txt")" "decoder: G722" "the Milliwatt call's codec"
 out=$(zv_analyse "$dir")
 echo "milliwatt over G.722: $out"
 expect_tone "$out" 999 1009 "Milliwatt over G.722"
 
 call 600 5
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "echo over G.722: $out"
 expect_tone "$out" 985 1015 "Echo over G.722"
 
 cdir="$ZV_DIR/callee"
-baresip_dir "$cdir" g711.so "$ZV_DIR/tone440.wav"
-echo "<sip:201@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret201;answermode=auto;regint=60" \
-	>"$cdir/accounts"
-timeout -s KILL 40 baresip -f "$cdir" -t 30 >"$cdir/out.txt" 2>&1 </dev/null &
-CALLEE_PID=$!
-for _ in $(seq 1 50); do
-	zv_rx "pjsip show contacts" | grep -q "201/sip:" && break
-	sleep 0.2
-done
-expect_contains "$(zv_rx 'pjsip show contacts')" "201/sip:" "baresip 201 registered"
+zv_baresip_config "$cdir" "$ZV_DIR/tone440.wav" g711.so
+zv_baresip_callee "$cdir" 201 30 auth_pass=secret201
 call 201 6
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "G.722 caller hears: $out"
 expect_tone "$out" 430 450 "bridged call, caller side"

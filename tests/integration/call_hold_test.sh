@@ -11,26 +11,16 @@
 . "$(dirname "$0")/lib.sh"
 command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
 command -v sox >/dev/null || fail "sox is not installed"
-SIPDIR="$ZV_SRC/tests/sip"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
 SINK_PORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-; rtp_symmetric=no: Zvonok sends to the SDP address (the sink), not to
-; SIPp's media port the tone comes from.
-[300]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-rtp_symmetric=no
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	# rtp_symmetric=no: Zvonok sends to the SDP address (the sink), not to
+	# SIPp's media port the tone comes from.
+	zv_pjsip_endpoint 300 calls rtp_symmetric=no
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 650,1,Answer()
@@ -41,20 +31,9 @@ zv_start
 cd "$ZV_DIR" || fail "no $ZV_DIR"
 sox -n -r 8000 -c 1 -e u-law tone-ulaw.wav synth 20 sine 1000 vol 0.5 || fail "sox could not make the tone"
 
-SINK_PID=""
-cleanup() {
-	[ -n "$SINK_PID" ] && kill -KILL "$SINK_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
 python3 "$ZV_SRC/tests/media/rtp_sink.py" "$SINK_PORT" "$ZV_DIR/sink" 20 "$ZV_DIR/resumed" &
 SINK_PID=$!
-timeout -s KILL 30 sipp "127.0.0.1:$ZPORT" -sf "$SIPDIR/call_hold_uac.xml" -s 650 -i 127.0.0.1 \
-	-p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" -set sink "$SINK_PORT" \
-	-set mark "$ZV_DIR/resumed" -m 1 -nostdin -timeout 20 -timeout_error -max_retrans 3 -trace_logs \
-	>uac.out 2>&1 &
-UAC_PID=$!
+zv_sipp_uac_bg call_hold_uac.xml 650 uac.out -set sink "$SINK_PORT" -set mark "$ZV_DIR/resumed" -trace_logs
 for _ in $(seq 1 100); do
 	[ -f resumed ] && break
 	sleep 0.1
@@ -62,10 +41,9 @@ done
 [ -f resumed ] || fail "the resume re-INVITE was not answered: $(tail -20 uac.out)"
 sleep 0.5
 expect_contains "$(zv_rx 'core show channels')" "PJSIP/300-.*Echo" "the channel after the resume"
-wait "$UAC_PID" || fail "hold/resume scenario failed: $(grep -v '^ *$' uac.out | tail -20)"
+wait "$ZV_UAC_PID" || fail "hold/resume scenario failed: $(grep -v '^ *$' uac.out | tail -20)"
 touch sink.stop
 wait "$SINK_PID"
-SINK_PID=""
 grep -h "answer" call_hold_uac_*_logs.log 2>/dev/null
 
 before=$(python3 "$ZV_SRC/tests/media/tone_check.py" sink-before.wav)

@@ -11,25 +11,11 @@ command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[205]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-dtmf_mode=inband
-
-[206]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 205 calls dtmf_mode=inband
+	zv_pjsip_endpoint 206 calls
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 610,1,Answer()
@@ -51,17 +37,11 @@ sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/quiet.wav" trim 0 1 || fail "sox failed"
 sox "$ZV_DIR/quiet.wav" "$ZV_DIR/k1.wav" "$ZV_DIR/k2.wav" "$ZV_DIR/k3.wav" "$ZV_DIR/quiet.wav" \
 	"$ZV_DIR/quiet.wav" "$ZV_DIR/quiet.wav" "$ZV_DIR/keys.wav" || fail "sox could not join the keys"
 
-BARESIP_PID=""
-trap '[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null; zv_cleanup' EXIT
 call() { # user
 	local dir="$ZV_DIR/b-$1"
 	zv_baresip_config "$dir" "$ZV_DIR/keys.wav"
-	echo "<sip:$1@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
-	timeout -s KILL 15 baresip -f "$dir" -e "/dial sip:610@127.0.0.1:$ZPORT" -t 6 \
-		>"$dir/out.txt" 2>&1 </dev/null &
-	BARESIP_PID=$!
-	wait "$BARESIP_PID"
-	BARESIP_PID=""
+	zv_baresip_dial "$dir" "$1" 610 6
+	wait "$ZV_BARESIP_PID"
 }
 
 call 205

@@ -14,18 +14,10 @@
 . "$(dirname "$0")/lib.sh"
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[300]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 300 calls
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<EOC
 [calls]
 exten => 800,1,Answer()

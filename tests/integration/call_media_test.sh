@@ -21,55 +21,16 @@ command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-auth=200
-aors=200
-[200]
-type=auth
-username=200
-password=secret
-supported_algorithms_uas=md5
-[200]
-type=aor
-max_contacts=1
-
-; 201 answers calls (baresip answermode=auto) and speaks only A-law, so
-; 200 -> 201 goes through a ulaw <-> alaw translation in Zvonok.
-[201]
-type=endpoint
-context=calls
-disallow=all
-allow=alaw
-auth=201
-aors=201
-[201]
-type=auth
-username=201
-password=secret201
-supported_algorithms_uas=md5
-[201]
-type=aor
-max_contacts=1
-remove_existing=yes
-
-; 300: a SIPp caller without auth, identified by name.
-[300]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-
-; 209 never registers.
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_phone 200 calls secret auth:supported_algorithms_uas=md5
+	# 201 answers calls (baresip answermode=auto) and speaks only A-law, so
+	# 200 -> 201 goes through a ulaw <-> alaw translation in Zvonok.
+	zv_pjsip_phone 201 calls secret201 allow=alaw auth:supported_algorithms_uas=md5 aor:remove_existing=yes
+	# 300: a SIPp caller without auth, identified by name.
+	zv_pjsip_endpoint 300 calls
+	# 209 never registers.
+	cat <<EOC
 [209]
 type=endpoint
 context=calls
@@ -78,6 +39,7 @@ aors=209
 type=aor
 max_contacts=1
 EOC
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 600,1,Answer()
@@ -101,36 +63,14 @@ sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone.wav" synth 12 sine 1000 vol 0.5 ||
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 30 sine 440 vol 0.5 ||
 	fail "sox could not make the tone"
 
-BARESIP_PID=""
-CALLEE_PID=""
-cleanup() {
-	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
-	[ -n "$CALLEE_PID" ] && kill -KILL "$CALLEE_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
-# baresip_dir <dir> <tone file>: a baresip configuration that sends the
-# tone and records what it receives into <dir>/dump-*-dec.wav.
-baresip_dir() {
-	local dir=$1 tone=$2
-	zv_baresip_config "$dir" "$tone"
-}
-
 # call <exten> <seconds> <password>: one call from a fresh baresip (user
 # 200) that quits after <seconds>, in the background; sets dir (its
-# directory) and BARESIP_PID.
+# directory) and ZV_BARESIP_PID.
 call() {
-	local exten=$1 secs=$2 pass=$3
 	dir="$ZV_DIR/b-$1-$RANDOM"
-	baresip_dir "$dir" "$ZV_DIR/tone.wav"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;auth_pass=$pass;regint=0" >"$dir/accounts"
-	timeout -s KILL $((secs + 10)) baresip -f "$dir" -e "/dial sip:$exten@127.0.0.1:$ZPORT" \
-		-t "$secs" >"$dir/out.txt" 2>&1 </dev/null &
-	BARESIP_PID=$!
+	zv_baresip_config "$dir" "$ZV_DIR/tone.wav"
+	zv_baresip_dial "$dir" 200 "$1" "$2" "auth_pass=$3"
 }
-
-
 
 # 600: Echo returns our tone.
 call 600 5 secret
@@ -143,7 +83,7 @@ stats=$(zv_rx "pjsip show channelstats")
 echo "$stats" | grep -q "200-[0-9a-f]* .* ulaw " || fail "pjsip show channelstats: $stats"
 rxn=$(echo "$stats" | awk '{ for (i = 1; i < NF; i++) if ($i == "ulaw") print $(i + 1) }')
 [ "${rxn:-0}" -ge 40 ] || fail "channelstats: $rxn packets received after 2.5 s: $stats"
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "echo: $out"
 freq=$(zv_field "$out" freq)
@@ -154,7 +94,7 @@ awk -v p="$(zv_field "$out" purity)" -v s="$(zv_field "$out" secs)" 'BEGIN { exi
 
 # 601: Milliwatt is 1004 Hz.
 call 601 4 secret
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "milliwatt: $out"
 freq=$(zv_field "$out" freq)
@@ -167,7 +107,7 @@ hw=/usr/share/asterisk/sounds/en_US_f_Allison/hello-world.wav
 [ -f "$hw" ] || hw=/usr/share/asterisk/sounds/en/hello-world.wav
 want=$(sox --i -D "$hw")
 call 1000 8 secret
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "playback: $out (prompt $want s)"
 expect_contains "$(cat "$dir/out.txt")" "terminated" "Zvonok ended the Playback call"
@@ -176,27 +116,19 @@ awk -v s="$(zv_field "$out" secs)" -v w="$want" 'BEGIN { exit !(s > w * 0.6 && s
 
 # A wrong password: no call.
 call 600 3 wrong
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 expect_not_contains "$(cat "$dir/out.txt")" "Call established" "call with a wrong password"
 
 # 200 -> Dial(PJSIP/201) -> baresip 201 (registered, auto-answer, A-law):
 # each side hears the other's tone through the bridge and the translation.
 cdir="$ZV_DIR/callee"
-baresip_dir "$cdir" "$ZV_DIR/tone440.wav"
-echo "<sip:201@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret201;answermode=auto;regint=60" \
-	>"$cdir/accounts"
-timeout -s KILL 60 baresip -f "$cdir" -t 45 >"$cdir/out.txt" 2>&1 </dev/null &
-CALLEE_PID=$!
-for _ in $(seq 1 50); do
-	zv_rx "pjsip show contacts" | grep -q "201/sip:" && break
-	sleep 0.2
-done
-expect_contains "$(zv_rx 'pjsip show contacts')" "201/sip:" "baresip 201 registered"
+zv_baresip_config "$cdir" "$ZV_DIR/tone440.wav"
+zv_baresip_callee "$cdir" 201 45 auth_pass=secret201
 call 201 6 secret
 sleep 3
 chans=$(zv_rx "core show channels")
 expect_contains "$chans" "PJSIP/201-" "the outgoing leg during the bridged call"
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "caller hears: $out"
 freq=$(zv_field "$out" freq)
@@ -224,9 +156,7 @@ expect_contains "$(cat "$cdir/out.txt")" "terminated" "the caller's hang-up reac
 # Hold in a bridge: SIPp (300, silent) calls 201 and holds for 3 s; baresip
 # 201 hears music on hold for about that long, and nothing else.
 before=$(ls "$cdir"/dump-*-dec.wav | wc -l)
-timeout 30 sipp 127.0.0.1:$ZPORT -sf "$ZV_SRC/tests/sip/bridge_hold_uac.xml" -s 201 -m 1 \
-	-i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" -nostdin -timeout 25 \
-	>"$ZV_DIR/hold.out" 2>&1 || fail "hold scenario failed: $(tail -5 "$ZV_DIR/hold.out")"
+zv_sipp_uac bridge_hold_uac.xml 201 "$ZV_DIR/hold.out" -timeout 25 || fail "hold scenario failed: $(tail -5 "$ZV_DIR/hold.out")"
 sleep 1
 rec=$(ls -t "$cdir"/dump-*-dec.wav | head -1)
 [ "$(ls "$cdir"/dump-*-dec.wav | wc -l)" -gt "$before" ] || fail "the callee recorded no second call"
@@ -237,7 +167,7 @@ awk -v s="$(zv_field "$out" secs)" -v p="$(zv_field "$out" purity)" 'BEGIN { exi
 
 # Dial to an endpoint with no contact: CHANUNAVAIL, and the dialplan goes on.
 call 209 2 secret
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 expect_eq "$(zv_rx 'database get result unavail')" "Value: CHANUNAVAIL" "DIALSTATUS of an unreachable endpoint"
 
 # CDR of the bridged call (cdr_csv default): party B and billsec.

@@ -14,41 +14,11 @@ command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[ep](!)
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-
-[202](ep)
-auth=202
-aors=202
-[202]
-type=auth
-username=202
-password=secret202
-[202]
-type=aor
-max_contacts=1
-
-[203](ep)
-auth=203
-aors=203
-[203]
-type=auth
-username=203
-password=secret203
-[203]
-type=aor
-max_contacts=1
-remove_existing=yes
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_phone 202 calls secret202
+	zv_pjsip_phone 203 calls secret203 aor:remove_existing=yes
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<EOC
 [calls]
 exten => 203,1,Dial(PJSIP/203,10)
@@ -61,33 +31,15 @@ zv_start
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone1000.wav" synth 20 sine 1000 vol 0.5 || fail "sox failed"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 40 sine 440 vol 0.5 || fail "sox failed"
 
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
-	zv_cleanup
-}
-trap cleanup EXIT
-
 zv_baresip_config "$ZV_DIR/callee" "$ZV_DIR/tone440.wav"
-echo "<sip:203@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret203;answermode=auto;regint=60" \
-	>"$ZV_DIR/callee/accounts"
-timeout -s KILL 40 baresip -f "$ZV_DIR/callee" -t 30 >"$ZV_DIR/callee/out.txt" 2>&1 </dev/null &
-PIDS="$PIDS $!"
-for _ in $(seq 1 50); do
-	zv_rx "pjsip show contacts" | grep -q "203/sip:" && break
-	sleep 0.2
-done
-expect_contains "$(zv_rx 'pjsip show contacts')" "203/sip:" "baresip 203 registered"
+zv_baresip_callee "$ZV_DIR/callee" 203 30 auth_pass=secret203
 
 # caller DIR TARGET SECONDS: 202 dials TARGET; keys typed from DIR/keys.
 caller() {
 	zv_baresip_config "$1" "$ZV_DIR/tone1000.wav"
-	echo "<sip:202@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret202;regint=0" >"$1/accounts"
 	mkfifo "$1/keys"
-	timeout -s KILL $(($3 + 10)) baresip -f "$1" -e "/dial sip:$2@127.0.0.1:$ZPORT" -t "$3" \
-		<"$1/keys" >"$1/out.txt" 2>&1 &
-	CALLER_PID=$!
-	PIDS="$PIDS $CALLER_PID"
+	zv_baresip_dial "$1" 202 "$2" "$3" auth_pass=secret202
+	CALLER_PID=$ZV_BARESIP_PID
 }
 
 C="$ZV_DIR/caller"
@@ -101,7 +53,6 @@ caller "$C" 203 8
 	for k in 1 5 '#'; do printf '%s' "$k"; sleep 0.6; done
 	sleep 10
 ) >"$C/keys" &
-PIDS="$PIDS $!"
 wait "$CALLER_PID"
 sleep 1
 out=$(zv_analyse "$C")

@@ -15,18 +15,10 @@ command -v sox >/dev/null || fail "sox is not installed"
 zv_setup
 ZPORT=$(zv_free_port udp)
 mkdir -p "$ZV_DIR/rec"
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[200]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_endpoint 200 calls
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<EOC
 [globals]
 RDIR=$ZV_DIR/rec
@@ -53,33 +45,22 @@ sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/burst.wav" synth 3 sine 1000 vol 0.5 pad 0 8 
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone.wav" synth 12 sine 1000 vol 0.5 ||
 	fail "sox could not make the tone"
 
-BARESIP_PID=""
-cleanup() {
-	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
 # call <exten> <seconds> <source wav>: baresip 200 calls, sends the file,
 # records what it hears in $dir/dump-*-dec.wav; returns when the call
 # ends (at most <seconds>).
 call() {
 	dir="$ZV_DIR/b-$1"
 	zv_baresip_config "$dir" "$3"
-	echo "<sip:200@127.0.0.1:$ZPORT;transport=udp>;regint=0" >"$dir/accounts"
-	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$ZPORT" -t "$2" \
-		>"$dir/out.txt" 2>&1 </dev/null &
-	BARESIP_PID=$!
+	zv_baresip_dial "$dir" 200 "$1" "$2"
 	# baresip stays up after the call: stop it once the call is over.
 	for _ in $(seq 1 $(($2 * 10))); do
 		grep -q "terminated" "$dir/out.txt" && break
-		kill -0 "$BARESIP_PID" 2>/dev/null || break
+		kill -0 "$ZV_BARESIP_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	sleep 0.3
-	kill -TERM "$BARESIP_PID" 2>/dev/null
-	wait "$BARESIP_PID"
-	BARESIP_PID=""
+	kill -TERM "$ZV_BARESIP_PID" 2>/dev/null
+	wait "$ZV_BARESIP_PID"
 }
 tone_ok() { # analysis what min_secs max_secs
 	local f

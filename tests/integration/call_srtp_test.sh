@@ -14,58 +14,13 @@ command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[ep](!)
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-media_encryption=sdes
-
-[202](ep)
-auth=202
-aors=202
-[202]
-type=auth
-username=202
-password=secret202
-[202]
-type=aor
-max_contacts=1
-
-[203](ep)
-auth=203
-aors=203
-[203]
-type=auth
-username=203
-password=secret203
-[203]
-type=aor
-max_contacts=1
-remove_existing=yes
-
-; no media_encryption: an RTP/SAVP-only offer is refused
-[204]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-auth=204
-aors=204
-[204]
-type=auth
-username=204
-password=secret204
-[204]
-type=aor
-max_contacts=1
-EOC
+{
+	zv_pjsip_udp "$ZPORT"
+	zv_pjsip_phone 202 calls secret202 media_encryption=sdes
+	zv_pjsip_phone 203 calls secret203 media_encryption=sdes aor:remove_existing=yes
+	# no media_encryption: an RTP/SAVP-only offer is refused
+	zv_pjsip_phone 204 calls secret204
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 203,1,Dial(PJSIP/203,10)
@@ -78,38 +33,17 @@ expect_contains "$(zv_rx 'pjsip set logger on')" "enabled" "pjsip set logger on"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone1000.wav" synth 15 sine 1000 vol 0.5 || fail "sox failed"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 30 sine 440 vol 0.5 || fail "sox failed"
 
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
-	zv_cleanup
-}
-trap cleanup EXIT
-
-# client <dir> <tone> <account line> <seconds> [dial target]
-client() {
-	zv_baresip_config "$1" "$2" g711.so srtp.so
-	echo "$3" >"$1/accounts"
-	if [ -n "${5:-}" ]; then
-		timeout -s KILL $(($4 + 10)) baresip -f "$1" -e "/dial $5" -t "$4" >"$1/out.txt" 2>&1 </dev/null &
-	else
-		timeout -s KILL $(($4 + 10)) baresip -f "$1" -t "$4" >"$1/out.txt" 2>&1 </dev/null &
-	fi
-	LAST_PID=$!
-	PIDS="$PIDS $LAST_PID"
+# caller <dir> <user> <exten> <seconds>: an SRTP-only caller (tone 1000 Hz).
+caller() {
+	zv_baresip_config "$1" "$ZV_DIR/tone1000.wav" g711.so srtp.so
+	zv_baresip_dial "$1" "$2" "$3" "$4" "auth_pass=secret$2" mediaenc=srtp-mand
 }
 
-client "$ZV_DIR/callee" "$ZV_DIR/tone440.wav" \
-	"<sip:203@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret203;answermode=auto;mediaenc=srtp-mand;regint=60" 25
-for _ in $(seq 1 50); do
-	zv_rx "pjsip show contacts" | grep -q "203/sip:" && break
-	sleep 0.2
-done
-expect_contains "$(zv_rx 'pjsip show contacts')" "203/sip:" "baresip 203 registered"
+zv_baresip_config "$ZV_DIR/callee" "$ZV_DIR/tone440.wav" g711.so srtp.so
+zv_baresip_callee "$ZV_DIR/callee" 203 25 auth_pass=secret203 mediaenc=srtp-mand
 
-client "$ZV_DIR/caller" "$ZV_DIR/tone1000.wav" \
-	"<sip:202@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret202;mediaenc=srtp-mand;regint=0" 6 \
-	"sip:203@127.0.0.1:$ZPORT"
-wait "$LAST_PID"
+caller "$ZV_DIR/caller" 202 203 6
+wait "$ZV_BARESIP_PID"
 sleep 1
 out=$(zv_analyse "$ZV_DIR/caller")
 echo "caller hears: $out"
@@ -124,10 +58,8 @@ n=$(grep -c "^m=audio [0-9]* RTP/SAVP" <<<"$log")
 expect_contains "$log" "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" "crypto attributes"
 
 # A plain endpoint gets an RTP/SAVP-only offer: 488.
-client "$ZV_DIR/plain" "$ZV_DIR/tone1000.wav" \
-	"<sip:204@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret204;mediaenc=srtp-mand;regint=0" 3 \
-	"sip:600@127.0.0.1:$ZPORT"
-wait "$LAST_PID"
+caller "$ZV_DIR/plain" 204 600 3
+wait "$ZV_BARESIP_PID"
 expect_contains "$(cat "$ZV_DIR/plain/out.txt")" "488" "RTP/SAVP offered to a plain endpoint"
 zv_stop
 echo "PASS $TEST_NAME"
