@@ -18,8 +18,8 @@
  * channel to a dialplan or bridge of its own).
  * Options: g (go on in the dialplan when the called party hangs up),
  * S(n) (hang up n seconds after the answer), L(x) (limit in ms; the
- * warnings are not played), r (ringback tone while dialing), m (music on
- * hold while dialing), D(called[:calling]) (DTMF after the answer), t/T
+ * warnings are not played), r (the ringback tone of the caller's tone
+ * zone while dialing), m([class]) (music on hold while dialing), D(called[:calling]) (DTMF after the answer), t/T
  * (transfer by the called/calling party), h/H (disconnect code),
  * x/X (one-touch MixMonitor), A(x[:y]) (announcements), M(macro[^args]),
  * U(context[^args]).  Other
@@ -27,7 +27,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +40,10 @@
 #include <zvonok/loop.h>
 #include <zvonok/media.h>
 #include <zvonok/module.h>
+#include <zvonok/moh.h>
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
+#include <zvonok/tones.h>
 
 #include "apps/dial/dial.h"
 #include "apps/features/features.h"
@@ -127,26 +128,6 @@ static bool dial_opt(const char *opts, char c, char *arg, size_t size)
 	return false;
 }
 
-/* Ringback (option r): 440 + 480 Hz, 2 s on, 4 s off (North America, the
- * default indications.conf tone). */
-struct ringback {
-	unsigned pos; /* samples into the 6 s cadence */
-};
-
-static bool ringback_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples)
-{
-	struct ringback *r = arg;
-	for (unsigned i = 0; i < samples; i++, r->pos = (r->pos + 1) % 48000) {
-		if (r->pos >= 16000) {
-			pcm[i] = 0;
-			continue;
-		}
-		double t = (double)r->pos / 8000.0;
-		pcm[i] = (int16_t)(4000.0 * (sin(2 * M_PI * 440 * t) + sin(2 * M_PI * 480 * t)));
-	}
-	return true;
-}
-
 static int parse_dests(char *list, struct leg *legs)
 {
 	char *items[MAX_DEST];
@@ -167,6 +148,21 @@ static int parse_dests(char *list, struct leg *legs)
 		k++;
 	}
 	return k;
+}
+
+/* What the caller hears while dialing: m([class]) music on hold of that
+ * class (else the channel's, else default), or r the ringback tone of the
+ * channel's tone zone (indications: CHANNEL(tonezone), else the default
+ * country); g is the tone generator's state, on the caller's stack. */
+static void dialing_sound(struct zv_channel *chan, const char *opts, struct zv_tonegen *g)
+{
+	char mclass[80];
+	if (dial_opt(opts, 'm', mclass, sizeof(mclass))) {
+		zv_moh_start(chan, mclass[0] ? mclass : NULL);
+		return;
+	}
+	if (dial_opt(opts, 'r', NULL, 0) && zv_tonegen_init(g, chan, "ring") == 0)
+		zv_channel_set_generator(chan, 8000, zv_tonegen_fill, g);
 }
 
 /* D(): digits to one side after the answer, 250 ms apart; 'w' waits. */
@@ -413,17 +409,8 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		snprintf(dtmf_called, sizeof(dtmf_called), "%s", oarg);
 		snprintf(dtmf_calling, sizeof(dtmf_calling), "%s", colon ? colon : "");
 	}
-	struct ringback rb = {0};
-	struct dial_snd moh = {0};
-	if (dial_opt(opts, 'm', NULL, 0)) {
-		if (zv_sound_load_coro("/usr/share/asterisk/moh/macroform-robot_dity",
-				       zv_channel_language(chan), 8000, &moh.snd) == 0 &&
-		    moh.snd->samples) {
-			zv_channel_set_generator(chan, moh.snd->rate, dial_moh_gen, &moh);
-		}
-	} else if (dial_opt(opts, 'r', NULL, 0)) {
-		zv_channel_set_generator(chan, 8000, ringback_gen, &rb);
-	}
+	struct zv_tonegen rb;
+	dialing_sound(chan, opts, &rb);
 	struct leg legs[MAX_DEST];
 	int n = parse_dests(argv[0], legs);
 	int live = 0;
@@ -482,7 +469,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 					/* Early media: the caller hears this leg (183 with
 					 * SDP) until someone answers. */
 					early = l;
-					zv_channel_set_generator(chan, 0, NULL, NULL);
+					dial_quiet(chan);
 					zv_channel_indicate(chan, ZV_CONTROL_PROGRESS);
 					early_bridge(chan, l->chan, true);
 				}
@@ -511,8 +498,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		status = busy ? "BUSY" : cong ? "CONGESTION" : noans ? "NOANSWER" : "CHANUNAVAIL";
 	}
 	/* Ringback or music while dialing ends here. */
-	zv_channel_set_generator(chan, 0, NULL, NULL);
-	zv_unref(moh.snd);
+	dial_quiet(chan);
 	if (early && early != winner)
 		early_bridge(chan, early->chan, false);
 	for (int i = 0; i < n; i++)
@@ -549,10 +535,10 @@ static const struct zv_app apps[] = {
 			"announcement to the called[/calling] party; D(called[:calling]) "
 			"DTMF after the answer; g continue in the dialplan when the called "
 			"party hangs up; h/H the called/calling party may hang up with the "
-			"features.conf disconnect code; L(x) limit in ms; m music on hold "
-			"while dialing; M(macro[^arg...]) and U(context[^arg...]) run on the "
+			"features.conf disconnect code; L(x) limit in ms; m([class]) music "
+			"on hold while dialing; M(macro[^arg...]) and U(context[^arg...]) run on the "
 			"called channel before the bridge (MACRO_RESULT/GOSUB_RESULT); r "
-			"ringback; S(n) hang up n seconds after the answer; t/T the "
+			"ringback tone of the channel's tone zone; S(n) hang up n seconds after the answer; t/T the "
 			"called/calling party may transfer (blind and attended codes of "
 			"features.conf).  Sets DIALSTATUS, DIALEDTIME, ANSWEREDTIME, "
 			"DIALEDPEERNAME, DIALEDPEERNUMBER.",

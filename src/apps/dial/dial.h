@@ -12,16 +12,13 @@
 #include <zvonok/channel.h>
 #include <zvonok/media.h>
 
-/* A sound looped by a generator (music on hold) or played once
- * (prompts): pos is the next sample. */
+/* A sound played once (prompts): pos is the next sample. */
 struct dial_snd {
 	struct zv_sound *snd;
 	size_t pos;
 };
-bool dial_moh_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples);
-/* Start music on hold (file path without extension) on chan; m keeps
- * the sound (drop with zv_unref(m->snd)).  Coroutine. */
-void dial_moh_start(struct zv_channel *chan, const char *file, struct dial_snd *m);
+/* Stop chan's music on hold (zv_moh_stop()) and any other generator. */
+void dial_quiet(struct zv_channel *chan);
 
 /* Play a sound file to who while other's events are drained (Dial's A()
  * announcement).  0, or ZV_WAKE_HANGUP when either hung up. */

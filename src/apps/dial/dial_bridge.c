@@ -17,6 +17,10 @@
  * disconnect * and an attended transfer *2, the time-out runs the short
  * one).
  *
+ * Music on hold (a side on hold, a transferee) is res_musiconhold's
+ * zv_moh_start(chan, NULL): the class of the channel that hears it
+ * (CHANNEL(musicclass)), else `default`; dial_quiet() stops it.
+ *
  * Blind transfer: the transferee stops hearing the transferer and hears
  * music on hold; the transferer's audio is no longer relayed, it hears
  * the pbx-transfer prompt (a digit interrupts it) and dials the target,
@@ -51,13 +55,12 @@
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/media.h>
+#include <zvonok/moh.h>
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
 
 #include "apps/dial/dial.h"
 #include "apps/features/features.h"
-
-#define MOH_FILE "/usr/share/asterisk/moh/macroform-cold_day"
 
 struct side {
 	struct zv_channel *chan;
@@ -66,7 +69,6 @@ struct side {
 	bool on_hold; /* this side put the call on hold (re-INVITE) */
 	char held[FEAT_CODE_MAX]; /* digits kept back */
 	uint64_t held_until; /* when they are sent on (0: none held) */
-	struct dial_snd moh; /* what this side hears while not bridged */
 	bool mixmon; /* a one-touch MixMonitor records this side */
 };
 
@@ -87,23 +89,19 @@ void dial_bridge_frame(void *arg, struct zv_channel *chan, const struct zv_frame
 	zv_channel_write_frame(arg, f);
 }
 
-bool dial_moh_gen(void *arg, struct zv_channel *chan, int16_t *pcm, unsigned samples)
+void dial_quiet(struct zv_channel *chan)
 {
-	struct dial_snd *m = arg;
-	for (unsigned i = 0; i < samples; i++) {
-		if (m->pos >= m->snd->samples)
-			m->pos = 0;
-		pcm[i] = m->snd->pcm[m->pos++];
-	}
-	return true;
+	zv_moh_stop(chan);
+	zv_channel_set_generator(chan, 0, NULL, NULL);
 }
 
-void dial_moh_start(struct zv_channel *chan, const char *file, struct dial_snd *m)
+/* Music on hold for chan (res_musiconhold: its CHANNEL(musicclass), else
+ * default); a missing class was warned about by zv_moh_start() and the
+ * side hears silence. */
+static void moh(struct zv_channel *chan)
 {
-	if (!m->snd && zv_sound_load_coro(file, zv_channel_language(chan), 8000, &m->snd) < 0)
-		m->snd = NULL;
-	if (m->snd && m->snd->samples)
-		zv_channel_set_generator(chan, m->snd->rate, dial_moh_gen, m);
+	zv_channel_set_generator(chan, 0, NULL, NULL);
+	zv_moh_start(chan, NULL);
 }
 
 /* A prompt played once: false at its end (the generator is removed and
@@ -131,14 +129,14 @@ static void relay(struct side *s, bool on)
 static void bridge_restore(struct side *s0)
 {
 	struct side *s1 = s0->other;
-	zv_channel_set_generator(s0->chan, 0, NULL, NULL);
-	zv_channel_set_generator(s1->chan, 0, NULL, NULL);
+	dial_quiet(s0->chan);
+	dial_quiet(s1->chan);
 	relay(s0, !s0->on_hold);
 	relay(s1, !s1->on_hold);
 	if (s0->on_hold)
-		dial_moh_start(s1->chan, MOH_FILE, &s1->moh);
+		moh(s1->chan);
 	if (s1->on_hold)
-		dial_moh_start(s0->chan, MOH_FILE, &s0->moh);
+		moh(s0->chan);
 }
 
 /* One side's HOLD/UNHOLD: the other side hears music instead of it. */
@@ -147,9 +145,9 @@ static void hold_change(struct side *s, bool hold)
 	s->on_hold = hold;
 	if (hold) {
 		relay(s, false);
-		dial_moh_start(s->other->chan, MOH_FILE, &s->other->moh);
+		moh(s->other->chan);
 	} else {
-		zv_channel_set_generator(s->other->chan, 0, NULL, NULL);
+		dial_quiet(s->other->chan);
 		relay(s, true);
 	}
 }
@@ -258,9 +256,8 @@ static bool xfer_start(struct bridge *b, struct side *x, const char *ctx, char *
 	struct side *xferee = x->other;
 	relay(x, false);
 	relay(xferee, false);
-	zv_channel_set_generator(x->chan, 0, NULL, NULL);
-	zv_channel_set_generator(xferee->chan, 0, NULL, NULL);
-	dial_moh_start(xferee->chan, MOH_FILE, &xferee->moh);
+	dial_quiet(x->chan);
+	moh(xferee->chan);
 	if (collect_target(b, x, ctx, target, size) == ZV_WAKE_HANGUP)
 		return false;
 	if (target[0] && zv_pbx_exists(x->chan, ctx, target, 1, zv_channel_cid_num(x->chan)))
@@ -281,7 +278,7 @@ static void blind_transfer(struct bridge *b, struct side *x)
 		return;
 	zv_verb(3, "Blind transferring %s to '%s@%s' (by %s)", zv_channel_name(xferee->chan), target,
 		ctx, zv_channel_name(x->chan));
-	zv_channel_set_generator(xferee->chan, 0, NULL, NULL);
+	dial_quiet(xferee->chan);
 	zv_channel_var_set(xferee->chan, "BLINDTRANSFER", zv_channel_name(x->chan));
 	b->done = true;
 	if (xferee == &b->s[0]) {
@@ -453,7 +450,7 @@ static void atxfer_complete(struct bridge *b, struct side *x, struct zv_channel 
 	zv_channel_var_set(xferee->chan, "ATTENDEDTRANSFER", zv_channel_name(x->chan));
 	zv_channel_var_set(t, "ATTENDEDTRANSFER", zv_channel_name(x->chan));
 	zv_channel_set_reader(x->chan, ZV_CODEC_NONE, NULL, NULL);
-	zv_channel_set_generator(x->chan, 0, NULL, NULL);
+	dial_quiet(x->chan);
 	if (x == &b->s[0]) {
 		b->handoff = t;
 		b->result = DIAL_BRIDGE_PEER_MOVED;
@@ -710,8 +707,7 @@ static void handoff_run(void *arg)
 	for (int i = 0; i < 2; i++) {
 		struct zv_channel *c = b.s[i].chan;
 		zv_channel_set_reader(c, ZV_CODEC_NONE, NULL, NULL);
-		zv_channel_set_generator(c, 0, NULL, NULL);
-		zv_unref(b.s[i].moh.snd);
+		dial_quiet(c);
 		zv_channel_softhangup(c, ZV_CAUSE_NORMAL_CLEARING);
 		zv_channel_destroy(c);
 		zv_unref(c);
@@ -764,8 +760,7 @@ enum dial_bridge_end dial_bridge(struct zv_channel *caller, struct zv_channel **
 	bridge_loop(&b, o->limit_ms ? zv_mono_ms() + o->limit_ms : 0);
 	for (int i = 0; i < 2; i++) {
 		zv_channel_set_reader(b.s[i].chan, ZV_CODEC_NONE, NULL, NULL);
-		zv_channel_set_generator(b.s[i].chan, 0, NULL, NULL);
-		zv_unref(b.s[i].moh.snd);
+		dial_quiet(b.s[i].chan);
 	}
 	if (b.result == DIAL_BRIDGE_PEER_MOVED)
 		b.result = b.handoff ? handoff(*peerp, b.handoff) : peer_move(&b, *peerp);
