@@ -9,16 +9,28 @@
 #  - DIALSTATUS is ANSWER, the log says the leg was redirected;
 #  - with the leg variable PJSIP_FOLLOW_REDIRECTS=no (what Dial's `i`
 #    sets), the 302 ends the leg (DIALSTATUS not ANSWER, no new INVITE);
-#  - a 302 without a Contact ends the leg the same way.
+#  - a 302 without a Contact ends the leg the same way;
+#  - a Contact by name (sip:second@second.test:P2) is resolved (dnsmasq on
+#    loopback, [global] dns_servers) and followed.
 . "$(dirname "$0")/lib.sh"
 command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
+command -v dnsmasq >/dev/null || fail "dnsmasq is not installed (scripts/install-deps)"
 SIPDIR="$ZV_SRC/tests/sip"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
 P1=$(zv_free_port udp)
 P2=$(zv_free_port udp)
+DNSPORT=$(zv_free_port udp)
+dnsmasq --keep-in-foreground --port="$DNSPORT" --listen-address=127.0.0.1 --bind-interfaces \
+	--no-resolv --no-hosts --no-daemon --pid-file="$ZV_DIR/dns.pid" \
+	--host-record=second.test,127.0.0.1 >"$ZV_DIR/dnsmasq.out" 2>&1 &
+DNS_PID=$!
 cat >"$ZV_DIR/pjsip.conf" <<EOC
+[global]
+type=global
+dns_servers=127.0.0.1:$DNSPORT
+
 [udp]
 type=transport
 protocol=udp
@@ -49,6 +61,9 @@ exten => 501,1,Set(__PJSIP_FOLLOW_REDIRECTS=no)
  same => n,Dial(PJSIP/redir,10)
  same => n,Set(DB(redir/ignore)=${DIALSTATUS})
  same => n,Hangup()
+exten => 503,1,Dial(PJSIP/redir,10,g)
+ same => n,Set(DB(redir/byname)=${DIALSTATUS})
+ same => n,Hangup()
 exten => 502,1,Dial(PJSIP/redir,10)
  same => n,Set(DB(redir/nocontact)=${DIALSTATUS})
  same => n,Hangup()
@@ -56,7 +71,7 @@ EOC
 zv_start
 cd "$ZV_DIR" || fail "no $ZV_DIR"
 
-PIDS=()
+PIDS=($DNS_PID)
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	zv_cleanup
@@ -121,6 +136,23 @@ echo "302 without Contact: $st"
 expect_contains "$st" "^Value: " "DIALSTATUS after a 302 without Contact"
 expect_not_contains "$st" "ANSWER" "DIALSTATUS after a 302 without Contact"
 [ "$(grep -c 'redirected (' out.log)" = 1 ] || fail "a 302 without Contact was followed"
+
+# 4. A Contact by name.
+kill -0 "$DNS_PID" 2>/dev/null || fail "dnsmasq did not start: $(cat dnsmasq.out)"
+uas byname/first call_uas_redirect.xml "$P1" -set hdr "Contact: <sip:second@second.test:$P2>"
+first=$!
+uas byname/second call_uas_answer_ruri.xml "$P2"
+second=$!
+sleep 0.3
+uac byname 503 call_uac_bye_rx.xml || fail "byname: the caller got no answer and BYE: $(tail -20 byname/uac.out)"
+wait "$first" || fail "byname: the redirecting callee failed: $(tail -20 byname/first/uas.out)"
+wait "$second" || fail "byname: the second callee failed: $(tail -20 byname/second/uas.out)"
+grep -qh "ruri=sip:second@second.test:$P2 " byname/second/*_logs.log ||
+	fail "the second callee was not called at the 302's Contact by name"
+grep -q "PJSIP/redir-[0-9a-f]*: redirected (1) to sip:second@second.test:$P2" out.log ||
+	fail "no redirect by name in the log"
+sleep 0.3
+expect_eq "$(zv_rx 'database get redir byname' | tr -d '\r')" "Value: ANSWER" "DIALSTATUS after a redirect by name"
 expect_not_contains "$(zv_rx 'core show channels')" "PJSIP/" "channels after the calls"
 zv_stop
 echo "PASS $TEST_NAME"

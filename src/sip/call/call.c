@@ -1794,21 +1794,14 @@ static bool redirect_allowed(const struct call *c)
 /*
  * A 3xx to our INVITE (RFC 3261 8.1.3.4): a new INVITE to the first
  * usable Contact, in the same call (Call-ID, From tag, CSeq + 1, the same
- * offer, the endpoint's credentials), at most CALL_MAX_REDIRECTS times.
- * The channel's RDNIS becomes the user we called before.  0 when sent.
+ * offer, the endpoint's credentials), at most CALL_MAX_REDIRECTS times;
+ * a Contact by name is resolved on the blocking pool first.  The
+ * channel's RDNIS becomes the user we called before.  0 when sent (or
+ * being resolved).
  */
-static int redirect_follow(struct call *c, const struct sip_rx *rx)
+static int redirect_go(struct call *c, const char *uri, const struct sip_sockaddr *addr)
 {
-	char uri[512], from[128];
-	struct sip_sockaddr addr;
-	if (c->redirects >= CALL_MAX_REDIRECTS || !redirect_allowed(c))
-		return -ELOOP;
-	if (redirect_contact(rx, uri, sizeof(uri)) < 0)
-		return -ENOENT;
-	/* An address now: a name would need the pool, and this is a loop
-	 * callback, not Dial's coroutine. */
-	if (sip_uac_uri_addr(uri, &addr) < 0)
-		return -EHOSTUNREACH;
+	char from[128];
 	char *ruri = strdup(uri), *target = strdup(uri), *hdr = NULL;
 	if (asprintf(&hdr, "<%s>", uri) < 0)
 		hdr = NULL;
@@ -1829,7 +1822,7 @@ static int redirect_follow(struct call *c, const struct sip_rx *rx)
 		sip_conn_unref(c->target.conn);
 		c->target.conn = NULL;
 	}
-	c->target.addr = addr;
+	c->target.addr = *addr;
 	c->redirects++;
 	c->auth_tried = false;
 	c->invite_cseq = ++c->cseq;
@@ -1837,6 +1830,66 @@ static int redirect_follow(struct call *c, const struct sip_rx *rx)
 				 zv_channel_cid_ani(c->chan));
 	zv_verb(3, "%s: redirected (%u) to %s", zv_channel_name(c->chan), c->redirects, uri);
 	return invite_send(c, NULL);
+}
+
+/* A Contact given by name: RFC 3263 on the blocking pool, then on. */
+struct redirect_job {
+	struct call *c; /* referenced */
+	char uri[512];
+	char host[256];
+	uint16_t port;
+	unsigned status;
+	struct sip_sockaddr addr;
+	int err;
+};
+
+static void redirect_resolve(void *arg)
+{
+	struct redirect_job *j = arg;
+	j->err = sip_uac_resolve(j->host, j->port, &j->addr);
+}
+
+static void redirect_resolved(void *arg)
+{
+	struct redirect_job *j = arg;
+	struct call *c = j->c;
+	if (!c->ended && c->chan && (j->err < 0 || redirect_go(c, j->uri, &j->addr) < 0)) {
+		zv_verb(3, "%s: cannot follow the %u to %s", zv_channel_name(c->chan), j->status,
+			j->uri);
+		zv_channel_set_hangupcause(c->chan, status_to_cause(j->status));
+		zv_channel_softhangup(c->chan, 0);
+	}
+	zv_unref(c);
+	free(j);
+}
+
+static int redirect_follow(struct call *c, const struct sip_rx *rx, unsigned status)
+{
+	char uri[512];
+	struct sip_sockaddr addr;
+	if (c->redirects >= CALL_MAX_REDIRECTS || !redirect_allowed(c))
+		return -ELOOP;
+	if (redirect_contact(rx, uri, sizeof(uri)) < 0)
+		return -ENOENT;
+	int err = sip_uac_uri_addr(uri, &addr);
+	if (err == 0)
+		return redirect_go(c, uri, &addr);
+	struct redirect_job *j;
+	if (err != -EAGAIN || !(j = calloc(1, sizeof(*j))))
+		return -EHOSTUNREACH;
+	snprintf(j->uri, sizeof(j->uri), "%s", uri);
+	j->status = status;
+	if (sip_uac_uri_hostport(uri, j->host, sizeof(j->host), &j->port) < 0) {
+		free(j);
+		return -EINVAL;
+	}
+	j->c = zv_ref(c);
+	if (zv_pool_submit(redirect_resolve, redirect_resolved, j) < 0) {
+		zv_unref(c);
+		free(j);
+		return -EAGAIN;
+	}
+	return 0;
 }
 
 /* The callee's identity in a 18x/2xx (PAI, else RPID) from a trusted
@@ -1892,7 +1945,7 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 		return;
 	}
 	if (status >= 300 && status < 400 && rx && !c->ended && c->chan &&
-	    redirect_follow(c, rx) == 0) {
+	    redirect_follow(c, rx, status) == 0) {
 		zv_unref(c); /* this transaction's; the new one has its own */
 		return;
 	}
