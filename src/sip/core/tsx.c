@@ -38,6 +38,7 @@
 #define T1 500u
 #define T2 4000u
 #define T4 5000u
+#define TRYING_MS 200u /* INVITE: 100 Trying if no response by then */
 #define TABLE_MIN 4096 /* slots; a power of two */
 #define KEY_INLINE 192
 
@@ -409,6 +410,11 @@ static void stsx_retrans(void *arg)
 	/* G: retransmit the final response until ACK; also the 2xx in
 	 * Accepted (the UAS core's duty, done here for all TUs). */
 	struct sip_stsx *st = arg;
+	if (st->c.state == TSX_TRYING) {
+		/* The TU has not answered the INVITE within TRYING_MS. */
+		sip_stsx_respond(st, 100, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
 	stsx_resend(st);
 	st->c.interval = st->c.interval * 2 < T2 ? st->c.interval * 2 : T2;
 	zv_timer_start(&st->c.retrans, st->c.interval, 0);
@@ -435,6 +441,8 @@ int sip_stsx_respond(struct sip_stsx *st, unsigned status, const char *reason,
 {
 	if (st->c.state != TSX_TRYING && st->c.state != TSX_PROCEEDING)
 		return -EALREADY;
+	if (st->c.state == TSX_TRYING)
+		zv_timer_stop(&st->c.retrans); /* the deferred 100 Trying */
 	struct sip_buf b;
 	sip_buf_init(&b);
 	int err = sip_build_response(st->rx, status, reason, to_tag ? to_tag : sip_stsx_to_tag(st),
@@ -622,10 +630,13 @@ static void handle_request(struct sip_rx *rx)
 	}
 	struct sip_stsx *old = (struct sip_stsx *)lookup(key.p, key.len, key.hash, true);
 	if (old) {
-		/* A retransmission: answer with what we sent, if anything. */
+		/* A retransmission: answer with what we sent; an INVITE not
+		 * answered yet gets its 100 Trying now. */
 		atomic_fetch_add(&st_retrans, 1);
 		if (old->c.state != TSX_TRYING)
 			stsx_resend(old);
+		else if (old->c.method == SIP_METHOD_INVITE)
+			sip_stsx_respond(old, 100, NULL, NULL, NULL, NULL, NULL);
 		key_fini(&key);
 		sip_rx_free(rx);
 		return;
@@ -642,8 +653,11 @@ static void handle_request(struct sip_rx *rx)
 		sip_rx_free(rx);
 		return;
 	}
+	/* RFC 3261 17.2.1: 100 Trying only when the TU takes longer than
+	 * 200 ms; a dialplan that answers or rings at once spares one
+	 * datagram per call. */
 	if (method == SIP_METHOD_INVITE)
-		sip_stsx_respond(st, 100, NULL, NULL, NULL, NULL, NULL);
+		zv_timer_start(&st->c.retrans, TRYING_MS, 0);
 	sip_request_cb *h = (unsigned)method < SIP_METHOD__COUNT ? handlers[method] : NULL;
 	if (!h) {
 		sip_stsx_respond(st, method == SIP_METHOD_UNKNOWN ? 501 : 405, NULL, NULL,

@@ -31,7 +31,8 @@ static struct sip_tp *tp;
 static int peer_fd = -1;
 static struct sip_sockaddr peer;
 static unsigned handled, acks_seen;
-static unsigned answer = 200; /* what the request handler answers */
+static unsigned answer = 200; /* what the request handler answers; 0: later */
+static struct sip_stsx *pending; /* the transaction answer 0 left open */
 
 static bool guard_fired;
 
@@ -54,6 +55,10 @@ static void run_for(uint32_t ms)
 static void on_request(struct sip_stsx *st, const struct sip_rx *rx)
 {
 	handled++;
+	if (!answer) {
+		pending = st;
+		return;
+	}
 	sip_stsx_respond(st, answer, NULL, NULL, NULL, NULL, NULL);
 }
 
@@ -204,7 +209,7 @@ static void test_non2xx_ack_stops_g_then_i_expires(void **state)
 	drain();
 	unsigned long alive = stsx_alive();
 	feed("INVITE", "z9hG4bK-inv-486", "i486@test", 1, NULL);
-	assert_int_equal(next_status(1000, NULL, 0), 100);
+	/* Answered at once: no 100 Trying before it (RFC 3261 17.2.1). */
 	assert_int_equal(next_status(1000, NULL, 0), 486);
 	/* Timer G: the 486 again after T1 while no ACK came. */
 	run_for(700);
@@ -230,7 +235,6 @@ static void test_2xx_ack_stops_retransmission(void **state)
 	answer = 200;
 	drain();
 	feed("INVITE", "z9hG4bK-inv-200", "i200@test", 5, NULL);
-	assert_int_equal(next_status(1000, NULL, 0), 100);
 	assert_int_equal(next_status(1000, NULL, 0), 200);
 	run_for(700);
 	assert_int_equal(next_status(200, NULL, 0), 200); /* 2xx retransmitted */
@@ -245,6 +249,40 @@ static void test_2xx_ack_stops_retransmission(void **state)
 	/* An ACK for another CSeq of that call stops nothing else. */
 	feed("ACK", "z9hG4bK-ack-x", "i200@test", 6, NULL);
 	assert_int_equal(acks_seen, acks + 2);
+}
+
+/* 100 Trying goes out when the TU has not answered an INVITE within
+ * 200 ms, or at once when the INVITE is retransmitted before. */
+static void test_trying_deferred(void **state)
+{
+	answer = 0;
+	drain();
+	feed("INVITE", "z9hG4bK-inv-slow", "islow@test", 1, NULL);
+	run_for(120);
+	assert_int_equal(next_status(0, NULL, 0), 0);
+	run_for(150);
+	assert_int_equal(next_status(0, NULL, 0), 100);
+	run_for(300);
+	assert_int_equal(next_status(0, NULL, 0), 0); /* once */
+	assert_non_null(pending);
+	sip_stsx_respond(pending, 486, NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 486);
+	feed("ACK", "z9hG4bK-inv-slow", "islow@test", 1, NULL);
+
+	pending = NULL;
+	feed("INVITE", "z9hG4bK-inv-rtx", "irtx@test", 1, NULL);
+	assert_int_equal(next_status(50, NULL, 0), 0);
+	feed("INVITE", "z9hG4bK-inv-rtx", "irtx@test", 1, NULL);
+	assert_int_equal(next_status(0, NULL, 0), 100);
+	run_for(300);
+	assert_int_equal(next_status(0, NULL, 0), 0); /* the timer was stopped */
+	assert_non_null(pending);
+	sip_stsx_respond(pending, 486, NULL, NULL, NULL, NULL, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 486);
+	feed("ACK", "z9hG4bK-inv-rtx", "irtx@test", 1, NULL);
+	pending = NULL;
+	drain();
+	answer = 200;
 }
 
 static void test_table_grows(void **state)
@@ -289,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_rfc2543_key),
 		cmocka_unit_test(test_non2xx_ack_stops_g_then_i_expires),
 		cmocka_unit_test(test_2xx_ack_stops_retransmission),
+		cmocka_unit_test(test_trying_deferred),
 		cmocka_unit_test(test_table_grows),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
