@@ -8,34 +8,17 @@
 # tone arrives, DIALSTATUS of the refused call, and that both instances
 # are left without channels.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
-
-B_PID=""
-B_DIR=""
-BARESIP_PID=""
-t_cleanup() {
-	[ -n "$BARESIP_PID" ] && kill -KILL "$BARESIP_PID" 2>/dev/null
-	[ -n "$B_PID" ] && kill -KILL "$B_PID" 2>/dev/null
-	[ -n "$B_DIR" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$B_DIR"
-	zv_cleanup
-}
-trap t_cleanup EXIT
+zv_need baresip sox
 
 zv_setup
 APORT=$(zv_free_port udp)
 BPORT=$(zv_free_port udp)
 
 # Instance B: the provider.
-B_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zvtestb.XXXXXX")
-mkdir -p "$B_DIR/run" "$B_DIR/log"
-cp "$ZV_DIR/zvonok.conf" "$B_DIR/zvonok.conf"
-cat >"$B_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$BPORT
-
+zv_setup_b
+{
+	zv_pjsip_udp "$BPORT"
+	cat <<EOC
 [customer-a]
 type=endpoint
 context=provider
@@ -51,6 +34,7 @@ password=trunkpw
 type=aor
 max_contacts=1
 EOC
+} >"$B_DIR/pjsip.conf"
 cat >"$B_DIR/extensions.conf" <<'EOC'
 [provider]
 exten => 600,1,Answer()
@@ -63,22 +47,13 @@ exten => 800,1,Ringing()
  same => n,Wait(4)
  same => n,Hangup(19)
 EOC
-"$ZVONOK" -f -C "$B_DIR" >"$B_DIR/out.log" 2>&1 &
-B_PID=$!
-b_rx() { "$ZVONOK" -C "$B_DIR" -rx "$1"; }
-for _ in $(seq 1 100); do
-	b_rx "core show version" >/dev/null 2>&1 && break
-	sleep 0.05
-done
+zv_start_b
 
 # Instance A: the PBX with the trunk (pjsip.conf) and the same provider
 # as a sip.conf peer.
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$APORT
-
+{
+	zv_pjsip_udp "$APORT"
+	cat <<EOC
 [200]
 type=endpoint
 context=office
@@ -125,6 +100,7 @@ password=wrong
 type=aor
 contact=sip:127.0.0.1:$BPORT
 EOC
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/sip.conf" <<EOC
 [general]
 udpbindaddr=127.0.0.1:$(zv_free_port udp)
@@ -164,18 +140,15 @@ sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone.wav" synth 10 sine 1000 vol 0.5 || fail 
 call() { # exten seconds
 	dir="$ZV_DIR/b-$1"
 	zv_baresip_config "$dir" "$ZV_DIR/tone.wav"
-	echo "<sip:200@127.0.0.1:$APORT;transport=udp>;auth_pass=secret;regint=0" >"$dir/accounts"
-	timeout -s KILL $(($2 + 10)) baresip -f "$dir" -e "/dial sip:$1@127.0.0.1:$APORT" -t "$2" \
-		>"$dir/out.txt" 2>&1 </dev/null &
-	BARESIP_PID=$!
+	ZPORT=$APORT zv_baresip_dial "$dir" 200 "$1" "$2" auth_pass=secret
 }
 
 # PJSIP trunk with digest: the echo comes back through A and B.
 call 600 5
 sleep 2.5
 expect_contains "$(zv_rx 'core show channels')" "PJSIP/provider-" "A's outgoing trunk leg"
-expect_contains "$(b_rx 'core show channels')" "PJSIP/customer-a-" "B's incoming channel"
-wait "$BARESIP_PID"
+expect_contains "$(zv_b_rx 'core show channels')" "PJSIP/customer-a-" "B's incoming channel"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "trunk echo: $out"
 zv_in_range "$(zv_field "$out" freq)" 985 1015 || fail "the echo over the trunk: $out"
@@ -183,14 +156,14 @@ zv_in_range "$(zv_field "$out" purity)" 0.8 1 || fail "the echo over the trunk i
 
 # sip.conf peer with a static host: Dial(SIP/peer/number).
 call 601 4
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "trunk milliwatt: $out"
 zv_in_range "$(zv_field "$out" freq)" 999 1009 || fail "Milliwatt over SIP/sipprovider: $out"
 
 # Dial option S(2): the milliwatt call is cut 2 s after the answer.
 call 611 7
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "S(2): $out"
 zv_in_range "$(zv_field "$out" secs)" 1.5 2.7 || fail "S(2): heard $(zv_field "$out" secs) s"
@@ -199,7 +172,7 @@ expect_contains "$(cat "$dir/out.txt")" "terminated" "S(2) hung up the call"
 # Dial option r: ringback (440+480 Hz, 2 s on) while B only rings, then
 # NOANSWER when B gives up.
 call 800 7
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "ringback: $out"
 zv_in_range "$(zv_field "$out" secs)" 1.6 2.4 || fail "ringback: expected one 2 s burst, got $out"
@@ -210,7 +183,7 @@ expect_eq "$(zv_rx 'database get result ring')" "Value: NOANSWER" "DIALSTATUS wh
 # Early media: B plays hello-world after Progress() without answering,
 # then hangs up busy; A passes the 183 and the audio to baresip.
 call 700 5
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "early media: $out"
 awk -v s="$(zv_field "$out" secs)" 'BEGIN { exit !(s > 0.8 && s < 2) }' ||
@@ -220,14 +193,14 @@ expect_eq "$(zv_rx 'database get result early')" "Value: BUSY" "DIALSTATUS after
 
 # A wrong trunk password: B refuses, A's Dial ends and the dialplan goes on.
 call 602 3
-wait "$BARESIP_PID"
+wait "$ZV_BARESIP_PID"
 st=$(zv_rx 'database get result bad')
 expect_contains "$st" "Value: " "DIALSTATUS of the refused trunk call"
 expect_not_contains "$st" "ANSWER" "the refused trunk call was not answered"
 
 sleep 0.5
 [ "$(zv_rx 'core show channels' | grep -c '/')" = 0 ] || fail "channels left on A: $(zv_rx 'core show channels')"
-[ "$(b_rx 'core show channels' | grep -c '/')" = 0 ] || fail "channels left on B"
+[ "$(zv_b_rx 'core show channels' | grep -c '/')" = 0 ] || fail "channels left on B"
 kill -TERM "$B_PID"
 zv_stop
 echo "PASS $TEST_NAME"

@@ -45,6 +45,7 @@ zv_cleanup() {
 		kill -KILL "$j" 2>/dev/null
 	done
 	[ -n "$ZV_DIR" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$ZV_DIR"
+	[ -n "${B_DIR:-}" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$B_DIR"
 	return 0
 }
 trap zv_cleanup EXIT
@@ -111,6 +112,17 @@ s = socket.socket(socket.AF_INET, kind)
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
 EOP
+}
+
+# zv_need PROGRAM...: fail unless each PROGRAM is installed.
+zv_need() {
+	local p
+	for p in "$@"; do
+		case $p in
+		sipp) command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed" ;;
+		*) command -v "$p" >/dev/null || fail "$p is not installed" ;;
+		esac
+	done
 }
 
 # zv_wait_udp PORT [SECONDS]: wait until something listens on UDP PORT
@@ -266,9 +278,9 @@ zv_pjsip_static() {
 
 # zv_pjsip_phone NAME CONTEXT PASSWORD [OPTION...]: a phone that registers
 # as NAME: endpoint NAME (as zv_pjsip_endpoint, auth=NAME, aors=NAME), its
-# auth (username NAME, PASSWORD) and AOR (max_contacts=1).  An OPTION
-# auth:KEY=VALUE goes to the auth, aor:KEY=VALUE to the AOR, the others to
-# the endpoint.
+# auth (username NAME, PASSWORD; none when PASSWORD is "") and AOR
+# (max_contacts=1).  An OPTION auth:KEY=VALUE goes to the auth,
+# aor:KEY=VALUE to the AOR, the others to the endpoint.
 zv_pjsip_phone() {
 	local name=$1 ctx=$2 pass=$3 o
 	local -a ep=() auth=() aor=()
@@ -280,10 +292,14 @@ zv_pjsip_phone() {
 		*) ep+=("$o") ;;
 		esac
 	done
-	zv_pjsip_endpoint "$name" "$ctx" "auth=$name" "aors=$name" "${ep[@]}"
-	printf '[%s]\ntype=auth\nusername=%s\npassword=%s\n' "$name" "$name" "$pass"
-	for o in "${auth[@]}"; do printf '%s\n' "$o"; done
-	echo
+	if [ -z "$pass" ]; then
+		zv_pjsip_endpoint "$name" "$ctx" "aors=$name" "${ep[@]}"
+	else
+		zv_pjsip_endpoint "$name" "$ctx" "auth=$name" "aors=$name" "${ep[@]}"
+		printf '[%s]\ntype=auth\nusername=%s\npassword=%s\n' "$name" "$name" "$pass"
+		for o in "${auth[@]}"; do printf '%s\n' "$o"; done
+		echo
+	fi
 	zv_pjsip_aor "$name" max_contacts=1 "${aor[@]}"
 }
 
@@ -370,6 +386,13 @@ zv_baresip_callee() {
 	expect_contains "$(zv_rx 'pjsip show contacts')" "$user/sip:" "baresip $user registered"
 }
 
+# zv_baresip_keys DIR FD: the FIFO DIR/keys, held open on FD for zv_keys
+# (so the phone started next reads its keys from it).
+zv_baresip_keys() {
+	mkfifo "$1/keys"
+	eval "exec $2<>\"\$1/keys\""
+}
+
 # zv_keys FD KEY...: type KEYs on FD (a phone's keys FIFO), 0.4 s apart.
 zv_keys() {
 	local fd=$1 k
@@ -394,3 +417,60 @@ zv_hear() {
 	out=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$f" "$@")
 	echo "$exten: $out"
 }
+
+# ---- SIP traces ------------------------------------------------------------
+
+# zv_notify_answered LOG PORT TEXT: true when Zvonok's `pjsip set logger on`
+# trace in LOG shows a NOTIFY containing TEXT sent to a peer at port PORT
+# and a 200 from that peer with the same Call-ID and CSeq; prints how many
+# were sent and answered.
+zv_notify_answered() {
+	python3 - "$1" "$2" "$3" <<'EOP'
+import re, sys
+log, port, needle = open(sys.argv[1], encoding="latin-1").read(), sys.argv[2], sys.argv[3]
+# Logger blocks: "<--- Transmitting|Received SIP/UDP to|from HOST:PORT --->"
+parts = re.split(r"^<--- (Transmitting|Received) SIP/\w+ (?:to|from) ([^ ]+) --->$", log, flags=re.M)
+sent, got = [], []
+for i in range(1, len(parts) - 2, 3):
+    kind, peer, body = parts[i], parts[i + 1], parts[i + 2]
+    if not peer.endswith(":" + port):
+        continue
+    cid = re.search(r"^(?:Call-ID|i):\s*(\S+)", body, re.M | re.I)
+    cseq = re.search(r"^CSeq:\s*(\d+)\s+NOTIFY", body, re.M | re.I)
+    if not (cid and cseq):
+        continue
+    key = (cid.group(1), cseq.group(1))
+    if kind == "Transmitting" and body.startswith("\nNOTIFY ") and needle in body:
+        sent.append(key)
+    elif kind == "Received" and body.startswith("\nSIP/2.0 200 "):
+        got.append(key)
+ok = [k for k in sent if k in got]
+print("sent %d, answered 200: %d" % (len(sent), len(ok)))
+sys.exit(0 if ok else 1)
+EOP
+}
+
+# ---- a second Zvonok (instance B: a provider, a registering peer) ----------
+
+# zv_setup_b: $B_DIR, a configuration directory like $ZV_DIR (zv_setup
+# first); zv_cleanup removes it unless ZV_KEEP is set.
+zv_setup_b() {
+	B_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zvtestb.XXXXXX")
+	mkdir -p "$B_DIR/run" "$B_DIR/log"
+	cp "$ZV_DIR/zvonok.conf" "$B_DIR/zvonok.conf"
+}
+
+# zv_start_b: start instance B on $B_DIR in the background (B_PID, output
+# in $B_DIR/out.log) and wait until it answers (fails after 5 s).
+# zv_b_rx "command": one CLI command to B.
+zv_start_b() {
+	"$ZVONOK" -f -C "$B_DIR" >"$B_DIR/out.log" 2>&1 &
+	B_PID=$!
+	for _ in $(seq 1 100); do
+		zv_b_rx "core show version" >/dev/null 2>&1 && return 0
+		kill -0 "$B_PID" 2>/dev/null || fail "instance B exited during start-up: $(tail -5 "$B_DIR/out.log")"
+		sleep 0.05
+	done
+	fail "instance B did not start"
+}
+zv_b_rx() { "$ZVONOK" -C "$B_DIR" -rx "$1"; }

@@ -23,12 +23,9 @@ command -v baresip >/dev/null && [ -f /usr/lib/baresip/modules/mwi.so ] ||
 zv_setup
 ZPORT=$(zv_free_port udp)
 BPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
+{
+	zv_pjsip_udp "$ZPORT"
+	cat <<EOC
 [100]
 type=endpoint
 context=default
@@ -47,6 +44,7 @@ type=aor
 max_contacts=1
 remove_existing=yes
 EOC
+} >"$ZV_DIR/pjsip.conf"
 zv_start
 expect_contains "$(zv_rx 'pjsip set logger on')" "Logging enabled" "pjsip set logger on"
 
@@ -81,74 +79,41 @@ timeout -s KILL 40 baresip -f "$BDIR" <"$BDIR/in" >"$ZV_DIR/baresip.out" 2>&1 &
 BARESIP_PID=$!
 exec 8>"$BDIR/in"
 
-wait_for() { # seconds command...: poll until the command succeeds
-	local limit=$(($1 * 10))
-	shift
-	for _ in $(seq 1 "$limit"); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 baresip_says() { grep -qE -- "$1" "$ZV_DIR/baresip.out"; }
 bfail() { fail "$1; baresip said: $(tail -n 25 "$ZV_DIR/baresip.out")"; }
 
-wait_for 10 baresip_says "baresip is ready" || bfail "baresip did not start"
+zv_wait_until 10 baresip_says "baresip is ready" || bfail "baresip did not start"
 sleep 0.3 # past the mwi module's 1 ms start-up timer
 printf '/uanew <sip:100@127.0.0.1:%s;transport=udp>;auth_pass=secret;regint=60;mwi=yes\n' \
 	"$ZPORT" >&8
 
 # Registered...
 contact_listed() { zv_rx "pjsip show contacts" | grep -qE "100/sip:100[^@]*@127.0.0.1:$BPORT"; }
-wait_for 10 contact_listed || bfail "baresip did not register: $(zv_rx 'pjsip show contacts')"
+zv_wait_until 10 contact_listed || bfail "baresip did not register: $(zv_rx 'pjsip show contacts')"
 # ...and subscribed, once.
 subscribed() { zv_rx "sip show subscriptions" | grep -q "^127.0.0.1"; }
-wait_for 10 subscribed || bfail "no subscription from baresip"
+zv_wait_until 10 subscribed || bfail "no subscription from baresip"
 out=$(zv_rx "sip show subscriptions")
 expect_contains "$out" "^127.0.0.1 +100 +[^ ]+ +-- +[A-Za-z]+ +mwi +100@defaul" "sip show subscriptions"
 expect_contains "$out" "1 active SIP subscription$" "sip show subscriptions"
 expect_contains "$(zv_rx 'pjsip show subscriptions inbound')" " 100 +100/message-summary " \
 	"pjsip show subscriptions inbound"
-wait_for 10 baresip_says "Voice-Message: 0/0" || bfail "baresip got no initial NOTIFY (0/0)"
+zv_wait_until 10 baresip_says "Voice-Message: 0/0" || bfail "baresip got no initial NOTIFY (0/0)"
 
 expect_contains "$(zv_rx 'mwi set 100@default 3 1')" "Mailbox 100@default: 3 new, 1 old" "mwi set"
-wait_for 10 baresip_says "Voice-Message: 3/1" || bfail "baresip did not get the 3/1 NOTIFY"
+zv_wait_until 10 baresip_says "Voice-Message: 3/1" || bfail "baresip did not get the 3/1 NOTIFY"
 baresip_says "Messages-Waiting: yes" || bfail "no Messages-Waiting: yes"
 
 # The NOTIFY with 3/1 went to baresip's port and baresip answered it 200.
-notify_answered() {
-	python3 - "$ZV_DIR/out.log" "$BPORT" "Voice-Message: 3/1" <<'EOP'
-import re, sys
-log, port, needle = open(sys.argv[1], encoding="latin-1").read(), sys.argv[2], sys.argv[3]
-# Logger blocks: "<--- Transmitting|Received SIP/UDP to|from HOST:PORT --->"
-parts = re.split(r"^<--- (Transmitting|Received) SIP/\w+ (?:to|from) ([^ ]+) --->$", log, flags=re.M)
-sent, got = [], []
-for i in range(1, len(parts) - 2, 3):
-    kind, peer, body = parts[i], parts[i + 1], parts[i + 2]
-    if not peer.endswith(":" + port):
-        continue
-    cid = re.search(r"^(?:Call-ID|i):\s*(\S+)", body, re.M | re.I)
-    cseq = re.search(r"^CSeq:\s*(\d+)\s+NOTIFY", body, re.M | re.I)
-    if not (cid and cseq):
-        continue
-    key = (cid.group(1), cseq.group(1))
-    if kind == "Transmitting" and body.startswith("\nNOTIFY ") and needle in body:
-        sent.append(key)
-    elif kind == "Received" and body.startswith("\nSIP/2.0 200 "):
-        got.append(key)
-ok = [k for k in sent if k in got]
-print("sent %d, answered 200: %d" % (len(sent), len(ok)))
-sys.exit(0 if ok else 1)
-EOP
-}
-wait_for 5 notify_answered >/dev/null || fail "NOTIFY with 3/1 not answered 200 by baresip: $(notify_answered)"
+notify_answered() { zv_notify_answered "$ZV_DIR/out.log" "$BPORT" "Voice-Message: 3/1"; }
+zv_wait_until 5 notify_answered >/dev/null || fail "NOTIFY with 3/1 not answered 200 by baresip: $(notify_answered)"
 
 # Quit: baresip un-SUBSCRIBEs and the subscription is gone.
 printf 'q' >&8
 exec 8>&-
 gone() { zv_rx "sip show subscriptions" | grep -q "^0 active SIP subscriptions"; }
-wait_for 10 gone || bfail "subscription still listed after baresip quit: $(zv_rx 'sip show subscriptions')"
+zv_wait_until 10 gone || bfail "subscription still listed after baresip quit: $(zv_rx 'sip show subscriptions')"
 exited() { ! kill -0 "$BARESIP_PID" 2>/dev/null; }
-wait_for 10 exited || true
+zv_wait_until 10 exited || true
 zv_stop
 echo "PASS: $TEST_NAME"

@@ -6,17 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 command -v dnsmasq >/dev/null || fail "dnsmasq is not installed (scripts/install-deps)"
 
-B_PID=""
-B_DIR=""
-DNS_PID=""
-cleanup_all() {
-	[ -n "$B_PID" ] && kill -KILL "$B_PID" 2>/dev/null
-	[ -n "$DNS_PID" ] && kill -KILL "$DNS_PID" 2>/dev/null
-	[ -n "$B_DIR" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$B_DIR"
-	zv_cleanup
-}
-trap cleanup_all EXIT
-
 zv_setup
 APORT=$(zv_free_port udp)
 BPORT=$(zv_free_port udp)
@@ -37,11 +26,9 @@ DNS_PID=$!
 sleep 0.3
 kill -0 "$DNS_PID" 2>/dev/null || fail "dnsmasq did not start: $(cat "$ZV_DIR/dnsmasq.out")"
 
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[transport-udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$APORT
+{
+	zv_pjsip_udp "$APORT" transport-udp
+	cat <<EOC
 [zv-b]
 type=endpoint
 auth=zv-b-auth
@@ -54,11 +41,10 @@ password=s3cret
 type=aor
 max_contacts=2
 EOC
+} >"$ZV_DIR/pjsip.conf"
 zv_start
 
-B_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zvtestb.XXXXXX")
-mkdir -p "$B_DIR/run" "$B_DIR/log"
-sed -e "s|^astrundir.*|astrundir => run|" "$ZV_DIR/zvonok.conf" >"$B_DIR/zvonok.conf"
+zv_setup_b
 cat >"$B_DIR/pjsip.conf" <<EOC
 [global]
 type=global
@@ -86,10 +72,9 @@ type=auth
 username=zv-b
 password=s3cret
 EOC
-"$ZVONOK" -f -C "$B_DIR" >"$B_DIR/out.log" 2>&1 &
-B_PID=$!
+zv_start_b
 for _ in $(seq 1 100); do
-	out=$("$ZVONOK" -C "$B_DIR" -rx "pjsip show registrations" 2>/dev/null)
+	out=$(zv_b_rx "pjsip show registrations" 2>/dev/null)
 	[ "$(printf '%s' "$out" | grep -c Registered)" -ge 2 ] && break
 	sleep 0.1
 done
@@ -102,9 +87,7 @@ grep -q "query\[NAPTR\] example.test" "$ZV_DIR/dns.log" || fail "no NAPTR query 
 grep -q "query\[SRV\] _sip._udp.srvonly.test" "$ZV_DIR/dns.log" || fail "no SRV query was made"
 kill -TERM "$B_PID"
 wait "$B_PID" || fail "instance B exited with an error"
-B_PID=""
 kill -TERM "$DNS_PID"
 wait "$DNS_PID" 2>/dev/null
-DNS_PID=""
 zv_stop
 echo "PASS $TEST_NAME"

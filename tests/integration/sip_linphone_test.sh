@@ -19,12 +19,9 @@ command -v linphonec >/dev/null ||
 zv_setup
 ZPORT=$(zv_free_port udp)
 LPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
+{
+	zv_pjsip_udp "$ZPORT"
+	cat <<EOC
 [100]
 type=endpoint
 context=default
@@ -42,6 +39,7 @@ type=aor
 max_contacts=1
 remove_existing=yes
 EOC
+} >"$ZV_DIR/pjsip.conf"
 zv_start
 expect_contains "$(zv_rx 'pjsip set logger on')" "Logging enabled" "pjsip set logger on"
 
@@ -92,15 +90,6 @@ HOME="$LHOME" XDG_CONFIG_HOME="$LHOME/.config" XDG_DATA_HOME="$LHOME/.local/shar
 LINPHONE_PID=$!
 exec 8>"$LHOME/in"
 
-wait_for() { # seconds command...: poll until the command succeeds
-	local limit=$(($1 * 10))
-	shift
-	for _ in $(seq 1 "$limit"); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 linphone_says() { grep -qE -- "$1" "$ZV_DIR/linphone.out"; }
 lfail() {
 	fail "$1; linphonec said: $(grep -vE 'alsa error|Codec |Could not find (en|de)coder' \
@@ -108,48 +97,24 @@ lfail() {
 }
 
 contact_listed() { zv_rx "pjsip show contacts" | grep -qE "100/sip:100@127.0.0.1:$LPORT"; }
-wait_for 20 contact_listed || lfail "linphonec did not register: $(zv_rx 'pjsip show contacts')"
-wait_for 10 linphone_says "moving from state \[LinphoneRegistrationProgress\] to \[LinphoneRegistrationOk\]" ||
+zv_wait_until 20 contact_listed || lfail "linphonec did not register: $(zv_rx 'pjsip show contacts')"
+zv_wait_until 10 linphone_says "moving from state \[LinphoneRegistrationProgress\] to \[LinphoneRegistrationOk\]" ||
 	lfail "linphonec does not say it is registered"
 
 expect_contains "$(zv_rx 'mwi set 100@default 2 0')" "Mailbox 100@default: 2 new, 0 old" "mwi set"
 # linphone's trace shows the body it received (belle-sip logs each message).
-wait_for 10 linphone_says "^Voice-Message: 2/0" || lfail "linphonec got no NOTIFY with 2/0"
+zv_wait_until 10 linphone_says "^Voice-Message: 2/0" || lfail "linphonec got no NOTIFY with 2/0"
 linphone_says "^Event: message-summary" || lfail "no message-summary NOTIFY in linphone's trace"
 
-notify_answered() {
-	python3 - "$ZV_DIR/out.log" "$LPORT" "Voice-Message: 2/0" <<'EOP'
-import re, sys
-log, port, needle = open(sys.argv[1], encoding="latin-1").read(), sys.argv[2], sys.argv[3]
-# Logger blocks: "<--- Transmitting|Received SIP/UDP to|from HOST:PORT --->"
-parts = re.split(r"^<--- (Transmitting|Received) SIP/\w+ (?:to|from) ([^ ]+) --->$", log, flags=re.M)
-sent, got = [], []
-for i in range(1, len(parts) - 2, 3):
-    kind, peer, body = parts[i], parts[i + 1], parts[i + 2]
-    if not peer.endswith(":" + port):
-        continue
-    cid = re.search(r"^(?:Call-ID|i):\s*(\S+)", body, re.M | re.I)
-    cseq = re.search(r"^CSeq:\s*(\d+)\s+NOTIFY", body, re.M | re.I)
-    if not (cid and cseq):
-        continue
-    key = (cid.group(1), cseq.group(1))
-    if kind == "Transmitting" and body.startswith("\nNOTIFY ") and needle in body:
-        sent.append(key)
-    elif kind == "Received" and body.startswith("\nSIP/2.0 200 "):
-        got.append(key)
-ok = [k for k in sent if k in got]
-print("sent %d, answered 200: %d" % (len(sent), len(ok)))
-sys.exit(0 if ok else 1)
-EOP
-}
-wait_for 5 notify_answered >/dev/null || fail "NOTIFY with 2/0 not answered 200 by linphonec: $(notify_answered)"
+notify_answered() { zv_notify_answered "$ZV_DIR/out.log" "$LPORT" "Voice-Message: 2/0"; }
+zv_wait_until 5 notify_answered >/dev/null || fail "NOTIFY with 2/0 not answered 200 by linphonec: $(notify_answered)"
 
 # quit: linphone un-REGISTERs (Expires: 0) before exiting.
 echo quit >&8
 exec 8>&-
 gone() { ! contact_listed; }
-wait_for 10 gone || lfail "contact still listed after linphonec quit"
+zv_wait_until 10 gone || lfail "contact still listed after linphonec quit"
 exited() { ! kill -0 "$LINPHONE_PID" 2>/dev/null; }
-wait_for 10 exited || lfail "linphonec did not exit after quit"
+zv_wait_until 10 exited || lfail "linphonec did not exit after quit"
 zv_stop
 echo "PASS: $TEST_NAME"

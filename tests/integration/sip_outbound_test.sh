@@ -68,12 +68,9 @@ EOC
 		sleep 0.05
 	done
 
-	cat >"$ZV_DIR/pjsip.conf" <<EOC
-[transport-udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
+	{
+		zv_pjsip_udp "$ZPORT" transport-udp
+		cat <<EOC
 [kam]
 type=registration
 server_uri=sip:127.0.0.1:$KPORT
@@ -99,6 +96,7 @@ auth_type=userpass
 username=zvonok
 password=secret123
 EOC
+	} >"$ZV_DIR/pjsip.conf"
 	cat >"$ZV_DIR/sip.conf" <<EOC
 [general]
 bindaddr=127.0.0.1

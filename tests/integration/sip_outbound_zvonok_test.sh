@@ -7,24 +7,12 @@
 # a wrong password ends Rejected, and stopping B removes the contact.
 . "$(dirname "$0")/lib.sh"
 
-B_PID=""
-B_DIR=""
-b_cleanup() {
-	[ -n "$B_PID" ] && kill -KILL "$B_PID" 2>/dev/null
-	[ -n "$B_DIR" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$B_DIR"
-	zv_cleanup
-}
-trap b_cleanup EXIT
-
 zv_setup
 APORT=$(zv_free_port udp)
 BPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[transport-udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$APORT
-
+{
+	zv_pjsip_udp "$APORT" transport-udp
+	cat <<EOC
 [zv-b]
 type=endpoint
 context=default
@@ -41,18 +29,14 @@ password=s3cret
 type=aor
 max_contacts=1
 EOC
+} >"$ZV_DIR/pjsip.conf"
 zv_start
 
 b_start() { # password
-	B_DIR=$(mktemp -d "${TMPDIR:-/tmp}/zvtestb.XXXXXX")
-	mkdir -p "$B_DIR/run" "$B_DIR/log"
-	sed -e "s|^astrundir.*|astrundir => run|" "$ZV_DIR/zvonok.conf" >"$B_DIR/zvonok.conf"
-	cat >"$B_DIR/pjsip.conf" <<EOC
-[transport-udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$BPORT
-
+	zv_setup_b
+	{
+		zv_pjsip_udp "$BPORT" transport-udp
+		cat <<EOC
 [to-a]
 type=registration
 server_uri=sip:localhost:$APORT
@@ -68,18 +52,13 @@ auth_type=userpass
 username=zv-b
 password=$1
 EOC
-	"$ZVONOK" -f -C "$B_DIR" >"$B_DIR/out.log" 2>&1 &
-	B_PID=$!
-	for _ in $(seq 1 100); do
-		"$ZVONOK" -C "$B_DIR" -rx "core show version" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	fail "instance B did not start"
+	} >"$B_DIR/pjsip.conf"
+	zv_start_b
 }
 
 b_wait_state() { # pattern
 	for _ in $(seq 1 100); do
-		out=$("$ZVONOK" -C "$B_DIR" -rx "pjsip show registrations")
+		out=$(zv_b_rx "pjsip show registrations")
 		printf '%s' "$out" | grep -qE "$1" && return 0
 		sleep 0.05
 	done
@@ -93,7 +72,6 @@ b_stop() {
 		sleep 0.05
 	done
 	wait "$B_PID" || fail "instance B exited with an error"
-	B_PID=""
 	[ -z "${ZV_KEEP:-}" ] && rm -rf "$B_DIR"
 	B_DIR=""
 }

@@ -21,12 +21,9 @@ SCEN="$ZV_SRC/tests/sip"
 zv_setup
 ZPORT=$(zv_free_port udp)
 SPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[transport-udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
+{
+	zv_pjsip_udp "$ZPORT" transport-udp
+	cat <<EOC
 [100]
 type=endpoint
 context=default
@@ -49,6 +46,7 @@ auth_type=userpass
 username=200
 password=msgpw
 EOC
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<EOC
 [default]
 exten => 100,hint,Custom:x

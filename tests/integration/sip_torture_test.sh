@@ -8,16 +8,15 @@
 . "$(dirname "$0")/lib.sh"
 zv_setup
 port=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$port
+{
+	zv_pjsip_udp "$port"
+	cat <<EOC
 [tcp]
 type=transport
 protocol=tcp
 bind=127.0.0.1:$port
 EOC
+} >"$ZV_DIR/pjsip.conf"
 zv_start
 corpus="$ZV_SRC/tests/sip/torture"
 expected="$corpus/expected.tsv"
