@@ -281,12 +281,27 @@ static int ip_parse(const char *ip, uint16_t port, struct sip_sockaddr *a)
 	return sip_sockaddr_parse(host, port, a);
 }
 
+/* DTLS-SRTP once the remote is known: our role (the handshake starts
+ * when it is active) and the peer's fingerprint; repeating it (early
+ * media, then the 2xx; a re-INVITE) changes nothing. */
+static void media_dtls(struct call *c)
+{
+	if (zv_rtp_dtls_start(c->rtp, c->media.dtls_ctx, c->media.dtls_role) < 0 ||
+	    (c->media.fp[0] &&
+	     zv_rtp_dtls_set_fingerprint(c->rtp, c->media.fp_hash, c->media.fp) < 0))
+		zv_notice("%s: DTLS setup %s or fingerprint %s %s not usable",
+			  c->chan ? zv_channel_name(c->chan) : "call", c->media.local_setup,
+			  c->media.fp_hash, c->media.fp);
+}
+
 static void media_set_remote(struct call *c)
 {
 	struct sip_sockaddr a;
 	if (!c->media.port || ip_parse(c->media.addr, c->media.port, &a) < 0)
 		return;
 	zv_rtp_set_remote(c->rtp, &a.ss);
+	if (c->media.dtls)
+		media_dtls(c);
 	zv_rtp_set_dtmf_pt(c->rtp, c->media.dtmf_pt >= 0 ? c->media.dtmf_pt : 101,
 			   c->media.dtmf_clock ? c->media.dtmf_clock : 8000);
 }
@@ -1565,6 +1580,28 @@ static int dest_target(const struct dest *d, struct found_contact *f)
 	return f->target.tp ? 0 : -ENETUNREACH;
 }
 
+/* DTLS-SRTP for our offer: actpass (RFC 5763 5) until the answer. */
+static int sdp_offer_dtls(struct call *c, const struct sip_endpoint *ep)
+{
+	struct zv_dtls_conf conf;
+	sip_endpoint_dtls_conf(ep, &conf);
+	char err[256];
+	struct zv_dtls_ctx *ctx = zv_dtls_ctx_get(&conf, err, sizeof(err));
+	if (!ctx) {
+		zv_warn("Endpoint %s: no DTLS: %s", ep->def.name, err);
+		return -ENOTSUP;
+	}
+	zv_dtls_ctx_put(ctx); /* cached for good */
+	if (zv_rtp_dtls_start(c->rtp, ctx, ZV_DTLS_ACTPASS) < 0)
+		return -ENOMEM;
+	c->media.dtls = true;
+	c->media.dtls_ctx = ctx;
+	c->media.dtls_role = ZV_DTLS_ACTPASS;
+	c->media.local_setup = "actpass";
+	c->media.fp[0] = 0;
+	return 0;
+}
+
 /* Our offer: the endpoint's codecs in its order, then telephone-event. */
 static void sdp_offer(struct call *c, const struct sip_endpoint *ep, struct sip_buf *b)
 {
@@ -1573,7 +1610,9 @@ static void sdp_offer(struct call *c, const struct sip_endpoint *ep, struct sip_
 		       (unsigned long long)c->sess_id, c->sdp_version, af, c->local_ip, af,
 		       c->local_ip);
 	bool sdes = ep->media_encryption == SIP_MEDIA_ENC_SDES;
-	sip_buf_printf(b, "m=audio %u %s", zv_rtp_local_port(c->rtp), sdes ? "RTP/SAVP" : "RTP/AVP");
+	bool dtls = ep->media_encryption == SIP_MEDIA_ENC_DTLS && sdp_offer_dtls(c, ep) == 0;
+	sip_buf_printf(b, "m=audio %u %s", zv_rtp_local_port(c->rtp),
+		       dtls ? "UDP/TLS/RTP/SAVP" : sdes ? "RTP/SAVP" : "RTP/AVP");
 	int dyn = 96;
 	int pts[ZV_CODEC__COUNT];
 	const struct zv_codec_info *cs[ZV_CODEC__COUNT];
@@ -1601,6 +1640,9 @@ static void sdp_offer(struct call *c, const struct sip_endpoint *ep, struct sip_
 		sip_buf_printf(b, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\r\n",
 			       c->media.local_key);
 	}
+	if (dtls)
+		sip_buf_printf(b, "a=setup:actpass\r\na=fingerprint:%s\r\n",
+			       zv_dtls_ctx_fingerprint(c->media.dtls_ctx));
 	sip_buf_printf(b, "a=ptime:20\r\na=sendrecv\r\n");
 }
 
@@ -1639,6 +1681,15 @@ static int answer_take(struct call *c, const struct sip_rx *rx)
 			if (call_pick_crypto(m, &k) < 0 ||
 			    zv_rtp_srtp_set_remote_key(c->rtp, k.suite, k.remote_key) < 0)
 				return -ENOTSUP;
+		}
+		if (c->media.dtls) {
+			/* We offered DTLS: the answer must say whose certificate. */
+			if (!m->fingerprint.len || !m->fingerprint_hash.len)
+				return -ENOTSUP;
+			zv_str_copy(m->fingerprint_hash, c->media.fp_hash, sizeof(c->media.fp_hash));
+			zv_str_copy(m->fingerprint, c->media.fp, sizeof(c->media.fp));
+			c->media.dtls_role = call_dtls_role(m->setup, true, NULL);
+			c->media.local_setup = call_dtls_setup_name(c->media.dtls_role);
 		}
 		c->media.dir = m->dir;
 		c->media.port = m->port;

@@ -44,18 +44,35 @@ struct call_media {
 	char suite[40];
 	char remote_key[128]; /* "inline:..." as offered */
 	char local_key[48];   /* ours (base64), for the answer */
+	/* DTLS-SRTP (RFC 5763): the peer's a=fingerprint, our a=setup */
+	bool dtls;
+	char proto[24];	      /* the offer's profile, echoed in the answer */
+	char fp_hash[16];     /* "sha-256" */
+	char fp[200];	      /* "AB:CD:..." */
+	int dtls_role;	      /* ours: enum zv_dtls_role */
+	const char *local_setup; /* "active", "passive", "actpass" */
+	struct zv_dtls_ctx *dtls_ctx; /* the endpoint's (cached for good) */
 };
 
 /*
  * Choose the audio codec for an offer: the first of the endpoint's
  * allowed codecs (its allow= order) that the offer's first usable audio
  * stream carries: RTP/AVP(F), or RTP/SAVP(F) with a supported crypto
- * line when the endpoint has media_encryption=sdes (then only that).
+ * line when the endpoint has media_encryption=sdes (then only that), or
+ * UDP/TLS/RTP/SAVP(F) or RTP/SAVP(F) with a=fingerprint when it has
+ * media_encryption=dtls (then only that; our a=setup: active for actpass
+ * unless dtls_setup=passive, else the opposite of the offer's).
  * 0, -ENOENT (no audio stream or nothing in common), -ENOTSUP (only
- * profiles the endpoint cannot take).  Pure.
+ * profiles the endpoint cannot take).  Pure but for looking up the
+ * endpoint's cached DTLS context.
  */
 int call_negotiate(const struct sdp_session *offer, const struct sip_endpoint *ep,
 		   struct call_media *out);
+/* Our DTLS role for the peer's a=setup (an empty view: none).  offerer:
+ * the peer answers our actpass offer. */
+int call_dtls_role(struct zv_str peer_setup, bool offerer, const struct sip_endpoint *ep);
+/* "active" / "passive" / "actpass" for a role. */
+const char *call_dtls_setup_name(int role);
 /* The first crypto line of m with a suite we support (0), or -ENOENT. */
 int call_pick_crypto(const struct sdp_media *m, struct call_media *out);
 

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include <zvonok/media.h>
+#include <zvonok/rtp.h>
 
 #include "sip/call/call.h"
 #include "sip/config/sip_config.h"
@@ -65,18 +66,61 @@ int call_pick_crypto(const struct sdp_media *m, struct call_media *out)
 	return -ENOENT;
 }
 
+/* UDP/TLS/RTP/SAVP(F), or RTP/SAVP(F), with a=fingerprint (RFC 5763). */
+static bool is_dtls(const struct sdp_media *m)
+{
+	bool tls = zv_str_eq_cstr_ci(m->proto_name, "UDP/TLS/RTP/SAVP") ||
+		   zv_str_eq_cstr_ci(m->proto_name, "UDP/TLS/RTP/SAVPF");
+	return (tls || is_savp(m->proto)) && m->fingerprint.len && m->fingerprint_hash.len;
+}
+
+int call_dtls_role(struct zv_str peer_setup, bool offerer, const struct sip_endpoint *ep)
+{
+	if (zv_str_eq_cstr_ci(peer_setup, "passive"))
+		return ZV_DTLS_ACTIVE;
+	if (offerer || zv_str_eq_cstr_ci(peer_setup, "active"))
+		return ZV_DTLS_PASSIVE; /* an answer without a=setup is active (RFC 4145) */
+	return ep->dtls.setup == SIP_DTLS_PASSIVE ? ZV_DTLS_PASSIVE : ZV_DTLS_ACTIVE;
+}
+
+const char *call_dtls_setup_name(int role)
+{
+	return role == ZV_DTLS_ACTIVE ? "active" : role == ZV_DTLS_PASSIVE ? "passive" : "actpass";
+}
+
+/* The DTLS side of an offer we take into out. */
+static int take_dtls(const struct sdp_media *m, const struct sip_endpoint *ep,
+		     struct call_media *out)
+{
+	struct zv_dtls_conf conf;
+	sip_endpoint_dtls_conf(ep, &conf);
+	out->dtls_ctx = zv_dtls_ctx_get(&conf, NULL, 0);
+	if (!out->dtls_ctx)
+		return -ENOTSUP;
+	zv_dtls_ctx_put(out->dtls_ctx); /* the cache keeps it */
+	out->dtls = true;
+	zv_str_copy(m->proto_name, out->proto, sizeof(out->proto));
+	zv_str_copy(m->fingerprint_hash, out->fp_hash, sizeof(out->fp_hash));
+	zv_str_copy(m->fingerprint, out->fp, sizeof(out->fp));
+	out->dtls_role = call_dtls_role(m->setup, false, ep);
+	out->local_setup = call_dtls_setup_name(out->dtls_role);
+	return 0;
+}
+
 int call_negotiate(const struct sdp_session *offer, const struct sip_endpoint *ep,
 		   struct call_media *out)
 {
 	const struct sdp_media *m = NULL;
 	bool other = false, sdes = ep->media_encryption == SIP_MEDIA_ENC_SDES;
+	bool dtls = ep->media_encryption == SIP_MEDIA_ENC_DTLS;
 	struct call_media crypto = {0};
 	for (unsigned i = 0; i < offer->n_media && !m; i++) {
 		const struct sdp_media *cand = &offer->media[i];
 		if (cand->type != SDP_MEDIA_AUDIO || !cand->port)
 			continue;
-		if (sdes ? is_savp(cand->proto) && call_pick_crypto(cand, &crypto) == 0
-			 : is_rtp(cand->proto))
+		if (dtls ? is_dtls(cand)
+		    : sdes ? is_savp(cand->proto) && call_pick_crypto(cand, &crypto) == 0
+			   : is_rtp(cand->proto))
 			m = cand;
 		else
 			other = true;
@@ -84,6 +128,8 @@ int call_negotiate(const struct sdp_session *offer, const struct sip_endpoint *e
 	if (!m)
 		return other ? -ENOTSUP : -ENOENT;
 	memset(out, 0, sizeof(*out));
+	if (dtls && take_dtls(m, ep, out) < 0)
+		return -ENOTSUP;
 	if (sdes) {
 		out->srtp = true;
 		out->crypto_tag = crypto.crypto_tag;
@@ -140,7 +186,8 @@ void call_sdp_answer(struct sip_buf *out, const struct call_media *m, const char
 		       "c=IN %s %s\r\n"
 		       "t=0 0\r\n",
 		       (unsigned long long)sess_id, version, af, ip, af, ip);
-	sip_buf_printf(out, "m=audio %u %s %u", port, m->srtp ? "RTP/SAVP" : "RTP/AVP", m->pt);
+	sip_buf_printf(out, "m=audio %u %s %u", port,
+		       m->dtls ? m->proto : m->srtp ? "RTP/SAVP" : "RTP/AVP", m->pt);
 	if (m->dtmf_pt >= 0)
 		sip_buf_printf(out, " %d", m->dtmf_pt);
 	sip_buf_printf(out, "\r\na=rtpmap:%u %s/%u", m->pt, c->sdp_name, c->rtp_clock);
@@ -153,6 +200,9 @@ void call_sdp_answer(struct sip_buf *out, const struct call_media *m, const char
 	if (m->srtp)
 		sip_buf_printf(out, "a=crypto:%u %s inline:%s\r\n", m->crypto_tag, m->suite,
 			       m->local_key);
+	if (m->dtls)
+		sip_buf_printf(out, "a=setup:%s\r\na=fingerprint:%s\r\n", m->local_setup,
+			       zv_dtls_ctx_fingerprint(m->dtls_ctx));
 	sip_buf_printf(out, "a=ptime:%u\r\na=%s\r\n", c->frame_ms ? c->frame_ms : 20,
 		       answer_dir(m->dir));
 }
