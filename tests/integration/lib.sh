@@ -43,6 +43,7 @@ zv_cleanup() {
 	for j in $(jobs -p); do
 		pkill -KILL -P "$j" 2>/dev/null
 		kill -KILL "$j" 2>/dev/null
+		wait "$j" 2>/dev/null
 	done
 	[ -n "$ZV_DIR" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$ZV_DIR"
 	[ -n "${B_DIR:-}" ] && [ -z "${ZV_KEEP:-}" ] && rm -rf "$B_DIR"

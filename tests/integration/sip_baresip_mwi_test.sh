@@ -25,25 +25,9 @@ ZPORT=$(zv_free_port udp)
 BPORT=$(zv_free_port udp)
 {
 	zv_pjsip_udp "$ZPORT"
-	cat <<EOC
-[100]
-type=endpoint
-context=default
-auth=100
-aors=100
-mailboxes=100@default
-allow_subscribe=yes
-; baresip 1.0 answers only the first challenge and knows only MD5
-[100]
-type=auth
-username=100
-password=secret
-supported_algorithms_uas=md5
-[100]
-type=aor
-max_contacts=1
-remove_existing=yes
-EOC
+	# baresip 1.0 answers only the first challenge and knows only MD5
+	zv_pjsip_phone 100 default secret mailboxes=100@default allow_subscribe=yes \
+		auth:supported_algorithms_uas=md5 aor:remove_existing=yes
 } >"$ZV_DIR/pjsip.conf"
 zv_start
 expect_contains "$(zv_rx 'pjsip set logger on')" "Logging enabled" "pjsip set logger on"
@@ -62,19 +46,7 @@ module_app mwi.so
 EOF
 : >"$BDIR/accounts"
 mkfifo "$BDIR/in"
-BARESIP_PID=""
-cleanup() {
-	exec 8>&- 2>/dev/null
-	if [ -n "$BARESIP_PID" ] && kill -0 "$BARESIP_PID" 2>/dev/null; then
-		# $BARESIP_PID is timeout(1): SIGKILL its child (the client) first,
-		# then timeout itself.
-		pkill -KILL -P "$BARESIP_PID" 2>/dev/null
-		kill -KILL "$BARESIP_PID" 2>/dev/null
-		wait "$BARESIP_PID" 2>/dev/null
-	fi
-	zv_cleanup
-}
-trap cleanup EXIT
+# At exit zv_cleanup kills timeout(1) and the client under it.
 timeout -s KILL 40 baresip -f "$BDIR" <"$BDIR/in" >"$ZV_DIR/baresip.out" 2>&1 &
 BARESIP_PID=$!
 exec 8>"$BDIR/in"

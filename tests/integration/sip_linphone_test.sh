@@ -21,24 +21,9 @@ ZPORT=$(zv_free_port udp)
 LPORT=$(zv_free_port udp)
 {
 	zv_pjsip_udp "$ZPORT"
-	cat <<EOC
-[100]
-type=endpoint
-context=default
-auth=100
-aors=100
-mailboxes=100@default
-; linphone may read only the first challenge: offer MD5 only
-[100]
-type=auth
-username=100
-password=secret
-supported_algorithms_uas=md5
-[100]
-type=aor
-max_contacts=1
-remove_existing=yes
-EOC
+	# linphone may read only the first challenge: offer MD5 only
+	zv_pjsip_phone 100 default secret mailboxes=100@default \
+		auth:supported_algorithms_uas=md5 aor:remove_existing=yes
 } >"$ZV_DIR/pjsip.conf"
 zv_start
 expect_contains "$(zv_rx 'pjsip set logger on')" "Logging enabled" "pjsip set logger on"
@@ -72,19 +57,7 @@ passwd=secret
 realm=asterisk
 EOF
 mkfifo "$LHOME/in"
-LINPHONE_PID=""
-cleanup() {
-	exec 8>&- 2>/dev/null
-	if [ -n "$LINPHONE_PID" ] && kill -0 "$LINPHONE_PID" 2>/dev/null; then
-		# $LINPHONE_PID is timeout(1): SIGKILL its child (the client) first,
-		# then timeout itself.
-		pkill -KILL -P "$LINPHONE_PID" 2>/dev/null
-		kill -KILL "$LINPHONE_PID" 2>/dev/null
-		wait "$LINPHONE_PID" 2>/dev/null
-	fi
-	zv_cleanup
-}
-trap cleanup EXIT
+# At exit zv_cleanup kills timeout(1) and the client under it.
 HOME="$LHOME" XDG_CONFIG_HOME="$LHOME/.config" XDG_DATA_HOME="$LHOME/.local/share" \
 	timeout -s KILL 45 linphonec -c "$LHOME/linphonerc" -d 6 <"$LHOME/in" >"$ZV_DIR/linphone.out" 2>&1 &
 LINPHONE_PID=$!
