@@ -244,6 +244,9 @@ void zv_channel_set_musicclass(struct zv_channel *chan, const char *cls);
 
 /* The application running now (for `core show channels`). */
 void zv_channel_set_app(struct zv_channel *chan, const char *app, const char *data);
+/* A copy of it ("" when none yet); any thread. */
+void zv_channel_get_app(const struct zv_channel *chan, char *app, size_t app_size, char *data,
+			size_t data_size);
 
 /*
  * Channel variables.  Names are case-sensitive as in Asterisk 1.8+.
@@ -352,6 +355,8 @@ bool zv_channel_has_generator(const struct zv_channel *chan);
 typedef void(zv_tap_cb)(void *arg, struct zv_channel *chan, bool rx, const int16_t *pcm,
 			unsigned samples);
 int zv_channel_set_tap(struct zv_channel *chan, zv_tap_cb *cb, void *arg);
+/* True while chan has a tap. */
+bool zv_channel_has_tap(const struct zv_channel *chan);
 
 /*
  * Native bridge: while a and b are bridged this way, each direction

@@ -425,6 +425,12 @@ void zv_channel_native_update(struct zv_channel *c)
 		native_check(m);
 }
 
+bool zv_channel_has_tap(const struct zv_channel *c)
+{
+	struct zv_chan_media *m = media_peek(c);
+	return m && m->tap;
+}
+
 bool zv_channel_native_active(const struct zv_channel *c)
 {
 	struct zv_chan_media *m = media_peek(c);

@@ -9,8 +9,22 @@
  * through its driver (answer, indications, digits, hang-up) is queued on
  * the other, so ";1" sees ";2" answer when ";2"'s dialplan runs Answer(),
  * as in Asterisk.  Each side's tech_pvt holds a reference to the pvt and
- * the pvt a reference to each side until that side's hangup.  "/n"
- * (no optimisation) is accepted; nothing is optimised away yet.
+ * the pvt a reference to each side until that side's hangup.
+ *
+ * Optimisation (include/zvonok/local.h): a bridge (Dial's) tells the
+ * driver when a Local half is in it with nothing that looks at the media
+ * or the digits (zv_local_bridge_set()); the pvt keeps each half's bridge
+ * peer (bpeer, referenced).  When both halves have one, A (;1's peer) and
+ * B (;2's peer), neither is a Local channel itself, no channel of the
+ * four has a tap (MixMonitor) and the call is not Local/.../n, A's reader
+ * writes to B and B's to A instead of to ;1 and ;2, and A and B are
+ * natively bridged, so their RTP is relayed packet to packet when their
+ * codecs match (the native bridge keeps its own conditions: hold, taps,
+ * generators).  The halves keep carrying answer, digits, indications and
+ * hang-up, so both Dials end as without it.  Any change (a bridge leaving
+ * plain, for hold, or ending; a half hanging up) puts the readers of A and
+ * B back to their halves before the bridge does anything else; a bridge
+ * plain again re-optimises.  Both are logged at verbose 3.
  *
  * Originate creates the outgoing channel with the technology named in
  * the destination, starts a coroutine on it that waits for the answer,
@@ -27,6 +41,7 @@
 #define ZV_LOG_MODULE "local"
 #include <zvonok/channel.h>
 #include <zvonok/coro.h>
+#include <zvonok/local.h>
 #include <zvonok/log.h>
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
@@ -41,6 +56,10 @@ struct local_pvt {
 	struct zv_channel *chan; /* ;2, likewise */
 	char *exten, *context;
 	bool nooptimize;
+	/* What ;1 [0] and ;2 [1] are plainly bridged to (referenced), and
+	 * whether those two exchange media directly now. */
+	struct zv_channel *bpeer[2];
+	bool optimised;
 };
 
 static void pvt_destroy(void *obj)
@@ -48,6 +67,8 @@ static void pvt_destroy(void *obj)
 	struct local_pvt *p = obj;
 	zv_unref(p->owner);
 	zv_unref(p->chan);
+	zv_unref(p->bpeer[0]);
+	zv_unref(p->bpeer[1]);
 	free(p->exten);
 	free(p->context);
 }
@@ -58,6 +79,7 @@ static struct zv_channel *other_side(struct local_pvt *p, struct zv_channel *cha
 }
 
 static int local_call(struct zv_channel *chan, const char *dest, int timeout_ms);
+static void deoptimise(struct local_pvt *p);
 
 static int local_answer(struct zv_channel *chan)
 {
@@ -73,10 +95,14 @@ static void local_hangup(struct zv_channel *chan)
 	if (!p)
 		return;
 	struct zv_channel *other = other_side(p, chan);
-	if (chan == p->owner)
+	int i = chan == p->owner ? 0 : 1;
+	if (i == 0)
 		p->owner = NULL;
 	else
 		p->chan = NULL;
+	deoptimise(p);
+	zv_unref(p->bpeer[i]);
+	p->bpeer[i] = NULL;
 	if (other && !zv_channel_is_hungup(other))
 		zv_channel_softhangup(other, zv_channel_hangupcause(chan));
 	zv_channel_set_tech_pvt(chan, NULL);
@@ -123,6 +149,93 @@ static const struct zv_channel_tech local_tech = {
 	.send_digit = local_send_digit,
 	.write = local_write,
 };
+
+/* ---- optimisation ------------------------------------------------------------------------ */
+
+static bool is_local(const struct zv_channel *c)
+{
+	return zv_channel_tech(c) == &local_tech;
+}
+
+/* A frame of one outer channel written to arg (the other, or its half). */
+static void local_fwd(void *arg, struct zv_channel *chan, const struct zv_frame *f)
+{
+	zv_channel_write_frame(arg, f);
+}
+
+static bool usable(const struct zv_channel *c)
+{
+	return c && !zv_channel_is_hungup(c) && !zv_channel_has_tap(c);
+}
+
+static bool can_optimise(const struct local_pvt *p)
+{
+	struct zv_channel *a = p->bpeer[0], *b = p->bpeer[1];
+	return !p->nooptimize && !p->optimised && usable(p->owner) && usable(p->chan) &&
+	       usable(a) && usable(b) && a != b && !is_local(a) && !is_local(b) &&
+	       zv_channel_loop(a) == zv_channel_loop(b);
+}
+
+/* The Local pair's name without ;1/;2, for the log. */
+static const char *pair_name(const struct local_pvt *p, char *buf, size_t size)
+{
+	const char *n = zv_channel_name(p->owner ? p->owner : p->chan);
+	size_t len = strlen(n);
+	if (len > 2 && n[len - 2] == ';')
+		len -= 2;
+	snprintf(buf, size, "%.*s", (int)len, n);
+	return buf;
+}
+
+static void optimise(struct local_pvt *p)
+{
+	struct zv_channel *a = p->bpeer[0], *b = p->bpeer[1];
+	char name[96];
+	zv_channel_native_unbridge(a);
+	zv_channel_native_unbridge(b);
+	zv_channel_set_reader(a, ZV_CODEC_NONE, local_fwd, b);
+	zv_channel_set_reader(b, ZV_CODEC_NONE, local_fwd, a);
+	p->optimised = true;
+	zv_verb(3, "%s: optimised away: %s and %s exchange media directly",
+		pair_name(p, name, sizeof(name)), zv_channel_name(a), zv_channel_name(b));
+	int err = zv_channel_native_bridge(a, b);
+	if (err < 0)
+		zv_verb(3, "%s: no native bridge between %s and %s (%d)", name, zv_channel_name(a),
+			zv_channel_name(b), err);
+}
+
+/* Each outer channel's frames to its own half again (nothing when the
+ * half is gone). */
+static void deoptimise(struct local_pvt *p)
+{
+	if (!p->optimised)
+		return;
+	struct zv_channel *a = p->bpeer[0], *b = p->bpeer[1];
+	char name[96];
+	p->optimised = false;
+	zv_channel_native_unbridge(a);
+	zv_channel_set_reader(a, ZV_CODEC_NONE, p->owner ? local_fwd : NULL, p->owner);
+	zv_channel_set_reader(b, ZV_CODEC_NONE, p->chan ? local_fwd : NULL, p->chan);
+	zv_verb(3, "%s: no longer optimised: media of %s and %s through it again",
+		pair_name(p, name, sizeof(name)), zv_channel_name(a), zv_channel_name(b));
+}
+
+void zv_local_bridge_set(struct zv_channel *chan, struct zv_channel *peer)
+{
+	struct local_pvt *p = is_local(chan) ? zv_channel_tech_pvt(chan) : NULL;
+	if (!p || (chan != p->owner && chan != p->chan))
+		return;
+	int i = chan == p->owner ? 0 : 1;
+	if (p->bpeer[i] == peer)
+		return;
+	deoptimise(p);
+	zv_unref(p->bpeer[i]);
+	p->bpeer[i] = peer ? zv_ref(peer) : NULL;
+	if (can_optimise(p))
+		optimise(p);
+}
+
+/* ---- calls ------------------------------------------------------------------------------ */
 
 /* "exten@context[/n]" → parts (context "default" when absent). */
 static int parse_dest(const char *dest, char **extenp, char **contextp, bool *nooptp)

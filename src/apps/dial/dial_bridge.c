@@ -40,7 +40,11 @@
  *
  * Dial starts the packet-level native relay (zv_channel_native_bridge())
  * only when neither side has features: it would carry the DTMF past this
- * loop.
+ * loop.  For the same reason only such a bridge, while nobody holds, is
+ * reported plain to a Local channel on either side (local_plain()), which
+ * may then connect the media of the channels on both ends of the Local
+ * pair directly; the report is withdrawn before a hold changes the
+ * readers and when the bridge ends.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +56,7 @@
 #define ZV_LOG_MODULE "app_dial"
 #include <zvonok/channel.h>
 #include <zvonok/coro.h>
+#include <zvonok/local.h>
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/media.h>
@@ -137,6 +142,20 @@ static void bridge_restore(struct side *s0)
 		moh(s1->chan);
 	if (s1->on_hold)
 		moh(s0->chan);
+}
+
+/* Tell a Local channel on either side whether the bridge is plain (no
+ * features, nobody on hold): both halves of a Local pair in plain bridges
+ * are optimised away for media (include/zvonok/local.h).  Called with
+ * plain false before the bridge changes its readers. */
+static void local_plain(struct bridge *b, bool plain)
+{
+	if (!b->peerp)
+		return; /* handoff(): not reported */
+	plain = plain && !b->done && !b->s[0].feats && !b->s[1].feats && !b->s[0].on_hold &&
+		!b->s[1].on_hold;
+	for (int i = 0; i < 2; i++)
+		zv_local_bridge_set(b->s[i].chan, plain ? b->s[i].other->chan : NULL);
 }
 
 /* One side's HOLD/UNHOLD: the other side hears music instead of it. */
@@ -645,8 +664,11 @@ static void side_events(struct bridge *b, struct side *s)
 			side_digit(b, s, (char)r);
 		} else if (r == ZV_WAKE_CONTROL) {
 			enum zv_control ctl = zv_channel_last_control(s->chan);
-			if (ctl == ZV_CONTROL_HOLD || ctl == ZV_CONTROL_UNHOLD)
+			if (ctl == ZV_CONTROL_HOLD || ctl == ZV_CONTROL_UNHOLD) {
+				local_plain(b, false);
 				hold_change(s, ctl == ZV_CONTROL_HOLD);
+				local_plain(b, true);
+			}
 		}
 	}
 }
@@ -757,7 +779,9 @@ enum dial_bridge_end dial_bridge(struct zv_channel *caller, struct zv_channel **
 	b.peerp = peerp;
 	relay(&b.s[0], true);
 	relay(&b.s[1], true);
+	local_plain(&b, true);
 	bridge_loop(&b, o->limit_ms ? zv_mono_ms() + o->limit_ms : 0);
+	local_plain(&b, false);
 	for (int i = 0; i < 2; i++) {
 		zv_channel_set_reader(b.s[i].chan, ZV_CODEC_NONE, NULL, NULL);
 		dial_quiet(b.s[i].chan);
