@@ -22,8 +22,8 @@
  * own, as Asterisk discards a dialed channel's CDR without party B.
  *
  * lastapp/lastdata come from the channel's `core show channels` copy
- * (zv_channel_foreach(), the only reader of the application the pbx
- * records), read once when the record ends or when CDR() asks for them.
+ * (zv_channel_get_app()), read once when the record ends or when CDR()
+ * asks for them.
  *
  * Finished records go to a queue served by one writer thread (blocking
  * file and sqlite I/O never runs on a loop), which gives every backend the
@@ -325,28 +325,16 @@ static struct cdr_live *running_record(void)
 	return NULL;
 }
 
-struct app_query {
-	const char *uniqueid;
-	char appl[32], data[128];
-};
-
-static void app_cb(void *arg, const struct zv_channel_info *info)
-{
-	struct app_query *q = arg;
-	if (strcmp(info->uniqueid, q->uniqueid))
-		return;
-	snprintf(q->appl, sizeof(q->appl), "%s", info->appl);
-	snprintf(q->data, sizeof(q->data), "%s", info->data);
-}
-
 /* lastapp/lastdata from the channel's `core show channels` copy. */
 static void refresh_app(struct cdr_live *l)
 {
-	struct app_query q = {.uniqueid = l->rec.uniqueid};
-	zv_channel_foreach(app_cb, &q);
-	if (*q.appl) {
-		snprintf(l->rec.lastapp, sizeof(l->rec.lastapp), "%s", q.appl);
-		snprintf(l->rec.lastdata, sizeof(l->rec.lastdata), "%s", q.data);
+	if (!l->chan)
+		return;
+	char appl[sizeof(l->rec.lastapp)], data[sizeof(l->rec.lastdata)];
+	zv_channel_get_app(l->chan, appl, sizeof(appl), data, sizeof(data));
+	if (*appl) {
+		memcpy(l->rec.lastapp, appl, sizeof(appl));
+		memcpy(l->rec.lastdata, data, sizeof(data));
 	}
 }
 

@@ -536,6 +536,16 @@ void zv_channel_set_app(struct zv_channel *c, const char *app, const char *data)
 	pthread_mutex_unlock(&c->info_lock);
 }
 
+void zv_channel_get_app(const struct zv_channel *chan, char *app, size_t app_size, char *data,
+			size_t data_size)
+{
+	struct zv_channel *c = (struct zv_channel *)chan; /* the lock, not the fields */
+	pthread_mutex_lock(&c->info_lock);
+	snprintf(app, app_size, "%s", c->info.appl);
+	snprintf(data, data_size, "%s", c->info.data);
+	pthread_mutex_unlock(&c->info_lock);
+}
+
 /* ---- variables ------------------------------------------------------------ */
 
 static const char *strip_underscores(const char *name, int *levelp)
