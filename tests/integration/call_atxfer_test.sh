@@ -17,16 +17,14 @@
 #    MixMonitor of the caller (spool/monitor/auto-<time>-200-200.wav),
 #    the next *3 stops it: about 3 s of the call's tones.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)
 {
 	zv_pjsip_udp "$ZPORT"
 	zv_pjsip_endpoint 200 calls
-	zv_pjsip_endpoint 201 calls aors=201
-	zv_pjsip_aor 201 max_contacts=1 remove_existing=yes
+	zv_pjsip_phone 201 calls "" aor:remove_existing=yes
 } >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/features.conf" <<EOC
 [general]
@@ -58,15 +56,13 @@ expect_contains "$(zv_rx 'features show')" "One Touch MixMonitor +\*3" "features
 
 cdir="$ZV_DIR/callee"
 zv_baresip_config "$cdir" "$ZV_DIR/tone440.wav"
-mkfifo "$cdir/keys"
-exec 3<>"$cdir/keys"
+zv_baresip_keys "$cdir" 3
 zv_baresip_callee "$cdir" 201 120
 
 call() {
 	dir="$ZV_DIR/caller-$1-$RANDOM"
 	zv_baresip_config "$dir" "$ZV_DIR/tone1000.wav"
-	mkfifo "$dir/keys"
-	exec 4<>"$dir/keys"
+	zv_baresip_keys "$dir" 4
 	zv_baresip_dial "$dir" 200 "$1" "$2"
 }
 

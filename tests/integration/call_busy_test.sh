@@ -10,7 +10,7 @@
 #    Hangup(19) gives the caller 480;
 #  - no channel is left.
 . "$(dirname "$0")/lib.sh"
-command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
+zv_need sipp
 
 zv_setup
 ZPORT=$(zv_free_port udp)

@@ -9,7 +9,7 @@
 #    on to the callee (its scenario requires it), DIALSTATUS=CANCEL in h,
 #    and no channel is left.
 . "$(dirname "$0")/lib.sh"
-command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
+zv_need sipp
 
 zv_setup
 ZPORT=$(zv_free_port udp)

@@ -11,16 +11,14 @@
 #  - MACRO_RESULT=ABORT: both are hung up, nothing after Dial runs;
 #  - unknown (q) and unsupported (w) options are named in a warning.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)
 {
 	zv_pjsip_udp "$ZPORT"
 	zv_pjsip_endpoint 200 calls
-	zv_pjsip_endpoint 201 calls aors=201
-	zv_pjsip_aor 201 max_contacts=1 remove_existing=yes
+	zv_pjsip_phone 201 calls "" aor:remove_existing=yes
 	cat <<EOC
 [209]
 type=endpoint

@@ -9,8 +9,7 @@
 # the values go to AstDB with Set(DB(...)) and are read back with
 # `database get`.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)

@@ -10,9 +10,8 @@
 #    G.722 <-> ulaw in the bridge, the caller hears 440 Hz and the callee
 #    1000 Hz; each baresip reports its own codec.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
+zv_need baresip sox
 [ -f /usr/lib/baresip/modules/g722.so ] || fail "baresip has no g722 module"
-command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)

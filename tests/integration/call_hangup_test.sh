@@ -9,7 +9,7 @@
 #  - with option g: the caller's dialplan goes on after the callee's BYE
 #    (AstDB value set after Dial), then Hangup() BYEs the caller.
 . "$(dirname "$0")/lib.sh"
-command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
+zv_need sipp
 
 zv_setup
 ZPORT=$(zv_free_port udp)

@@ -9,8 +9,7 @@
 #  - the echo heard after the resume is the 1000 Hz tone, for most of the
 #    2.5 s before the BYE, and it was there before the hold too.
 . "$(dirname "$0")/lib.sh"
-command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need sipp sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)

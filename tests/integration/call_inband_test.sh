@@ -6,8 +6,7 @@
 # and READSTATUS is OK; the same tones from an endpoint with the default
 # dtmf_mode (rfc4733) are not taken as digits (TIMEOUT).
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)

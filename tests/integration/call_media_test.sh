@@ -13,11 +13,10 @@
 #    tone; a SIPp caller holding a bridged call gives 201 music on hold;
 #  - Dial to an endpoint without contacts: DIALSTATUS=CHANUNAVAIL.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
+zv_need baresip sox
 [ -f /usr/share/asterisk/sounds/en_US_f_Allison/hello-world.wav ] ||
 	[ -f /usr/share/asterisk/sounds/en/hello-world.wav ] ||
 	fail "asterisk-core-sounds-en-wav is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)

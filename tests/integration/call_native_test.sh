@@ -9,8 +9,7 @@
 #  - with MixMonitor on the caller the same call goes through frames
 #    (no "native RTP bridge on" for it), and the recording has the tones.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)

@@ -9,8 +9,7 @@
 #  - a second call Playback()s the first recording: the caller hears
 #    1000 Hz for as long as the recording lasts, PLAYBACKSTATUS=SUCCESS.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)

@@ -8,9 +8,8 @@
 # RTP/SAVP with a=crypto, and a plain endpoint offered only RTP/SAVP
 # refuses it (488).
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
+zv_need baresip sox
 [ -f /usr/lib/baresip/modules/srtp.so ] || fail "baresip's srtp module is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)

@@ -18,16 +18,14 @@
 #  - `features show` lists Asterisk's defaults, and the new codes after
 #    `module reload features` (a bad value is warned about).
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)
 {
 	zv_pjsip_udp "$ZPORT"
 	zv_pjsip_endpoint 200 calls
-	zv_pjsip_endpoint 201 calls aors=201
-	zv_pjsip_aor 201 max_contacts=1 remove_existing=yes
+	zv_pjsip_phone 201 calls "" aor:remove_existing=yes
 } >"$ZV_DIR/pjsip.conf"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone1000.wav" synth 40 sine 1000 vol 0.5 || fail "sox failed"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 120 sine 440 vol 0.5 || fail "sox failed"
@@ -57,16 +55,14 @@ echo "$out" | grep -qE "^Pickup +\*8 +\*8 *$" || fail "features show: $out"
 # The callee: registered, answers by itself, keys on fd 3.
 cdir="$ZV_DIR/callee"
 zv_baresip_config "$cdir" "$ZV_DIR/tone440.wav"
-mkfifo "$cdir/keys"
-exec 3<>"$cdir/keys"
+zv_baresip_keys "$cdir" 3
 zv_baresip_callee "$cdir" 201 100
 
 # call EXTEN SECS: a new caller baresip (200), keys on fd 4; sets dir.
 call() {
 	dir="$ZV_DIR/caller-$1-$RANDOM"
 	zv_baresip_config "$dir" "$ZV_DIR/tone1000.wav"
-	mkfifo "$dir/keys"
-	exec 4<>"$dir/keys"
+	zv_baresip_keys "$dir" 4
 	zv_baresip_dial "$dir" 200 "$1" "$2"
 }
 

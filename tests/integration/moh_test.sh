@@ -13,8 +13,7 @@
 #  - `moh show classes` / `moh show files` list the classes and files, the
 #    mode=custom class is refused with a warning, `moh reload` adds a class.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 ls /usr/share/asterisk/moh/*.wav >/dev/null 2>&1 || fail "asterisk-moh-opsound-wav is not installed"
 
 zv_setup

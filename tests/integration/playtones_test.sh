@@ -11,8 +11,7 @@
 #  - Playtones(425*25) is refused with a clear warning and the call goes on;
 #  - `indication show` / `indication show ru` print the zones.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)

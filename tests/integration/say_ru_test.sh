@@ -9,8 +9,7 @@
 #  - SayNumber(21,f) in ru: digits/20 then 1n (the set has no 1f);
 #  - SayDigits(123) in ru plays the Russian digit prompts.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 RU=/usr/share/asterisk/sounds/ru_RU_f_IvrvoiceRU
 [ -f "$RU/digits/thousand.wav" ] || fail "asterisk-core-sounds-ru-wav is not installed"
 

@@ -12,8 +12,7 @@
 #  - dsp.conf silencethreshold = 20000: the tone counts as silence, so
 #    WaitForSilence(1000) returns SILENCE within about a second.
 . "$(dirname "$0")/lib.sh"
-command -v baresip >/dev/null || fail "baresip is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need baresip sox
 
 zv_setup
 ZPORT=$(zv_free_port udp)
