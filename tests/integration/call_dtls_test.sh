@@ -10,7 +10,8 @@
 # the bridge decrypts and re-encrypts), both legs' SDP carry a=fingerprint
 # and a=setup, and a plain endpoint refuses a DTLS-only offer (488).
 # A sip.conf friend with dtlsenable=yes and dtlssetup=passive calls
-# Echo() and hears itself.
+# Echo() and hears itself.  An endpoint with dtls_verify=yes refuses
+# baresip's self-signed certificate: no keys, nothing heard.
 . "$(dirname "$0")/lib.sh"
 command -v baresip >/dev/null || fail "baresip is not installed"
 [ -f /usr/lib/baresip/modules/dtls_srtp.so ] || fail "baresip's dtls_srtp module is not installed"
@@ -69,6 +70,21 @@ password=secret203
 type=aor
 max_contacts=1
 remove_existing=yes
+
+; dtls_verify=yes: baresip's self-signed certificate is not signed by the
+; system CAs, so no key is made and nothing is heard
+[206](ep)
+dtls_verify=yes
+dtls_ca_file=/etc/ssl/certs/ca-certificates.crt
+auth=206
+aors=206
+[206]
+type=auth
+username=206
+password=secret206
+[206]
+type=aor
+max_contacts=1
 
 ; no media_encryption: a DTLS-only offer is refused
 [204]
@@ -175,5 +191,18 @@ zv_in_range "$(zv_field "$out" freq)" 985 1015 || fail "DTLS Echo: 205 should he
 zv_in_range "$(zv_field "$out" secs)" 2 6 || fail "DTLS Echo: too little audio: $out"
 expect_contains "$(cat "$ZV_DIR/out.log")" "a=setup:passive" "a=setup:passive for dtlssetup=passive"
 expect_contains "$(cat "$ZV_DIR/sipconf/out.txt")" "start DTLS client" "baresip as the DTLS client"
+
+# dtls_verify=yes against the system CAs: the handshake fails, no audio.
+client "$ZV_DIR/verify" "$ZV_DIR/tone1000.wav" \
+	"<sip:206@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret206;mediaenc=dtls_srtp;regint=0" 4 \
+	"sip:600@127.0.0.1:$ZPORT"
+wait "$LAST_PID"
+out=$(zv_analyse "$ZV_DIR/verify")
+echo "206 (certificate not verified) hears: $out"
+if zv_in_range "$(zv_field "$out" secs)" 0.5 100; then
+	fail "dtls_verify=yes with an unverifiable certificate: audio got through: $out"
+fi
+expect_contains "$(cat "$ZV_DIR/out.log")" "the peer's certificate: self-signed certificate" \
+	"the verification failure logged"
 zv_stop
 echo "PASS $TEST_NAME"

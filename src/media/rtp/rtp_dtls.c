@@ -397,6 +397,17 @@ static void arm_timer(struct rtp_dtls *d)
 	zv_timer_start(&d->timer, ms ? (uint32_t)ms : 1, 0);
 }
 
+/* The peer's chain did not verify (dtls_verify=certificate or yes). */
+static bool chain_failed(const struct rtp_dtls *d)
+{
+	long vr = SSL_get_verify_result(d->ssl);
+	if (!(d->ctx->verify & ZV_DTLS_VERIFY_CERTIFICATE) || vr == X509_V_OK)
+		return false;
+	zv_notice("DTLS on RTP port %u: the peer's certificate: %s", d->rtp->port,
+		  X509_verify_cert_error_string(vr));
+	return true;
+}
+
 /* Report the outcome; the callback may free the session, so the caller
  * must not touch d afterwards. */
 static void report(struct rtp_dtls *d, int result)
@@ -484,7 +495,7 @@ static void step(struct rtp_dtls *d)
 			int e = SSL_get_error(d->ssl, r);
 			if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
 				ERR_clear_error();
-				report(d, -EPROTO);
+				report(d, chain_failed(d) ? -EACCES : -EPROTO);
 				return;
 			}
 		}
