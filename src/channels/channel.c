@@ -13,6 +13,7 @@
  * coroutine; the wait loop re-checks the queues after each wake-up, so
  * nothing depends on the exact wake value.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -73,6 +74,9 @@ struct zv_channel {
 	struct datastore *stores;
 	struct zv_coro *coro;
 	bool hungup, destroyed, registered;
+	/* registry (under reg_lock) */
+	size_t reg_index; /* in live[] */
+	struct zv_channel *uid_next, *name_next; /* hash chains */
 	int cause;
 	char digits[DIGITS_MAX];
 	unsigned ndigits;
@@ -144,50 +148,124 @@ const struct zv_channel_tech *zv_channel_tech_find(const char *type)
 
 /* ---- registry of live channels --------------------------------------- */
 
+/*
+ * All live channels in one array (for `core show channels`), plus two
+ * chained hash tables over it, by uniqueid and by name (case-insensitive,
+ * as channel names are looked up), so finding a channel costs the same
+ * with 10 calls up as with 10,000; the tables double with the array.
+ */
 static pthread_rwlock_t reg_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct zv_channel **live;
 static size_t nlive, clive;
+static struct zv_channel **by_uid, **by_name; /* nbuckets each, a power of two */
+static size_t nbuckets;
 static atomic_uint name_seq, uid_seq, callid_seq;
+
+static size_t key_hash(const char *s, bool fold)
+{
+	uint64_t h = 1469598103934665603u; /* FNV-1a */
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		h = (h ^ (fold ? (unsigned char)tolower(ch) : ch)) * 1099511628211u;
+	}
+	return (size_t)(h ^ h >> 29) & (nbuckets - 1);
+}
+
+static void chains_link(struct zv_channel *c)
+{
+	size_t u = key_hash(c->uniqueid, false), n = key_hash(c->name, true);
+	c->uid_next = by_uid[u];
+	by_uid[u] = c;
+	c->name_next = by_name[n];
+	by_name[n] = c;
+}
+
+static void name_unlink(struct zv_channel *c)
+{
+	struct zv_channel **pp = &by_name[key_hash(c->name, true)];
+	while (*pp && *pp != c)
+		pp = &(*pp)->name_next;
+	if (*pp)
+		*pp = c->name_next;
+}
+
+static void uid_unlink(struct zv_channel *c)
+{
+	struct zv_channel **pp = &by_uid[key_hash(c->uniqueid, false)];
+	while (*pp && *pp != c)
+		pp = &(*pp)->uid_next;
+	if (*pp)
+		*pp = c->uid_next;
+}
+
+/* Room for one more channel; reg_lock held for writing. */
+static int registry_grow(void)
+{
+	if (nlive == clive) {
+		size_t cap = clive ? clive * 2 : 64;
+		struct zv_channel **n = realloc(live, cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		live = n;
+		clive = cap;
+	}
+	if (nlive < nbuckets)
+		return 0;
+	size_t nb = nbuckets ? nbuckets * 2 : 256;
+	struct zv_channel **u = calloc(nb, sizeof(*u)), **n = calloc(nb, sizeof(*n));
+	if (!u || !n) {
+		free(u);
+		free(n);
+		return nbuckets ? 0 : -ENOMEM; /* longer chains, still correct */
+	}
+	free(by_uid);
+	free(by_name);
+	by_uid = u;
+	by_name = n;
+	nbuckets = nb;
+	for (size_t i = 0; i < nlive; i++)
+		chains_link(live[i]);
+	return 0;
+}
 
 static int registry_add(struct zv_channel *chan)
 {
 	pthread_rwlock_wrlock(&reg_lock);
-	if (nlive == clive) {
-		size_t cap = clive ? clive * 2 : 64;
-		struct zv_channel **n = realloc(live, cap * sizeof(*n));
-		if (!n) {
-			pthread_rwlock_unlock(&reg_lock);
-			return -ENOMEM;
-		}
-		live = n;
-		clive = cap;
+	int err = registry_grow();
+	if (!err) {
+		chan->reg_index = nlive;
+		live[nlive++] = chan;
+		chains_link(chan);
 	}
-	live[nlive++] = chan;
 	pthread_rwlock_unlock(&reg_lock);
-	return 0;
+	return err;
 }
 
 static void registry_remove(struct zv_channel *chan)
 {
 	pthread_rwlock_wrlock(&reg_lock);
-	for (size_t i = 0; i < nlive; i++) {
-		if (live[i] == chan) {
-			live[i] = live[--nlive];
-			break;
-		}
+	size_t i = chan->reg_index;
+	if (i < nlive && live[i] == chan) {
+		uid_unlink(chan);
+		name_unlink(chan);
+		live[i] = live[--nlive];
+		live[i]->reg_index = i;
 	}
 	pthread_rwlock_unlock(&reg_lock);
 }
 
-static struct zv_channel *registry_find(bool by_uid, const char *key)
+static struct zv_channel *registry_find(bool by_uid_key, const char *key)
 {
 	struct zv_channel *found = NULL;
 	pthread_rwlock_rdlock(&reg_lock);
-	for (size_t i = 0; i < nlive; i++) {
-		const char *k = by_uid ? live[i]->uniqueid : live[i]->name;
-		if (!strcmp(k, key) || (!by_uid && !strcasecmp(k, key))) {
-			found = zv_ref(live[i]);
-			break;
+	if (nbuckets) {
+		struct zv_channel *c = by_uid_key ? by_uid[key_hash(key, false)]
+						  : by_name[key_hash(key, true)];
+		for (; c; c = by_uid_key ? c->uid_next : c->name_next) {
+			if (by_uid_key ? !strcmp(c->uniqueid, key) : !strcasecmp(c->name, key)) {
+				found = zv_ref(c);
+				break;
+			}
 		}
 	}
 	pthread_rwlock_unlock(&reg_lock);
@@ -419,7 +497,15 @@ int zv_channel_set_name(struct zv_channel *c, const char *name)
 	if (!name || strlen(name) >= sizeof(c->name))
 		return -EINVAL;
 	pthread_rwlock_wrlock(&reg_lock);
+	bool linked = c->reg_index < nlive && live[c->reg_index] == c;
+	if (linked)
+		name_unlink(c);
 	snprintf(c->name, sizeof(c->name), "%s", name);
+	if (linked) {
+		struct zv_channel **head = &by_name[key_hash(c->name, true)];
+		c->name_next = *head;
+		*head = c;
+	}
 	pthread_rwlock_unlock(&reg_lock);
 	pthread_mutex_lock(&c->info_lock);
 	copy_field(c->info.name, sizeof(c->info.name), c->name);
