@@ -18,6 +18,7 @@
  * are formatted straight into them.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -116,18 +117,34 @@ int zv_event_add(struct zv_event *ev, const char *key, const char *fmt, ...)
 	b->used += klen;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(b->data + b->used, b->cap - b->used, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n >= b->cap - b->used) { /* did not fit: a block of its own */
-		struct zv_event_block *big = block_with_room(ev, (size_t)n + 1);
-		if (!big)
-			return -ENOMEM;
-		va_start(ap, fmt);
-		vsnprintf(big->data + big->used, (size_t)n + 1, fmt, ap);
+	int n;
+	if (fmt[0] == '%' && fmt[1] == 's' && !fmt[2]) {
+		/* Most fields: a plain string, copied without printf. */
+		const char *v = va_arg(ap, const char *);
 		va_end(ap);
-		b = big;
+		if (!v)
+			v = "(null)"; /* as glibc's printf */
+		size_t vlen = strlen(v);
+		if (vlen > INT_MAX - 1)
+			return -EINVAL;
+		n = (int)vlen;
+		if (vlen >= b->cap - b->used && !(b = block_with_room(ev, vlen + 1)))
+			return -ENOMEM;
+		memcpy(b->data + b->used, v, vlen + 1);
+	} else {
+		n = vsnprintf(b->data + b->used, b->cap - b->used, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -EINVAL;
+		if ((size_t)n >= b->cap - b->used) { /* did not fit: a block of its own */
+			struct zv_event_block *big = block_with_room(ev, (size_t)n + 1);
+			if (!big)
+				return -ENOMEM;
+			va_start(ap, fmt);
+			vsnprintf(big->data + big->used, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+			b = big;
+		}
 	}
 	char *value = b->data + b->used;
 	b->used += (size_t)n + 1;

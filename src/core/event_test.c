@@ -118,6 +118,16 @@ static void test_many_fields(void **state)
 		assert_string_equal(ev->fields[i].value, want);
 	}
 	assert_string_equal(zv_event_get(ev, "last"), "100");
+
+	/* Values longer than a storage block, by "%s" and by a format, and
+	 * the fields before them intact. */
+	static char big[5000];
+	memset(big, 'b', sizeof(big) - 1);
+	assert_int_equal(zv_event_add(ev, "Big", "%s", big), 0);
+	assert_int_equal(zv_event_add(ev, "Big2", "<%s>", big), 0);
+	assert_string_equal(zv_event_get(ev, "big"), big);
+	assert_int_equal(strlen(zv_event_get(ev, "big2")), sizeof(big) + 1);
+	assert_string_equal(ev->fields[99].value, "v99");
 	assert_int_equal(zv_obj_refs(ev), 1);
 	zv_unref(ev);
 }
