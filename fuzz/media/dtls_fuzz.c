@@ -2,12 +2,13 @@
  * libFuzzer target for DTLS-SRTP input (src/media/rtp/rtp_dtls.c): the
  * first line of the input is an SDP a=fingerprint value ("sha-256 AB:..")
  * given to zv_rtp_dtls_set_fingerprint(); the rest is datagrams, each
- * prefixed by a 2-octet big-endian length, fed to a fresh passive session
- * as if received on its RTP socket (rtp__dtls_input() for DTLS-looking
- * ones, the session's demultiplexer decides).  What OpenSSL answers goes
+ * prefixed by a 2-octet big-endian length (its top bit: the RTCP port),
+ * fed to a fresh passive session as if received (rtp__dtls_input() for
+ * the DTLS-looking ones, as the demultiplexer does).  What OpenSSL answers goes
  * to a closed port.  Traps when a session is keyed without a handshake
  * having been possible (the peer never had our key).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t off = nl ? first + 1 : size;
 	static uint8_t buf[RTP_MAX_PKT];
 	while (off + 2 <= size && rtp->dtls) {
-		size_t len = (size_t)data[off] << 8 | data[off + 1];
+		bool rtcp = data[off] & 0x80; /* to the RTCP port's association */
+		size_t len = (size_t)(data[off] & 0x7f) << 8 | data[off + 1];
 		off += 2;
 		if (len > size - off)
 			len = size - off;
@@ -79,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, data + off, len);
 		off += len;
 		if (rtp__is_dtls(buf, len))
-			rtp__dtls_input(rtp, buf, len, &peer);
+			rtp__dtls_input(rtp, buf, len, &peer, rtcp);
 	}
 	if (zv_rtp_dtls_state(rtp) > 0)
 		__builtin_trap(); /* keyed by a peer that never saw our hello */

@@ -7,7 +7,8 @@
 # a=setup:active and starts the handshake as the client; it offers
 # actpass to the callee, which answers active and starts it.  Checked:
 # each side hears the other's tone (both DTLS associations keyed SRTP and
-# the bridge decrypts and re-encrypts), both legs' SDP carry a=fingerprint
+# the bridge decrypts and re-encrypts), the RTCP ports' associations are
+# keyed too (no rtcp-mux), both legs' SDP carry a=fingerprint
 # and a=setup, and a plain endpoint refuses a DTLS-only offer (488).
 # A sip.conf friend with dtlsenable=yes and dtlssetup=passive calls
 # Echo() and hears itself.  An endpoint with dtls_verify=yes refuses
@@ -157,6 +158,9 @@ out=$(zv_analyse "$ZV_DIR/callee")
 echo "callee hears: $out"
 zv_in_range "$(zv_field "$out" freq)" 985 1015 || fail "DTLS bridge: the callee should hear 1000 Hz, got $out"
 zv_in_range "$(zv_field "$out" secs)" 3 8 || fail "DTLS bridge: too little audio for the callee: $out"
+# both clients also keyed SRTCP on the RTCP ports (no rtcp-mux)
+expect_contains "$(cat "$ZV_DIR/caller/out.txt")" "DTLS-SRTP complete \\(audio/RTCP\\)" "caller's RTCP association"
+expect_contains "$(cat "$ZV_DIR/callee/out.txt")" "DTLS-SRTP complete \\(audio/RTCP\\)" "callee's RTCP association"
 log=$(cat "$ZV_DIR/out.log")
 n=$(grep -c "^m=audio [0-9]* UDP/TLS/RTP/SAVP" <<<"$log")
 [ "$n" -ge 4 ] || fail "expected UDP/TLS/RTP/SAVP in the offers and answers of both legs, saw $n"

@@ -75,6 +75,7 @@ struct rtp_dtls {
 	struct zv_rtp *rtp;
 	struct zv_dtls_ctx *ctx;
 	SSL *ssl;
+	bool rtcp; /* the RTCP port's association */
 	enum zv_dtls_role role;
 	bool begun;	/* a flight went out or came in */
 	bool done;	/* handshake complete (keys may wait for the fingerprint) */
@@ -326,14 +327,15 @@ static int bio_write(BIO *b, const char *buf, int len)
 {
 	struct rtp_dtls *d = BIO_get_data(b);
 	struct zv_rtp *rtp = d->rtp;
-	const struct sockaddr_storage *to = rtp->have_remote ? &rtp->remote
-					    : d->have_peer    ? &d->peer
-							      : NULL;
-	if (!to || rtp->fd[0] < 0)
+	const struct sockaddr_storage *to = d->have_peer ? &d->peer : NULL;
+	if (rtp->have_remote)
+		to = d->rtcp ? &rtp->remote_rtcp : &rtp->remote;
+	int fd = rtp->fd[d->rtcp];
+	if (!to || fd < 0)
 		return len; /* lost: the retransmission timer sends it again */
 	socklen_t tl = to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 						 : sizeof(struct sockaddr_in);
-	if (sendto(rtp->fd[0], buf, (size_t)len, 0, (const struct sockaddr *)to, tl) < 0)
+	if (sendto(fd, buf, (size_t)len, 0, (const struct sockaddr *)to, tl) < 0)
 		zv_debug(2, "DTLS on port %u: sendto: %s", rtp->port, strerror(errno));
 	return len;
 }
@@ -415,6 +417,13 @@ static void report(struct rtp_dtls *d, int result)
 	struct zv_rtp *rtp = d->rtp;
 	d->result = result;
 	zv_timer_stop(&d->timer);
+	if (d->rtcp) {
+		/* RTCP keeps the RTP association's keys when this one fails
+		 * (a peer multiplexing RTCP never answers it) */
+		zv_debug(1, "DTLS on RTCP port %u: %s", rtp->port + 1,
+			 result < 0 ? "failed" : "SRTCP keyed");
+		return;
+	}
 	if (result < 0)
 		zv_notice("DTLS on RTP port %u failed: %s", rtp->port,
 			  result == -EACCES ? "the peer's certificate does not verify"
@@ -468,7 +477,7 @@ static int finish(struct rtp_dtls *d)
 	memcpy(tx + DTLS_KEY, client ? cs : ss, DTLS_SALT);
 	memcpy(rx, client ? sk : ck, DTLS_KEY);
 	memcpy(rx + DTLS_KEY, client ? ss : cs, DTLS_SALT);
-	int err = rtp__srtp_set_keys(d->rtp, suite, tx, rx);
+	int err = rtp__srtp_set_keys(d->rtp, suite, tx, rx, d->rtcp);
 	OPENSSL_cleanse(m, sizeof(m));
 	OPENSSL_cleanse(tx, sizeof(tx));
 	OPENSSL_cleanse(rx, sizeof(rx));
@@ -512,9 +521,9 @@ static void step(struct rtp_dtls *d)
 }
 
 void rtp__dtls_input(struct zv_rtp *rtp, const uint8_t *buf, size_t len,
-		     const struct sockaddr_storage *src)
+		     const struct sockaddr_storage *src, bool rtcp)
 {
-	struct rtp_dtls *d = rtp->dtls;
+	struct rtp_dtls *d = rtcp ? rtp->dtls_rtcp : rtp->dtls;
 	if (!d || d->result < 0) {
 		rtp->rx_dropped++;
 		return;
@@ -548,13 +557,14 @@ static void on_timer(void *arg)
 	rtp__release(rtp);
 }
 
-static int dtls_new(struct zv_rtp *rtp, struct zv_dtls_ctx *ctx)
+static struct rtp_dtls *dtls_new(struct zv_rtp *rtp, struct zv_dtls_ctx *ctx, bool rtcp)
 {
 	pthread_once(&bio_once, bio_once_init);
 	struct rtp_dtls *d = calloc(1, sizeof(*d));
 	if (!d || !bio_method)
 		goto fail;
 	d->rtp = rtp;
+	d->rtcp = rtcp;
 	d->ssl = SSL_new(ctx->ssl);
 	BIO *b = BIO_new(bio_method);
 	if (!d->ssl || !b) {
@@ -569,30 +579,32 @@ static int dtls_new(struct zv_rtp *rtp, struct zv_dtls_ctx *ctx)
 		goto fail;
 	atomic_fetch_add(&ctx->refs, 1);
 	d->ctx = ctx;
-	rtp->dtls = d;
-	return 0;
+	d->role = ZV_DTLS_ACTPASS;
+	SSL_set_accept_state(d->ssl);
+	return d;
 fail:
 	if (d)
 		SSL_free(d->ssl);
 	free(d);
-	return -ENOMEM;
+	return NULL;
 }
 
-int zv_rtp_dtls_start(struct zv_rtp *rtp, struct zv_dtls_ctx *ctx, enum zv_dtls_role role)
+static void dtls_free(struct rtp_dtls *d)
 {
-	if (!ctx || rtp->closed)
-		return -EINVAL;
-	struct rtp_dtls *d = rtp->dtls;
-	if (d && d->ctx != ctx)
-		return -EINVAL;
-	if (!d) {
-		int err = dtls_new(rtp, ctx);
-		if (err)
-			return err;
-		d = rtp->dtls;
-		d->role = ZV_DTLS_ACTPASS;
-		SSL_set_accept_state(d->ssl);
-	}
+	if (!d)
+		return;
+	zv_timer_fini(&d->timer);
+	if (d->done && d->result >= 0)
+		SSL_shutdown(d->ssl); /* close_notify, while the socket is open */
+	ERR_clear_error();
+	SSL_free(d->ssl);
+	zv_dtls_ctx_put(d->ctx);
+	free(d);
+}
+
+/* Settle one association's role (see zv_rtp_dtls_start()). */
+static int settle(struct rtp_dtls *d, enum zv_dtls_role role)
+{
 	if (role == ZV_DTLS_ACTPASS || role == d->role)
 		return 0;
 	if (d->role != ZV_DTLS_ACTPASS)
@@ -603,14 +615,35 @@ int zv_rtp_dtls_start(struct zv_rtp *rtp, struct zv_dtls_ctx *ctx, enum zv_dtls_
 	}
 	if (d->begun)
 		return -EINVAL; /* the peer already started as the client */
+	struct zv_rtp *rtp = d->rtp;
 	d->role = ZV_DTLS_ACTIVE;
 	SSL_set_connect_state(d->ssl);
 	d->begun = true;
 	d->begun_us = rtp__now_us();
 	rtp__hold(rtp);
-	step(d); /* the ClientHello */
+	step(d); /* the ClientHello; may report, and the callback free d */
 	rtp__release(rtp);
 	return 0;
+}
+
+int zv_rtp_dtls_start(struct zv_rtp *rtp, struct zv_dtls_ctx *ctx, enum zv_dtls_role role)
+{
+	if (!ctx || rtp->closed)
+		return -EINVAL;
+	if (rtp->dtls && rtp->dtls->ctx != ctx)
+		return -EINVAL;
+	if (!rtp->dtls) {
+		rtp->dtls = dtls_new(rtp, ctx, false);
+		rtp->dtls_rtcp = rtp->dtls ? dtls_new(rtp, ctx, true) : NULL;
+		if (!rtp->dtls_rtcp) {
+			rtp__dtls_fini(rtp);
+			return -ENOMEM;
+		}
+	}
+	/* the RTCP association first: the RTP one's report may free rtp */
+	if (rtp->dtls_rtcp)
+		settle(rtp->dtls_rtcp, role);
+	return settle(rtp->dtls, role);
 }
 
 static const EVP_MD *md_by_sdp_name(const char *h)
@@ -650,26 +683,33 @@ static int fp_parse(const char *s, uint8_t *out, size_t cap)
 	}
 }
 
+/* The fingerprint for one association; may report. */
+static void take_fp(struct rtp_dtls *d, const EVP_MD *md, const uint8_t *v, int n)
+{
+	if (!d || d->result)
+		return; /* settled: a re-INVITE repeating it changes nothing */
+	memcpy(d->fp, v, (size_t)n);
+	d->fp_len = (unsigned)n;
+	d->fp_md = md;
+	if (can_finish(d)) {
+		struct zv_rtp *rtp = d->rtp;
+		rtp__hold(rtp);
+		report(d, finish(d)); /* the callback may free d */
+		rtp__release(rtp);
+	}
+}
+
 int zv_rtp_dtls_set_fingerprint(struct zv_rtp *rtp, const char *hash, const char *fp)
 {
-	struct rtp_dtls *d = rtp->dtls;
 	const EVP_MD *md = hash ? md_by_sdp_name(hash) : NULL;
-	if (!d || !md || !fp)
+	if (!rtp->dtls || !md || !fp)
 		return -EINVAL;
 	uint8_t v[FP_MAX];
 	int n = fp_parse(fp, v, sizeof(v));
 	if (n != EVP_MD_get_size(md))
 		return -EINVAL;
-	if (d->result)
-		return 0; /* settled: a re-INVITE repeating it changes nothing */
-	memcpy(d->fp, v, (size_t)n);
-	d->fp_len = (unsigned)n;
-	d->fp_md = md;
-	if (can_finish(d)) {
-		rtp__hold(rtp);
-		report(d, finish(d));
-		rtp__release(rtp);
-	}
+	take_fp(rtp->dtls_rtcp, md, v, n);
+	take_fp(rtp->dtls, md, v, n); /* last: its report may free rtp */
 	return 0;
 }
 
@@ -680,19 +720,7 @@ int zv_rtp_dtls_state(const struct zv_rtp *rtp)
 
 void rtp__dtls_fini(struct zv_rtp *rtp)
 {
-	struct rtp_dtls *d = rtp->dtls;
-	if (!d)
-		return;
-	rtp->dtls = NULL;
-	zv_timer_fini(&d->timer);
-	if (d->done && d->result >= 0) {
-		/* close_notify goes out through the BIO while the socket is open */
-		rtp->dtls = d;
-		SSL_shutdown(d->ssl);
-		rtp->dtls = NULL;
-	}
-	ERR_clear_error();
-	SSL_free(d->ssl);
-	zv_dtls_ctx_put(d->ctx);
-	free(d);
+	dtls_free(rtp->dtls);
+	dtls_free(rtp->dtls_rtcp);
+	rtp->dtls = rtp->dtls_rtcp = NULL;
 }

@@ -3,7 +3,8 @@
  * sessions over 127.0.0.1: one with the generated certificate, the other
  * with a certificate and key read from PEM files written here.  The
  * handshake completes in both roles and protected RTP gets through both
- * ways (nothing before it); a wrong fingerprint fails it and no media is
+ * ways (nothing before it), the RTCP ports' own association keys SRTCP
+ * and reports get through; a wrong fingerprint fails it and no media is
  * delivered; a fingerprint known only after the handshake still keys;
  * bad fingerprints, hashes and files are refused.
  */
@@ -171,6 +172,16 @@ static void handshake_and_media(void **state)
 	assert_int_equal(rxb.n, 10);
 	assert_int_equal(rxa.n, 12);
 	assert_int_equal(rxa.bad + rxb.bad, 0);
+	/* the RTCP ports ran their own association (RFC 5764 without
+	 * rtcp-mux) and SRTCP reports went both ways: RTT known on both */
+	assert_non_null(a->srtcp_tx);
+	assert_non_null(b->srtcp_rx);
+	rt_run_for(400);
+	struct zv_rtp_stats sa, sb;
+	zv_rtp_get_stats(a, &sa);
+	zv_rtp_get_stats(b, &sb);
+	assert_true(sa.rtt_ms > 0);
+	assert_true(sb.rtt_ms > 0);
 	/* the role cannot change once settled */
 	assert_int_equal(zv_rtp_dtls_start(a, ca, ZV_DTLS_PASSIVE), -EINVAL);
 	zv_rtp_free(a);

@@ -212,7 +212,11 @@ struct zv_rtp {
 	unsigned dtmf_timeout_ms;
 
 	struct srtp_ctx_t_ *srtp_tx, *srtp_rx;
-	struct rtp_dtls *dtls; /* rtp_dtls.c, NULL: no DTLS-SRTP */
+	/* DTLS-SRTP (rtp_dtls.c), NULL: none.  dtls on the RTP port keys
+	 * srtp_*; dtls_rtcp, the RTCP port's association (RFC 5764 4.1 without
+	 * rtcp-mux), keys srtcp_*, which then protect RTCP instead. */
+	struct rtp_dtls *dtls, *dtls_rtcp;
+	struct srtp_ctx_t_ *srtcp_tx, *srtcp_rx;
 
 	struct rtp_relay relay;
 
@@ -283,9 +287,10 @@ int rtp__srtp_protect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp);
 /* In place; 0, or -EACCES (authentication or replay check failed). */
 int rtp__srtp_unprotect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp);
 
-/* DTLS-SRTP: both directions' keys (30 octets each: key || salt). */
+/* DTLS-SRTP: both directions' keys (30 octets each: key || salt), for
+ * RTP (and RTCP until an RTCP association keys it), or for RTCP only. */
 int rtp__srtp_set_keys(struct zv_rtp *rtp, const char *suite, uint8_t tx_key[30],
-		       uint8_t rx_key[30]);
+		       uint8_t rx_key[30], bool rtcp);
 
 /* rtp_dtls.c */
 /* First octet 20..63 (RFC 7983): a DTLS record. */
@@ -293,9 +298,9 @@ static inline bool rtp__is_dtls(const uint8_t *buf, size_t len)
 {
 	return len >= 13 && buf[0] >= 20 && buf[0] <= 63;
 }
-/* A DTLS datagram received on the RTP socket. */
+/* A DTLS datagram received on the RTP socket (or the RTCP one). */
 void rtp__dtls_input(struct zv_rtp *rtp, const uint8_t *buf, size_t len,
-		     const struct sockaddr_storage *src);
+		     const struct sockaddr_storage *src, bool rtcp);
 /* True while DTLS is on and SRTP not keyed yet: media is dropped. */
 static inline bool rtp__dtls_pending(const struct zv_rtp *rtp)
 {

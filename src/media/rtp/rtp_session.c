@@ -277,8 +277,8 @@ static void learn_remote(struct zv_rtp *rtp, const struct sockaddr_storage *src,
 static void rx_rtcp(struct zv_rtp *rtp, uint8_t *buf, size_t len,
 		    const struct sockaddr_storage *src)
 {
-	if (rtp__dtls_pending(rtp) || rtp__is_dtls(buf, len)) {
-		rtp->rx_dropped++; /* DTLS runs on the RTP port only */
+	if (rtp__dtls_pending(rtp)) {
+		rtp->rx_dropped++;
 		return;
 	}
 	if (rtp->srtp_rx && rtp__srtp_unprotect(rtp, buf, &len, true) < 0) {
@@ -300,7 +300,7 @@ static void rx_rtp(struct zv_rtp *rtp, uint8_t *buf, size_t len,
 		   const struct sockaddr_storage *src, uint64_t now)
 {
 	if (rtp__is_dtls(buf, len)) {
-		rtp__dtls_input(rtp, buf, len, src);
+		rtp__dtls_input(rtp, buf, len, src, false);
 		return;
 	}
 	if (rtp__is_rtcp(buf, len)) {
@@ -363,7 +363,9 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 			rtp->rx_dropped++;
 			continue;
 		}
-		if (is_rtcp)
+		if (is_rtcp && rtp__is_dtls(rx_bufs[i], msgs[i].msg_len))
+			rtp__dtls_input(rtp, rx_bufs[i], msgs[i].msg_len, &addrs[i], true);
+		else if (is_rtcp)
 			rx_rtcp(rtp, rx_bufs[i], msgs[i].msg_len, &addrs[i]);
 		else
 			rx_rtp(rtp, rx_bufs[i], msgs[i].msg_len, &addrs[i], now);

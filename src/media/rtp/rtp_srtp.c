@@ -188,7 +188,7 @@ int zv_rtp_srtp_set_remote_key(struct zv_rtp *rtp, const char *suite, const char
 /* DTLS-SRTP (rtp_dtls.c): both directions from the exported keying
  * material at once, each key 30 octets (key || salt). */
 int rtp__srtp_set_keys(struct zv_rtp *rtp, const char *suite, uint8_t tx_key[30],
-		       uint8_t rx_key[30])
+		       uint8_t rx_key[30], bool rtcp)
 {
 	srtp_t tx, rx;
 	int err = make_session(suite, tx_key, true, &tx);
@@ -199,8 +199,8 @@ int rtp__srtp_set_keys(struct zv_rtp *rtp, const char *suite, uint8_t tx_key[30]
 		srtp_dealloc(tx);
 		return err;
 	}
-	replace(&rtp->srtp_tx, tx);
-	replace(&rtp->srtp_rx, rx);
+	replace(rtcp ? &rtp->srtcp_tx : &rtp->srtp_tx, tx);
+	replace(rtcp ? &rtp->srtcp_rx : &rtp->srtp_rx, rx);
 	return 0;
 }
 
@@ -209,8 +209,8 @@ int rtp__srtp_set_keys(struct zv_rtp *rtp, const char *suite, uint8_t tx_key[30]
 int rtp__srtp_protect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp)
 {
 	int n = (int)*len;
-	srtp_err_status_t st =
-		rtcp ? srtp_protect_rtcp(rtp->srtp_tx, buf, &n) : srtp_protect(rtp->srtp_tx, buf, &n);
+	srtp_t tx = rtcp && rtp->srtcp_tx ? rtp->srtcp_tx : rtp->srtp_tx;
+	srtp_err_status_t st = rtcp ? srtp_protect_rtcp(tx, buf, &n) : srtp_protect(tx, buf, &n);
 	if (st)
 		return -EIO;
 	*len = (size_t)n;
@@ -220,8 +220,8 @@ int rtp__srtp_protect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp)
 int rtp__srtp_unprotect(struct zv_rtp *rtp, uint8_t *buf, size_t *len, bool rtcp)
 {
 	int n = (int)*len;
-	srtp_err_status_t st = rtcp ? srtp_unprotect_rtcp(rtp->srtp_rx, buf, &n)
-				    : srtp_unprotect(rtp->srtp_rx, buf, &n);
+	srtp_t rx = rtcp && rtp->srtcp_rx ? rtp->srtcp_rx : rtp->srtp_rx;
+	srtp_err_status_t st = rtcp ? srtp_unprotect_rtcp(rx, buf, &n) : srtp_unprotect(rx, buf, &n);
 	if (st)
 		return -EACCES;
 	*len = (size_t)n;
@@ -232,4 +232,6 @@ void rtp__srtp_fini(struct zv_rtp *rtp)
 {
 	replace(&rtp->srtp_tx, NULL);
 	replace(&rtp->srtp_rx, NULL);
+	replace(&rtp->srtcp_tx, NULL);
+	replace(&rtp->srtcp_rx, NULL);
 }
