@@ -19,15 +19,7 @@ ZPORT=$(zv_free_port udp)
 	zv_pjsip_udp "$ZPORT"
 	zv_pjsip_endpoint 200 calls
 	zv_pjsip_phone 201 calls "" aor:remove_existing=yes
-	cat <<EOC
-[209]
-type=endpoint
-context=calls
-aors=209
-[209]
-type=aor
-max_contacts=1
-EOC
+	zv_pjsip_phone 209 calls "" # never registers
 } >"$ZV_DIR/pjsip.conf"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone1000.wav" synth 30 sine 1000 vol 0.5 || fail "sox failed"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 120 sine 440 vol 0.5 || fail "sox failed"

@@ -28,16 +28,7 @@ ZPORT=$(zv_free_port udp)
 	zv_pjsip_phone 201 calls secret201 allow=alaw auth:supported_algorithms_uas=md5 aor:remove_existing=yes
 	# 300: a SIPp caller without auth, identified by name.
 	zv_pjsip_endpoint 300 calls
-	# 209 never registers.
-	cat <<EOC
-[209]
-type=endpoint
-context=calls
-aors=209
-[209]
-type=aor
-max_contacts=1
-EOC
+	zv_pjsip_phone 209 calls "" # never registers
 } >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]

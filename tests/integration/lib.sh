@@ -10,11 +10,13 @@
 #   zv_stop             SIGTERM, wait, expect exit status 0
 #   zv_free_port [udp]  a free loopback port
 #   expect_contains / expect_not_contains / expect_eq / fail
-# Fixtures, each with its usage comment below: pjsip.conf sections
-# (zv_pjsip_*), SIPp callers and callees (zv_sipp_*), baresip phones and
-# what they heard (zv_baresip_*, zv_hear, zv_analyse*), waiting
-# (zv_wait_*).  Background processes they start need no clean-up of their
-# own: zv_cleanup kills the test's remaining jobs at exit.
+# Fixtures, each with its usage comment below: prerequisites (zv_need),
+# pjsip.conf sections (zv_pjsip_*), SIPp callers and callees (zv_sipp_*),
+# baresip phones and what they heard (zv_baresip_*, zv_hear, zv_analyse*,
+# zv_recording, zv_keys), waiting (zv_wait_*), SIP traces
+# (zv_notify_answered), a second Zvonok ($B_DIR: zv_setup_b, zv_start_b,
+# zv_b_rx).  Background processes need no clean-up of their own:
+# zv_cleanup kills the test's remaining jobs (and their children) at exit.
 set -u
 
 : "${ZVONOK:?set ZVONOK to the zvonok binary}"
@@ -155,27 +157,23 @@ zv_wait_until() {
 
 # zv_wait_lines FILE PATTERN COUNT SECS: true once COUNT lines of FILE match
 # PATTERN (grep), false after SECS seconds.
-zv_wait_lines() {
-	local i limit
-	limit=$(zv_tenths "$4")
-	for ((i = 0; i < limit; i++)); do
-		[ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+zv_wait_lines() { zv_wait_until "$4" zv_has_lines "$1" "$2" "$3"; }
+zv_has_lines() { [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
 
 # zv_wait_channel REGEX [SECS]: true once `core show channels` matches
 # REGEX (grep -E), false after SECS (3); its last output is in $chans.
-zv_wait_channel() {
-	local i limit
-	limit=$(zv_tenths "${2:-3}")
-	for ((i = 0; i < limit; i++)); do
-		chans=$(zv_rx "core show channels")
-		grep -qE -- "$1" <<<"$chans" && return 0
-		sleep 0.1
-	done
-	return 1
+zv_wait_channel() { zv_wait_until "${2:-3}" zv_has_channel "$1"; }
+zv_has_channel() {
+	chans=$(zv_rx "core show channels")
+	grep -qE -- "$1" <<<"$chans"
+}
+
+# zv_wait_rx SECS "command" REGEX: true once the CLI command's output
+# matches REGEX (grep -E), false after SECS; its last output is in $out.
+zv_wait_rx() { zv_wait_until "$1" zv_rx_matches "$2" "$3"; }
+zv_rx_matches() {
+	out=$(zv_rx "$1")
+	grep -qE -- "$2" <<<"$out"
 }
 
 # zv_now_ms: the time in milliseconds (for measuring how long a call took).

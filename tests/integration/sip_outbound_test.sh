@@ -106,17 +106,9 @@ EOC
 	zv_start
 
 	local out=""
-	for _ in $(seq 1 100); do
-		out=$(zv_rx "pjsip show registrations")
-		printf '%s' "$out" | grep -q "Registered" && break
-		sleep 0.05
-	done
+	zv_wait_rx 5 "pjsip show registrations" "Registered"
 	expect_contains "$out" "kam/sip:127.0.0.1:$KPORT +kam-auth +Registered +\(exp\. [0-9]+s\)" "pjsip show registrations ($alg)"
-	for _ in $(seq 1 100); do
-		out=$(zv_rx "sip show registry")
-		printf '%s' "$out" | grep -q "Registered" && break
-		sleep 0.05
-	done
+	zv_wait_rx 5 "sip show registry" "Registered"
 	expect_contains "$out" "^Host +dnsmgr Username       Refresh State                Reg.Time" "sip show registry"
 	expect_contains "$out" "127.0.0.1:$KPORT +N +alice +120 Registered" "sip show registry ($alg)"
 	expect_contains "$out" "1 SIP registrations." "sip show registry"

@@ -70,11 +70,7 @@ sipp_fail() {
 # has been answered (the subscription shows up in the CLI).
 run_sipp subscribe_mwi.xml 100 &
 SIPP_PID=$!
-for _ in $(seq 1 100); do
-	out=$(zv_rx "sip show subscriptions")
-	printf '%s' "$out" | grep -q "^127.0.0.1" && break
-	sleep 0.05
-done
+zv_wait_rx 5 "sip show subscriptions" "^127.0.0.1"
 expect_contains "$out" "1 active SIP subscription$" "sip show subscriptions"
 expect_contains "$out" "mwi +100@defaul " "sip show subscriptions"
 expect_contains "$(zv_rx "pjsip show subscriptions inbound")" " 100 +100/message-summary +[^ ]+ +[0-9]+"
@@ -86,11 +82,7 @@ expect_contains "$(zv_rx 'sip show subscriptions')" "0 active SIP subscriptions"
 # BLF: the hint's device changes while subscribed.
 run_sipp subscribe_dialog.xml 100 &
 SIPP_PID=$!
-for _ in $(seq 1 100); do
-	out=$(zv_rx "sip show subscriptions")
-	printf '%s' "$out" | grep -q "^127.0.0.1" && break
-	sleep 0.05
-done
+zv_wait_rx 5 "sip show subscriptions" "^127.0.0.1"
 expect_contains "$out" "100@default +Idle +dialog-info\+xml" "sip show subscriptions"
 sleep 0.3
 zv_rx "devstate change Custom:x INUSE" >/dev/null
