@@ -36,18 +36,7 @@ trap cleanup EXIT
 ulimit -n 65536 2>/dev/null
 
 ZPORT=$(free_port)
-mkdir -p "$TMP/zv/run" "$TMP/zv/log"
-cat >"$TMP/zv/zvonok.conf" <<EOC
-[directories]
-astrundir => run
-astlogdir => log
-astspooldir => spool
-astvarlibdir => lib
-astdatadir => /usr/share/asterisk
-[options]
-verbose = 0
-workers = $WORKERS
-EOC
+zvonok_dir "$TMP/zv"
 cat >"$TMP/zv/pjsip.conf" <<EOC
 [global]
 type=global

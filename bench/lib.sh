@@ -8,6 +8,8 @@
 #       retransmissions, wall time, the server's CPU (SERVER_PID) in % of
 #       one core over the step; returns 0 when clean (every call ok, no
 #       failure, no retransmission).  Sets LAST_CPU.
+#   zvonok_dir DIR            DIR/run, DIR/log and DIR/zvonok.conf (verbose 0,
+#                             WORKERS worker loops) for `zvonok -C DIR`
 # Needs TMP (a scratch directory) and SERVER_PID.
 
 free_port() {
@@ -67,4 +69,19 @@ EOP
 # per_cpu RATE CPU%: units per CPU-second ("n/a" when CPU is 0).
 per_cpu() {
 	python3 -c 'import sys; r,c=float(sys.argv[1]),float(sys.argv[2]); print("%.0f" % (r*100/c) if c else "n/a")' "$1" "$2"
+}
+
+zvonok_dir() {
+	mkdir -p "$1/run" "$1/log"
+	cat >"$1/zvonok.conf" <<EOC
+[directories]
+astrundir => run
+astlogdir => log
+astspooldir => spool
+astvarlibdir => lib
+astdatadir => /usr/share/asterisk
+[options]
+verbose = 0
+workers = $WORKERS
+EOC
 }

@@ -112,18 +112,7 @@ read -r CHUNKS DISTINCT < <("$PY" "$RTPH" chunks "$TMP/media.ulaw")
 ZPORT=$(free_port)
 UASPORT=$(free_port)
 read -r SINK_A SINK_B < <("$PY" "$RTPH" ports 2)
-mkdir -p "$TMP/zv/run" "$TMP/zv/log"
-cat >"$TMP/zv/zvonok.conf" <<EOC
-[directories]
-astrundir => run
-astlogdir => log
-astspooldir => spool
-astvarlibdir => lib
-astdatadir => /usr/share/asterisk
-[options]
-verbose = 0
-workers = $WORKERS
-EOC
+zvonok_dir "$TMP/zv"
 cat >"$TMP/zv/rtp.conf" <<EOC
 [general]
 rtpstart=20000

@@ -65,18 +65,7 @@ sweep() { # name port -> sets BEST and BEST_CPU
 
 # ---- Zvonok ----------------------------------------------------------------
 ZPORT=$(free_port)
-mkdir -p "$TMP/zv/run" "$TMP/zv/log"
-cat >"$TMP/zv/zvonok.conf" <<EOF
-[directories]
-astrundir => run
-astlogdir => log
-astspooldir => spool
-astvarlibdir => lib
-astdatadir => /usr/share/asterisk
-[options]
-verbose = 0
-workers = $WORKERS
-EOF
+zvonok_dir "$TMP/zv"
 {
 	printf '[global]\ntype=global\nunauth_rate_limit=0\ndefault_auth_algorithms_uas=md5\n\n'
 	printf '[udp]\ntype=transport\nprotocol=udp\nbind=127.0.0.1:%s\n\n' "$ZPORT"
