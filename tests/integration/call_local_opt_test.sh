@@ -8,6 +8,8 @@
 #    session, not through the Local pair); the caller's hang-up reaches
 #    203 and both Dials end (no channel left, the h extensions of both
 #    contexts ran);
+#  - optimised again, 203 hanging up first: the caller gets the BYE, both
+#    Dials end;
 #  - the same with Local/203@inner/n: the tones still arrive, nothing is
 #    optimised and no native bridge starts;
 #  - a SIPp caller (300, silent) holding the call through the Local pair
@@ -69,6 +71,9 @@ exten => 310,1,Set(_CALLNAME=noopt)
 exten => 320,1,Set(_CALLNAME=hold)
  same => n,Dial(Local/203@inner,10)
  same => n,Hangup()
+exten => 330,1,Set(_CALLNAME=byb)
+ same => n,Dial(Local/203@inner,10)
+ same => n,Hangup()
 exten => h,1,Set(DB(localopt/${CALLNAME}-outer)=${DIALSTATUS})
 
 [inner]
@@ -87,12 +92,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# callee DIR: baresip 203 answering with 440 Hz.
+# callee DIR [SECONDS]: baresip 203 answering with 440 Hz, quitting
+# after SECONDS (30).
 callee() {
 	zv_baresip_config "$1" "$ZV_DIR/tone440.wav"
 	echo "<sip:203@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret203;answermode=auto;regint=60" \
 		>"$1/accounts"
-	timeout -s KILL 40 baresip -f "$1" -t 30 >"$1/out.txt" 2>&1 </dev/null &
+	timeout -s KILL 40 baresip -f "$1" -t "${2:-30}" >"$1/out.txt" 2>&1 </dev/null &
 	CALLEE_PID=$!
 	PIDS="$PIDS $CALLEE_PID"
 	for _ in $(seq 1 50); do
@@ -160,6 +166,26 @@ for _ in $(seq 1 20); do
 done
 expect_contains "$(cat "$E/out.txt")" "terminated" "the caller's hang-up reached the callee"
 wait "$CALLEE_PID" 2>/dev/null
+
+# ---- optimised, the callee hangs up first ----
+n_opt=$(log_count "optimised away")
+E="$ZV_DIR/callee4"
+callee "$E" 7
+C="$ZV_DIR/caller4"
+caller "$C" 330 20
+wait "$CALLEE_PID" 2>/dev/null
+for _ in $(seq 1 30); do
+	grep -q "terminated" "$C/out.txt" && break
+	sleep 0.1
+done
+expect_contains "$(cat "$C/out.txt")" "terminated" "the callee's hang-up reached the caller"
+kill -KILL "$CALLER_PID" 2>/dev/null
+wait "$CALLER_PID" 2>/dev/null
+hears "$C" 430 450 "the caller (callee hangs up)"
+[ "$(log_count "optimised away")" -gt "$n_opt" ] || fail "the call to 330 was not optimised"
+no_channels
+expect_eq "$(zv_rx 'database get localopt byb-outer')" "Value: ANSWER" "the outer Dial's DIALSTATUS (callee hung up)"
+expect_eq "$(zv_rx 'database get localopt byb-inner')" "Value: ANSWER" "the inner Dial's DIALSTATUS (callee hung up)"
 
 # ---- /n: not optimised ----
 n_opt=$(log_count "optimised away")
