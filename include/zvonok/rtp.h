@@ -170,7 +170,9 @@ int zv_rtp_srtp_set_remote_key(struct zv_rtp *rtp, const char *suite, const char
  * (packets whose first octet is 20..63, RFC 7983) exports the SRTP keys
  * (profiles SRTP_AES128_CM_SHA1_80 and _32) for both directions.  Until
  * it is done and the peer verified, media received is dropped and none
- * is sent.  RTCP uses the keys of the RTP association (rtcp-mux or not).
+ * is sent.  The RTCP port runs its own association (RFC 5764 without
+ * rtcp-mux) whose keys protect RTCP once it is done; until then, or when
+ * the peer never answers it, RTCP uses the RTP association's keys.
  *
  * A context holds our certificate and the verification settings (as
  * pjsip.conf's dtls_* options); contexts are shared and cached by their
