@@ -211,7 +211,8 @@ enum sip_dtls_setup {
 
 /* pjsip.conf dtls_* / sip.conf dtls* (sip_config_dtls.c). */
 struct sip_dtls {
-	unsigned verify; /* dtls_verify: ZV_DTLS_VERIFY_* bits, 0 (no) default */
+	unsigned verify; /* dtls_verify: ZV_DTLS_VERIFY_* bits */
+	bool verify_set; /* unset: fingerprint (Asterisk's default is no) */
 	unsigned rekey;	 /* dtls_rekey (s); read, renegotiation not done */
 	bool auto_generate_cert;
 	bool sha1; /* dtls_fingerprint=SHA-1 (default SHA-256) */

@@ -37,6 +37,7 @@ static void get_verify(struct sip__build *b, const struct zv_conf_var *v, struct
 	for (size_t i = 0; i < sizeof(verify_vals) / sizeof(verify_vals[0]); i++) {
 		if (!strcasecmp(v->value, verify_vals[i].name)) {
 			d->verify = verify_vals[i].verify;
+			d->verify_set = true;
 			return;
 		}
 	}
@@ -125,7 +126,10 @@ void sip_endpoint_dtls_conf(const struct sip_endpoint *ep, struct zv_dtls_conf *
 	c->key_file = d->private_key;
 	c->ca_file = d->ca_file;
 	c->ca_path = d->ca_path;
-	c->verify = d->verify;
+	/* Secure by default: without dtls_verify the peer's certificate
+	 * must still match the fingerprint its SDP gave (Asterisk checks
+	 * nothing then, so anyone on the path could take the media). */
+	c->verify = d->verify_set ? d->verify : ZV_DTLS_VERIFY_FINGERPRINT;
 	c->hash = d->sha1 ? ZV_DTLS_SHA1 : ZV_DTLS_SHA256;
 }
 

@@ -1363,6 +1363,26 @@ static void test_dtls_options(void **state)
 	assert_int_equal(ep->dtls.verify, ZV_DTLS_VERIFY_FINGERPRINT | ZV_DTLS_VERIFY_CERTIFICATE);
 	assert_int_equal(ep->dtls.setup, SIP_DTLS_ACTPASS);
 	assert_false(ep->dtls.sha1);
+	struct zv_dtls_conf dc;
+	sip_endpoint_dtls_conf(ep, &dc);
+	assert_int_equal(dc.verify, ZV_DTLS_VERIFY_FINGERPRINT | ZV_DTLS_VERIFY_CERTIFICATE);
+	zv_unref(cfg);
+
+	/* Without dtls_verify the fingerprint is still checked. */
+	assert_clean_build("[u]\n"
+		 "type=endpoint\n"
+		 "media_encryption=dtls\n"
+		 "dtls_auto_generate_cert=yes\n"
+		 "[n]\n"
+		 "type=endpoint\n"
+		 "media_encryption=dtls\n"
+		 "dtls_auto_generate_cert=yes\n"
+		 "dtls_verify=no\n",
+		 "", &cfg);
+	sip_endpoint_dtls_conf(sip_config_endpoint_find(cfg, "u"), &dc);
+	assert_int_equal(dc.verify, ZV_DTLS_VERIFY_FINGERPRINT);
+	sip_endpoint_dtls_conf(sip_config_endpoint_find(cfg, "n"), &dc);
+	assert_int_equal(dc.verify, 0);
 	zv_unref(cfg);
 
 	struct zv_diag d;
