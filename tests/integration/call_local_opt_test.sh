@@ -10,6 +10,8 @@
 #    contexts ran);
 #  - optimised again, 203 hanging up first: the caller gets the BYE, both
 #    Dials end;
+#  - to 204, which speaks only A-law: optimised, the tones arrive (the
+#    frames are translated once, A to B), no native relay;
 #  - the same with Local/203@inner/n: the tones still arrive, nothing is
 #    optimised and no native bridge starts;
 #  - a SIPp caller (300, silent) holding the call through the Local pair
@@ -58,6 +60,21 @@ type=aor
 max_contacts=1
 remove_existing=yes
 
+; 204 speaks only A-law: A (PCMU) and B (PCMA) cannot be relayed natively.
+[204](ep)
+disallow=all
+allow=alaw
+auth=204
+aors=204
+[204]
+type=auth
+username=204
+password=secret204
+[204]
+type=aor
+max_contacts=1
+remove_existing=yes
+
 [300](ep)
 EOC
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
@@ -74,10 +91,15 @@ exten => 320,1,Set(_CALLNAME=hold)
 exten => 330,1,Set(_CALLNAME=byb)
  same => n,Dial(Local/203@inner,10)
  same => n,Hangup()
+exten => 340,1,Set(_CALLNAME=alaw)
+ same => n,Dial(Local/204@inner,10)
+ same => n,Hangup()
 exten => h,1,Set(DB(localopt/${CALLNAME}-outer)=${DIALSTATUS})
 
 [inner]
 exten => 203,1,Dial(PJSIP/203,10)
+ same => n,Hangup()
+exten => 204,1,Dial(PJSIP/204,10)
  same => n,Hangup()
 exten => h,1,Set(DB(localopt/${CALLNAME}-inner)=${DIALSTATUS})
 EOC
@@ -92,20 +114,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# callee DIR [SECONDS]: baresip 203 answering with 440 Hz, quitting
-# after SECONDS (30).
+# callee DIR [SECONDS [USER]]: baresip USER (203) answering with 440 Hz,
+# quitting after SECONDS (30).
 callee() {
+	local u=${3:-203}
 	zv_baresip_config "$1" "$ZV_DIR/tone440.wav"
-	echo "<sip:203@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret203;answermode=auto;regint=60" \
+	echo "<sip:$u@127.0.0.1:$ZPORT;transport=udp>;auth_pass=secret$u;answermode=auto;regint=60" \
 		>"$1/accounts"
 	timeout -s KILL 40 baresip -f "$1" -t "${2:-30}" >"$1/out.txt" 2>&1 </dev/null &
 	CALLEE_PID=$!
 	PIDS="$PIDS $CALLEE_PID"
 	for _ in $(seq 1 50); do
-		zv_rx "pjsip show contacts" | grep -q "203/sip:" && return 0
+		zv_rx "pjsip show contacts" | grep -q "$u/sip:" && return 0
 		sleep 0.2
 	done
-	fail "baresip 203 did not register: $(zv_rx 'pjsip show contacts')"
+	fail "baresip $u did not register: $(zv_rx 'pjsip show contacts')"
 }
 
 # caller DIR TARGET SECONDS: 202 dials TARGET with 1000 Hz.
@@ -186,6 +209,24 @@ hears "$C" 430 450 "the caller (callee hangs up)"
 no_channels
 expect_eq "$(zv_rx 'database get localopt byb-outer')" "Value: ANSWER" "the outer Dial's DIALSTATUS (callee hung up)"
 expect_eq "$(zv_rx 'database get localopt byb-inner')" "Value: ANSWER" "the inner Dial's DIALSTATUS (callee hung up)"
+
+# ---- optimised, different codecs: frames A->B translated, no native relay ----
+n_opt=$(log_count "optimised away")
+n_native=$(log_count "native RTP bridge on")
+E="$ZV_DIR/callee5"
+callee "$E" 30 204
+C="$ZV_DIR/caller5"
+caller "$C" 340 8
+wait "$CALLER_PID"
+sleep 1
+hears "$C" 430 450 "the caller (PCMU to PCMA)"
+hears "$E" 985 1015 "the callee (PCMA from PCMU)"
+expect_contains "$(grep 'optimised away' "$ZV_DIR/out.log" | tail -1)" "Local/204@inner-[0-9a-f]*: optimised away: PJSIP/202-[0-9a-f]* and PJSIP/204-" \
+	"the optimisation of the A-law call"
+[ "$(log_count "optimised away")" = $((n_opt + 1)) ] || fail "the A-law call was not optimised once"
+[ "$(log_count "native RTP bridge on")" = "$n_native" ] || fail "PCMU and PCMA were relayed natively"
+no_channels
+wait "$CALLEE_PID" 2>/dev/null
 
 # ---- /n: not optimised ----
 n_opt=$(log_count "optimised away")
