@@ -73,6 +73,14 @@ done
 wait "$pid_uas" || fail "refresher=uas: $(grep -v '^ *$' uas/uac.out | tail -20) $(cat uas/*errors.log 2>/dev/null)"
 wait "$pid_uac" || fail "refresher=uac: $(grep -v '^ *$' uac/uac.out | tail -20) $(cat uac/*errors.log 2>/dev/null)"
 grep -h "200:\|UPDATE:" uas/*_logs.log uac/*_logs.log
+# SIPp's <exec> runs the date in a child it does not wait for: give the
+# marks a moment to appear.
+for _ in $(seq 1 40); do
+	[ -s uas/mark ] && [ -s uac/mark ] && break
+	sleep 0.05
+done
+[ -s uas/mark ] || fail "refresher=uas: no UPDATE was marked"
+[ -s uac/mark ] || fail "refresher=uac: the BYE was not marked"
 refresh=$(( ($(cat uas/mark) - t0) / 1000 ))
 expiry=$(( ($(cat uac/mark) - t0) / 1000 ))
 echo "refresh after ${refresh} s, BYE after ${expiry} s"
