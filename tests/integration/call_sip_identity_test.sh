@@ -77,6 +77,7 @@ EOC
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 400,1,Dial(PJSIP/callee,10)
+exten => h,1,Set(DB(result/conn)=${CONNECTEDLINE(num)})
 exten => 401,1,Dial(SIP/rpidpeer,10)
 exten => 402,1,Dial(SIP/paipeer,10)
 EOC
@@ -115,6 +116,8 @@ expect_contains "$SEEN" 'rpid= *"Alice" <sip:5551234@[^>]*>;party=calling;privac
 	"trusted: the callee's RPID"
 grep -q 'PJSIP/callee-[0-9a-f]*: connected line "Bob" <7770000>' out.log ||
 	fail "the callee's PAI did not set the connected line"
+expect_eq "$(zv_rx 'database get result conn')" "Value: 7770000" \
+	"the caller's connected line after Dial (the callee's PAI)"
 
 call untrusted 301 400
 expect_contains "$SEEN" 'from= *"Mallory" <sip:301@' "untrusted: the callee's From"

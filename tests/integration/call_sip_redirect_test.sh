@@ -7,8 +7,8 @@
 #  - the second callee is INVITEd at sip:second@..., answers, and the
 #    caller gets the 200 and then the BYE (both scenarios pass);
 #  - DIALSTATUS is ANSWER, the log says the leg was redirected;
-#  - with the leg variable PJSIP_FOLLOW_REDIRECTS=no (what Dial's `i`
-#    sets), the 302 ends the leg (DIALSTATUS not ANSWER, no new INVITE);
+#  - with Dial's `i` (it sets the leg variable PJSIP_FOLLOW_REDIRECTS=no
+#    on the leg), the 302 ends the leg (DIALSTATUS not ANSWER, no new INVITE);
 #  - a 302 without a Contact ends the leg the same way;
 #  - a Contact by name (sip:second@second.test:P2) is resolved (dnsmasq on
 #    loopback, [global] dns_servers) and followed.
@@ -57,8 +57,7 @@ cat >"$ZV_DIR/extensions.conf" <<'EOC'
 exten => 500,1,Dial(PJSIP/redir,10,g)
  same => n,Set(DB(redir/follow)=${DIALSTATUS})
  same => n,Hangup()
-exten => 501,1,Set(__PJSIP_FOLLOW_REDIRECTS=no)
- same => n,Dial(PJSIP/redir,10)
+exten => 501,1,Dial(PJSIP/redir,10,i)
  same => n,Set(DB(redir/ignore)=${DIALSTATUS})
  same => n,Hangup()
 exten => 503,1,Dial(PJSIP/redir,10,g)
@@ -111,7 +110,7 @@ grep -q "PJSIP/redir-[0-9a-f]*: redirected (1) to sip:second@127.0.0.1:$P2" out.
 sleep 0.3
 expect_eq "$(zv_rx 'database get redir follow' | tr -d '\r')" "Value: ANSWER" "DIALSTATUS after the redirect"
 
-# 2. PJSIP_FOLLOW_REDIRECTS=no: the 302 ends the leg.
+# 2. Dial's i (it sets PJSIP_FOLLOW_REDIRECTS=no on the leg): the 302 ends the leg.
 uas ignore/first call_uas_redirect.xml "$P1" -set hdr "Contact: <sip:second@127.0.0.1:$P2>"
 first=$!
 sleep 0.3

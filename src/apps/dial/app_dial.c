@@ -22,8 +22,9 @@
  * zone while dialing), m([class]) (music on hold while dialing), D(called[:calling]) (DTMF after the answer), t/T
  * (transfer by the called/calling party), h/H (disconnect code),
  * x/X (one-touch MixMonitor), A(x[:y]) (announcements), M(macro[^args]),
- * U(context[^args]).  Other
- * letters are warned about (unknown, or not supported yet) and ignored.
+ * U(context[^args]), i (ignore 3xx forwards).  On the answer, the
+ * caller's connected line becomes the leg's when its driver knows it.
+ * Other letters are warned about (unknown, or not supported yet) and ignored.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -69,7 +70,8 @@ static void leg_end(struct leg *l)
 }
 
 /* Start one leg; false when it cannot be called at all. */
-static bool leg_start(struct zv_channel *caller, struct leg *l, int timeout_ms)
+static bool leg_start(struct zv_channel *caller, struct leg *l, int timeout_ms,
+		      bool ignore_forwards)
 {
 	const struct zv_channel_tech *tech = zv_channel_tech_find(l->tech);
 	if (!tech || !tech->call) {
@@ -89,6 +91,8 @@ static bool leg_start(struct zv_channel *caller, struct leg *l, int timeout_ms)
 	if (!l->chan)
 		return false;
 	zv_channel_inherit_vars(l->chan, caller);
+	if (ignore_forwards) /* i: the SIP driver then ends the leg on a 3xx */
+		zv_channel_var_set(l->chan, "PJSIP_FOLLOW_REDIRECTS", "no");
 	zv_channel_set_cid(l->chan, zv_channel_cid_name(caller), zv_channel_cid_num(caller));
 	zv_channel_set_coro(l->chan, zv_channel_coro(caller));
 	if (tech->call(l->chan, l->dest, timeout_ms) < 0) {
@@ -186,7 +190,7 @@ static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool
 
 /* Asterisk's Dial option letters; those we act on are in IMPLEMENTED. */
 #define ASTERISK_OPTS "AabBCcdDEefFgGhHiIjkKLmMnNoOpPQrRSstTUuwWxXz"
-#define IMPLEMENTED "ADgHhLMmrSTtUXx"
+#define IMPLEMENTED "ADgHhiLMmrSTtUXx"
 
 /* Warn about every option letter we do not know or do not implement. */
 static void check_opts(const char *opts)
@@ -416,7 +420,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	int live = 0;
 	uint64_t start = zv_mono_ms();
 	for (int i = 0; i < n; i++) {
-		if (leg_start(chan, &legs[i], timeout_ms))
+		if (leg_start(chan, &legs[i], timeout_ms, dial_opt(opts, 'i', NULL, 0)))
 			live++;
 		else
 			legs[i].gone = true;
@@ -514,6 +518,12 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		zv_channel_var_set(chan, "DIALEDPEERNAME", zv_channel_name(winner->chan));
 		zv_channel_var_set(chan, "DIALEDPEERNUMBER", winner->dest);
 		zv_verb(3, "%s answered %s", zv_channel_name(winner->chan), zv_channel_name(chan));
+		/* The caller's connected line becomes who answered, when the
+		 * leg's driver knows it (a trusted PAI/RPID): it goes out in
+		 * the caller's 200 to endpoints that send_pai/send_rpid. */
+		const char *cnum = zv_channel_connected_num(winner->chan);
+		if (cnum && *cnum)
+			zv_channel_set_connected(chan, zv_channel_connected_name(winner->chan), cnum);
 		if (zv_channel_state(chan) != ZV_STATE_UP)
 			zv_channel_answer(chan);
 		res = connected(chan, winner, opts, dtmf_called, dtmf_calling, limit_ms, opt_g);
