@@ -111,9 +111,30 @@ zv_free_port() {
 	python3 - "${1:-tcp}" <<'EOP'
 import socket, sys
 kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-s = socket.socket(socket.AF_INET, kind)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
+# A UDP port is also given to SIPp as -mp, which binds it and the three
+# above it (RTCP, video, video RTCP): pick one whose neighbours are free.
+for _ in range(64):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    if kind != socket.SOCK_DGRAM:
+        break
+    held, ok = [], port + 3 <= 65535
+    for p in range(port + 1, port + 4):
+        if not ok:
+            break
+        t = socket.socket(socket.AF_INET, kind)
+        try:
+            t.bind(("127.0.0.1", p))
+            held.append(t)
+        except OSError:
+            ok = False
+    for t in held:
+        t.close()
+    s.close()
+    if ok:
+        break
+print(port)
 EOP
 }
 
