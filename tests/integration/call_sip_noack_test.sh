@@ -5,23 +5,12 @@
 # ends the dialog with a BYE 30-36 s after the call started (64*T1),
 # logs "no ACK for our 200", and no channel is left.  About 33 s.
 . "$(dirname "$0")/lib.sh"
-command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
+zv_need sipp
 SIPDIR="$ZV_SRC/tests/sip"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[300]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-EOC
+{ zv_pjsip_udp "$ZPORT"; zv_pjsip_endpoint 300 calls; } >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 600,1,Answer()

@@ -7,27 +7,14 @@
 # (tests/media/rtp_sink.py both).  Checked: sink 1 got the echo before,
 # sink 2 gets it after the ACK (1000 Hz, most of the 2.5 s before the BYE).
 . "$(dirname "$0")/lib.sh"
-command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
-command -v sox >/dev/null || fail "sox is not installed"
+zv_need sipp sox
 SIPDIR="$ZV_SRC/tests/sip"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
 SINK1=$(zv_free_port udp)
 SINK2=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[300]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-rtp_symmetric=no
-EOC
+{ zv_pjsip_udp "$ZPORT"; zv_pjsip_endpoint 300 calls rtp_symmetric=no; } >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 650,1,Answer()

@@ -11,24 +11,12 @@
 #    min(32, 90/3)), logging that the session timer expired.
 # About 65 s.
 . "$(dirname "$0")/lib.sh"
-command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
+zv_need sipp
 SIPDIR="$ZV_SRC/tests/sip"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-
-[300]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-timers=yes
-EOC
+{ zv_pjsip_udp "$ZPORT"; zv_pjsip_endpoint 300 calls timers=yes; } >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 660,1,Answer()
