@@ -3,7 +3,7 @@
 
 usage: rtp_jitter_call.py SIP_PORT EXTEN [MAX_DELAY_MS] [SEED]
 
-Calls EXTEN at 127.0.0.1:SIP_PORT as user 300 over UDP (INVITE with a
+Calls EXTEN at 127.0.0.1:SIP_PORT as user 300 (or $ZV_CALLER) over UDP (INVITE with a
 PCMU offer, ACK), then sends STEPS (the frequencies below, REPEAT times,
 100 ms = 5 packets of 20 ms each) as u-law RTP to the address of the
 answer: packet k is due at k x 20 ms and is sent up to MAX_DELAY_MS (150)
@@ -14,6 +14,7 @@ after 8 s) and exits 0; it exits 1 when the call fails.  Prints the step
 sequence sent, one frequency a line, for the test to compare.
 """
 import math
+import os
 import random
 import re
 import socket
@@ -67,7 +68,8 @@ def main():
     lport, rport = sip.getsockname()[1], rtp.getsockname()[1]
     pbx = ("127.0.0.1", sip_port)
     callid = "jb-%d-%d@127.0.0.1" % (lport, int(time.time()))
-    frm = "<sip:300@127.0.0.1:%d>;tag=jb%d" % (lport, lport)
+    user = os.environ.get("ZV_CALLER", "300")
+    frm = "<sip:%s@127.0.0.1:%d>;tag=jb%d" % (user, lport, lport)
     to = "<sip:%s@127.0.0.1:%d>" % (exten, sip_port)
     via = "Via: SIP/2.0/UDP 127.0.0.1:%d;rport;branch=z9hG4bK%s" % (lport, "%s")
     sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -75,7 +77,7 @@ def main():
     invite = sip_msg([
         "INVITE sip:%s@127.0.0.1:%d SIP/2.0" % (exten, sip_port), via % "inv1",
         "From: " + frm, "To: " + to, "Call-ID: " + callid, "CSeq: 1 INVITE",
-        "Contact: <sip:300@127.0.0.1:%d>" % lport, "Max-Forwards: 70",
+        "Contact: <sip:%s@127.0.0.1:%d>" % (user, lport), "Max-Forwards: 70",
         "Content-Type: application/sdp"], sdp)
     sip.settimeout(0.5)
     answer = None

@@ -989,6 +989,24 @@ static int offer_take(struct sip_stsx *st, const struct sip_rx *rx,
 	return 0;
 }
 
+/* sip.conf's jbenable+jbforce: the jitter buffer on a SIP/ channel's
+ * received audio (PJSIP/ channels use JITTERBUFFER(), as in Asterisk). */
+static void chan_jb_setup(struct zv_channel *chan, const struct sip_endpoint *ep)
+{
+	struct sip_config *cfg = sip_config_ref_current();
+	const struct sip_global *g = cfg ? sip_config_global(cfg) : NULL;
+	if (g && ep->def.kind == SIP_CONF_SIP && g->jb_enable && g->jb_force) {
+		struct zv_jb_conf jb = {
+			.adaptive = g->jb_adaptive,
+			.max_size_ms = g->jb_max_ms ? g->jb_max_ms : ZV_JB_DEFAULT_MAX_MS,
+			.resync_threshold_ms = g->jb_resync_ms,
+			.target_extra_ms = g->jb_extra_ms,
+		};
+		zv_channel_set_jitterbuffer(chan, &jb);
+	}
+	zv_unref(cfg);
+}
+
 /* Caller id and the channel's settings from the endpoint and the INVITE. */
 static void chan_setup(struct zv_channel *chan, const struct sip_endpoint *ep,
 		       const struct sip_rx *rx, const char *exten)
@@ -1017,6 +1035,7 @@ static void chan_setup(struct zv_channel *chan, const struct sip_endpoint *ep,
 	char callid[256];
 	zv_str_copy(m->call_id, callid, sizeof(callid));
 	zv_channel_var_set(chan, "SIPCALLID", callid);
+	chan_jb_setup(chan, ep);
 }
 
 /* A late offer: our offer (the endpoint's codecs) for the 183/200, and
@@ -2187,6 +2206,7 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	c->chan = zv_ref(chan);
 	zv_channel_set_tech_pvt(chan, c); /* the driver's reference: ours */
 	zv_channel_set_native_codec(chan, ZV_CODEC_ULAW);
+	chan_jb_setup(chan, d.ep);
 	zv_unref(cfg);
 	return 0;
 fail:

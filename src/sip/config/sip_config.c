@@ -537,6 +537,9 @@ static void global_defaults(struct sip_global *g)
 	g->default_expiry = 120;
 	g->min_expiry = 60;
 	g->max_expiry = 3600;
+	g->jb_max_ms = 200; /* chan_sip's jbmaxsize, jbresyncthreshold, jbtargetextra */
+	g->jb_resync_ms = 1000;
+	g->jb_extra_ms = 40;
 	g->ban_threshold = 5;
 	g->ban_window = 60;
 	g->ban_time = 600;

@@ -348,6 +348,11 @@ struct sip_global {
 	unsigned default_expiry; /* chan_sip defaultexpiry */
 	unsigned min_expiry;
 	unsigned max_expiry;
+	/* chan_sip's jitter buffer ([general] jb*): a SIP channel accepts
+	 * jitter, so as in chan_sip the buffer is used on SIP/ channels only
+	 * when both jbenable and jbforce are set. */
+	bool jb_enable, jb_force, jb_adaptive;
+	unsigned jb_max_ms, jb_resync_ms, jb_extra_ms;
 	/* Zvonok extensions (see the top of this file) */
 	unsigned ban_threshold;
 	unsigned ban_window;

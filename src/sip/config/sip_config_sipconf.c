@@ -215,12 +215,12 @@ static const struct zv_conf_option general_opts[] = {
 	{"notifymimetype", NOEFFECT},
 	{"checkmwi", NOEFFECT},
 	{"autocreatepeer", NOEFFECT},
-	{"jbenable", NOEFFECT},
-	{"jbforce", NOEFFECT},
-	{"jbmaxsize", NOEFFECT},
-	{"jbresyncthreshold", NOEFFECT},
-	{"jbimpl", NOEFFECT},
-	{"jbtargetextra", NOEFFECT},
+	{"jbenable", "jitter buffer on SIP/ channels (with jbforce: SIP accepts jitter)"},
+	{"jbforce", "jitter buffer on every SIP/ channel's received audio"},
+	{"jbmaxsize", "jitter buffer size (ms, default 200)"},
+	{"jbresyncthreshold", "jitter buffer resync threshold (ms, default 1000)"},
+	{"jbimpl", "fixed or adaptive"},
+	{"jbtargetextra", "adaptive jitter buffer extra delay (ms, default 40)"},
 	{"jblog", NOEFFECT},
 	{"storesipcause", NOEFFECT},
 	{"t1min", NOEFFECT},
@@ -285,6 +285,23 @@ void sip__read_sipconf_global(struct sip__build *b, const struct zv_conf *conf)
 			sip__get_uint(b, v, UINT32_MAX, &g->min_expiry);
 		else if (!strcasecmp(k, "maxexpiry"))
 			sip__get_uint(b, v, UINT32_MAX, &g->max_expiry);
+		else if (!strcasecmp(k, "jbenable"))
+			sip__get_bool(b, v, &g->jb_enable);
+		else if (!strcasecmp(k, "jbforce"))
+			sip__get_bool(b, v, &g->jb_force);
+		else if (!strcasecmp(k, "jbmaxsize"))
+			sip__get_uint(b, v, 60000, &g->jb_max_ms);
+		else if (!strcasecmp(k, "jbresyncthreshold"))
+			sip__get_uint(b, v, 60000, &g->jb_resync_ms);
+		else if (!strcasecmp(k, "jbtargetextra"))
+			sip__get_uint(b, v, 60000, &g->jb_extra_ms);
+		else if (!strcasecmp(k, "jbimpl")) {
+			if (!strcasecmp(val, "adaptive") || !strcasecmp(val, "fixed"))
+				g->jb_adaptive = !strcasecmp(val, "adaptive");
+			else
+				zv_diag_error(b->diag, v->file, v->line,
+					      "jbimpl=%s: fixed or adaptive", val);
+		}
 	}
 }
 

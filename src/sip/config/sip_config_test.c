@@ -779,6 +779,46 @@ static void test_sipconf_defaults(void **state)
 	zv_unref(cfg);
 }
 
+/* chan_sip's [general] jitter buffer options: defaults, values, errors. */
+static void test_sipconf_jitterbuffer(void **state)
+{
+	struct sip_config *cfg;
+	assert_clean_build(NULL, "[300]\ntype=friend\nhost=dynamic\n", &cfg);
+	const struct sip_global *g = sip_config_global(cfg);
+	assert_false(g->jb_enable);
+	assert_false(g->jb_force);
+	assert_false(g->jb_adaptive);
+	assert_int_equal(g->jb_max_ms, 200);
+	assert_int_equal(g->jb_resync_ms, 1000);
+	assert_int_equal(g->jb_extra_ms, 40);
+	zv_unref(cfg);
+	assert_clean_build(NULL,
+			   "[general]\njbenable=yes\njbforce=yes\njbimpl=adaptive\n"
+			   "jbmaxsize=120\njbresyncthreshold=500\njbtargetextra=20\njblog=no\n",
+			   &cfg);
+	g = sip_config_global(cfg);
+	assert_true(g->jb_enable);
+	assert_true(g->jb_force);
+	assert_true(g->jb_adaptive);
+	assert_int_equal(g->jb_max_ms, 120);
+	assert_int_equal(g->jb_resync_ms, 500);
+	assert_int_equal(g->jb_extra_ms, 20);
+	zv_unref(cfg);
+	struct zv_diag d;
+	assert_int_equal(build(NULL,
+			       "[general]\n"		/* 1 */
+			       "jbimpl=speex\n"		/* 2 */
+			       "jbmaxsize=big\n"	/* 3 */
+			       "jbforce=sometimes\n",	/* 4 */
+			       &d, &cfg),
+			 -EINVAL);
+	assert_null(cfg);
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "sip.conf", 2, "jbimpl=speex"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "sip.conf", 3, "jbmaxsize=big"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "sip.conf", 4, "jbforce"));
+	zv_diag_clear(&d);
+}
+
 struct register_case {
 	const char *line;
 	const char *name;
@@ -1549,6 +1589,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sipconf_defaults, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_sipconf_jitterbuffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register_lines, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_codec_order, setup,
