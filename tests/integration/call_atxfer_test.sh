@@ -13,6 +13,11 @@
 #    hears 603, then gets a BYE;
 #  - the caller dials *2 603 and hangs up while talking to it: that
 #    completes the transfer too (the callee hears 603, then a BYE);
+#  - the callee dials *2 605 (a long 700 Hz playback), then *4
+#    (atxferswap): it talks to the caller again (hears 1000 Hz) while the
+#    caller hears 440 Hz, not music; then *3 (atxferthreeway): the three
+#    are mixed, so the caller hears 440 + 700 Hz and the callee 1000 +
+#    700 Hz but not its own 440 Hz;
 #  - automixmon => *3 with Dial option x: the callee's *3 starts a
 #    MixMonitor of the caller (spool/monitor/auto-<time>-200-200.wav),
 #    the next *3 stops it: about 3 s of the call's tones.
@@ -36,6 +41,7 @@ EOC
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone1000.wav" synth 60 sine 1000 vol 0.5 || fail "sox failed"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 150 sine 440 vol 0.5 || fail "sox failed"
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone700.wav" synth 7 sine 700 vol 0.5 || fail "sox failed"
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone700long.wav" synth 40 sine 700 vol 0.5 || fail "sox failed"
 cat >"$ZV_DIR/extensions.conf" <<EOC
 [calls]
 exten => 201,1,Dial(PJSIP/201,20,tg)
@@ -49,6 +55,9 @@ exten => 603,1,Answer()
  same => n,Playback($ZV_DIR/tone700)
  same => n,Hangup()
 exten => 604,1,Wait(20)
+exten => 605,1,Answer()
+ same => n,Playback($ZV_DIR/tone700long)
+ same => n,Hangup()
 EOC
 zv_start
 expect_contains "$(zv_rx 'features show')" "Attended Transfer +\*2" "features show"
@@ -57,7 +66,7 @@ expect_contains "$(zv_rx 'features show')" "One Touch MixMonitor +\*3" "features
 cdir="$ZV_DIR/callee"
 zv_baresip_config "$cdir" "$ZV_DIR/tone440.wav"
 zv_baresip_keys "$cdir" 3
-zv_baresip_callee "$cdir" 201 120
+zv_baresip_callee "$cdir" 201 200
 
 call() {
 	dir="$ZV_DIR/caller-$1-$RANDOM"
@@ -157,9 +166,56 @@ last=$(zv_analyse_part "$crec" -2.5 2)
 echo "callee after the transferer hung up: $last"
 zv_in_range "$(zv_field "$last" freq)" 690 710 || fail "hang-up completion: the callee should hear 603: $last"
 
+# ---- 3c: swap, then three-way ----
+# peaks FILE START LEN: the two strongest frequencies heard, sorted
+peaks() {
+	sox "$1" "$1.p.wav" trim "$2" "$3" 2>/dev/null || { echo "trim failed"; return; }
+	python3 "$ZV_SRC/tests/media/tone_check.py" "$1.p.wav" --peaks 2 |
+		sed -n 's/.*peaks=\([0-9]*\),\([0-9]*\).*/\1 \2/p' | tr ' ' '\n' | sort -n | tr '\n' ' '
+}
+near() { # "F1 F2 " A B: true when the two peaks are A and B within 15 Hz
+	local a b
+	read -r a b <<<"$1"
+	zv_in_range "$a" $(($2 - 15)) $(($2 + 15)) && zv_in_range "$b" $(($3 - 15)) $(($3 + 15))
+}
+before=$(grep -c "terminated" "$cdir/out.txt")
+call 201 20
+zv_wait_lines "$cdir/out.txt" "Call established" 5 10 || fail "the callee did not answer call 3c"
+t0=$(zv_now_ms)
+sleep 1.5
+zv_keys 3 '*' 2
+sleep 1.5
+zv_keys 3 6 0 5
+sleep 2.5
+expect_contains "$(zv_rx 'core show channels')" "605@calls:2 +Up +Playback" "the consultation call (3c)"
+zv_keys 3 '*' 4
+tswap=$(zv_now_ms)
+sleep 3.5
+zv_keys 3 '*' 3
+t3=$(zv_now_ms)
+sleep 4
+wait "$ZV_BARESIP_PID" # the caller hangs up after 20 s, in the three-way call
+zv_wait_lines "$cdir/out.txt" "terminated" $((before + 1)) 10 || fail "the callee got no BYE after 3c"
+sleep 0.5
+expect_not_contains "$(zv_rx 'core show channels')" "Local/605" "the target after the three-way call ended"
+rec=$(zv_recording "$dir")
+crec=$(zv_recording "$cdir")
+off() { awk -v a="$1" -v b="$t0" -v d="$2" 'BEGIN { printf "%.2f", (a - b) / 1000 + d }'; }
+swap_c=$(zv_analyse_part "$crec" "$(off "$tswap" 1.2)" 1.5)
+swap_r=$(zv_analyse_part "$rec" "$(off "$tswap" 1.2)" 1.5)
+echo "swapped: callee hears $swap_c; caller hears $swap_r"
+zv_in_range "$(zv_field "$swap_c" freq)" 985 1015 || fail "after atxferswap the callee should hear the caller: $swap_c"
+zv_in_range "$(zv_field "$swap_r" freq)" 430 450 || fail "after atxferswap the caller should hear the callee: $swap_r"
+three_r=$(peaks "$rec" "$(off "$t3" 1.2)" 2)
+three_c=$(peaks "$crec" "$(off "$t3" 1.2)" 2)
+echo "three-way: caller hears $three_r; callee hears $three_c"
+near "$three_r" 440 700 || fail "three-way: the caller should hear 440 + 700 Hz, heard $three_r"
+near "$three_c" 700 1000 || fail "three-way: the callee should hear 700 + 1000 Hz (not itself), heard $three_c"
+expect_contains "$(cat "$ZV_DIR/out.log")" "three-way call" "the three-way log line"
+
 # ---- 4: one-touch MixMonitor ----
 call 203 12
-zv_wait_lines "$cdir/out.txt" "Call established" 5 10 || fail "the callee did not answer call 4"
+zv_wait_lines "$cdir/out.txt" "Call established" 6 10 || fail "the callee did not answer call 4"
 sleep 1.5
 zv_keys 3 '*' 3
 sleep 3

@@ -60,6 +60,7 @@
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/media.h>
+#include <zvonok/mixer.h>
 #include <zvonok/moh.h>
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
@@ -383,6 +384,16 @@ enum consult_end {
 	CONSULT_ABORT, /* atxferabort, or the target hung up */
 	CONSULT_COMPLETE, /* atxfercomplete, or the transferer hung up */
 	CONSULT_XFEREE_GONE,
+	/* not ends: the transferer's codes that change who hears whom */
+	CONSULT_THREEWAY, /* atxferthreeway */
+	CONSULT_SWAP, /* atxferswap */
+};
+
+/* Who the transferer talks to while it consults. */
+enum consult_mode {
+	TALK_TARGET, /* the transferee hears music */
+	TALK_XFEREE, /* swapped: the target hears music */
+	TALK_ALL, /* three-way: a mixing bridge of the three */
 };
 
 /* 1: held equals code; 0: it starts code; -1: neither. */
@@ -404,12 +415,24 @@ static int consult_digit(struct bridge *b, char *held, size_t size, char d, uint
 		held[n] = d;
 		held[n + 1] = '\0';
 	}
-	int a = code_state(held, b->cfg.atxferabort), c = code_state(held, b->cfg.atxfercomplete);
-	if (a == 1)
-		return CONSULT_ABORT;
-	if (c == 1)
-		return CONSULT_COMPLETE;
-	if (a == 0 || c == 0) {
+	const char *codes[] = {
+		[CONSULT_ABORT] = b->cfg.atxferabort,
+		[CONSULT_COMPLETE] = b->cfg.atxfercomplete,
+		[CONSULT_XFEREE_GONE] = "",
+		[CONSULT_THREEWAY] = b->cfg.atxferthreeway,
+		[CONSULT_SWAP] = b->cfg.atxferswap,
+	};
+	bool partial = false;
+	for (int e = 0; e < (int)(sizeof(codes) / sizeof(codes[0])); e++) {
+		int st = code_state(held, codes[e]);
+		if (st == 1) {
+			held[0] = '\0';
+			*until = 0;
+			return e;
+		}
+		partial |= st == 0;
+	}
+	if (partial) {
 		*until = zv_mono_ms() + b->cfg.featuredigittimeout_ms;
 		return -1;
 	}
@@ -420,25 +443,95 @@ static int consult_digit(struct bridge *b, char *held, size_t size, char d, uint
 	return -1;
 }
 
-/* The transferer talks to the target; the transferee hears music. */
+/* Sets who hears whom for mode: the transferer and the party it talks to
+ * relay to each other and the third hears music, or all three are in
+ * *mixp (made on first use). */
+static void consult_set(enum consult_mode mode, struct zv_channel *xc, struct zv_channel *ee,
+			struct zv_channel *t, struct zv_mixer **mixp)
+{
+	if (*mixp) {
+		zv_mixer_free(*mixp); /* removes the three readers */
+		*mixp = NULL;
+	}
+	struct zv_channel *talk = mode == TALK_XFEREE ? ee : t, *waits = mode == TALK_XFEREE ? t : ee;
+	if (mode == TALK_ALL && (*mixp = zv_mixer_new(zv_channel_loop(xc)))) {
+		dial_quiet(xc);
+		dial_quiet(ee);
+		dial_quiet(t);
+		if (zv_mixer_add(*mixp, xc) == 0 && zv_mixer_add(*mixp, ee) == 0 &&
+		    zv_mixer_add(*mixp, t) == 0)
+			return;
+		zv_warn("No mixing bridge for %s: back to the transfer target", zv_channel_name(xc));
+		zv_mixer_free(*mixp);
+		*mixp = NULL;
+		talk = t;
+		waits = ee;
+	}
+	zv_channel_set_reader(waits, ZV_CODEC_NONE, NULL, NULL);
+	dial_quiet(talk);
+	moh(waits);
+	zv_channel_set_reader(xc, ZV_CODEC_NONE, dial_bridge_frame, talk);
+	zv_channel_set_reader(talk, ZV_CODEC_NONE, dial_bridge_frame, xc);
+}
+
+static enum consult_end consult_wait(struct bridge *b, struct zv_channel *xc, struct zv_channel *ee,
+				     struct zv_channel *t, enum consult_mode *mode,
+				     struct zv_mixer **mixp);
+
+/* The transferer talks to the target; the transferee hears music.
+ * atxferswap toggles whom the transferer talks to, atxferthreeway joins
+ * the three; whatever the mode, the end leaves the readers as at the
+ * start (transferer and target relayed, the transferee on music). */
 static enum consult_end consult(struct bridge *b, struct side *x, struct zv_channel *t)
 {
 	struct zv_channel *xc = x->chan, *ee = x->other->chan;
-	zv_channel_set_reader(xc, ZV_CODEC_NONE, dial_bridge_frame, t);
-	zv_channel_set_reader(t, ZV_CODEC_NONE, dial_bridge_frame, xc);
+	struct zv_mixer *mix = NULL;
+	enum consult_mode mode = TALK_TARGET;
+	consult_set(mode, xc, ee, t, &mix);
+	enum consult_end end = consult_wait(b, xc, ee, t, &mode, &mix);
+	if (mode != TALK_TARGET)
+		consult_set(TALK_TARGET, xc, ee, t, &mix);
+	return end;
+}
+
+static enum consult_end consult_wait(struct bridge *b, struct zv_channel *xc, struct zv_channel *ee,
+				     struct zv_channel *t, enum consult_mode *mode,
+				     struct zv_mixer **mixp)
+{
 	char held[FEAT_CODE_MAX] = "";
 	uint64_t until = 0;
 	for (;;) {
-		drain(ee);
+		struct zv_channel *talk = *mode == TALK_XFEREE ? ee : t;
+		if (*mode != TALK_XFEREE)
+			drain(ee);
 		if (zv_channel_is_hungup(ee))
 			return CONSULT_XFEREE_GONE;
 		int r;
-		while ((r = zv_channel_poll(t)) != 0 && r != ZV_WAKE_HANGUP)
-			if (r > 0)
+		while ((r = zv_channel_poll(talk)) != 0 && r != ZV_WAKE_HANGUP)
+			if (r > 0 && *mode != TALK_ALL)
 				zv_channel_send_digit(xc, (char)r, 0);
+		if (talk == ee)
+			drain(t);
 		while ((r = zv_channel_poll(xc)) > 0 || (r < 0 && r != ZV_WAKE_HANGUP)) {
-			int e = r > 0 ? consult_digit(b, held, sizeof(held), (char)r, &until, t) : -1;
-			if (e >= 0)
+			int e = r > 0 ? consult_digit(b, held, sizeof(held), (char)r, &until, talk)
+				      : -1;
+			if (e == CONSULT_THREEWAY || e == CONSULT_SWAP) {
+				enum consult_mode next =
+					e == CONSULT_THREEWAY ? TALK_ALL
+					: *mode == TALK_TARGET ? TALK_XFEREE
+					: *mode == TALK_XFEREE ? TALK_TARGET
+							       : TALK_ALL;
+				if (next != *mode) {
+					zv_verb(3, "Attended transfer by %s: %s", zv_channel_name(xc),
+						next == TALK_ALL ? "three-way call"
+						: next == TALK_XFEREE
+							? "swapped to the transferee"
+							: "swapped to the target");
+					*mode = next;
+					consult_set(next, xc, ee, t, mixp);
+				}
+				talk = *mode == TALK_XFEREE ? ee : t;
+			} else if (e >= 0)
 				return (enum consult_end)e;
 		}
 		if (zv_channel_is_hungup(xc))
@@ -448,7 +541,7 @@ static enum consult_end consult(struct bridge *b, struct side *x, struct zv_chan
 		uint64_t now = zv_mono_ms();
 		if (until && now >= until) {
 			for (const char *p = held; *p; p++)
-				zv_channel_send_digit(t, *p, 0);
+				zv_channel_send_digit(talk, *p, 0);
 			held[0] = '\0';
 			until = 0;
 		}
