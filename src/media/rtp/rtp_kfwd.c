@@ -747,6 +747,12 @@ void rtp__kfwd_show(struct zv_cli_req *req, bool flows)
 		      (unsigned long long)punted);
 	zv_cli_printf(req, "User-space relayed packets: %llu\n",
 		      (unsigned long long)atomic_load(&rtp__kfwd_user_pkts));
+	struct bpf_prog_info info = {0};
+	uint32_t len = sizeof(info);
+	if (kf.loaded && bpf_obj_get_info_by_fd(kf.prog_fd, &info, &len) == 0 && info.run_cnt)
+		zv_cli_printf(req, "Program runs: %llu, %.0f ns each (sysctl kernel.bpf_stats_enabled)\n",
+			      (unsigned long long)info.run_cnt,
+			      (double)info.run_time_ns / (double)info.run_cnt);
 	if (!flows || !n)
 		return;
 	zv_cli_printf(req, "\n%-22s %-6s %-22s %-22s %10s %8s\n", "Peer", "Port", "From", "To",
