@@ -20,8 +20,10 @@
  * user-space relay handles it and may re-install the flow.  A forwarded
  * packet gets the other leg's addresses and ports, the target stream's
  * SSRC, sequence (source + seq_off) and timestamp (source + ts_off), TTL
- * - 1, checksums updated incrementally (the helpers know CHECKSUM_PARTIAL
- * skbs of the loopback), and leaves by the egress of the interface user
+ * - 1, the UDP checksum updated by difference through
+ * bpf_l4_csum_replace() (which knows the loopback's CHECKSUM_PARTIAL
+ * skbs: only the pseudo-header part applies to them), the IPv4 header
+ * checksum recomputed, the headers written directly, and leaves by the egress of the interface user
  * space found by a route lookup: bpf_redirect() for a loopback device,
  * bpf_redirect_neigh() for others.  The slot's counters follow RFC 3550
  * A.1/A.8 so user space can fold them into the session's RTCP statistics.
@@ -129,55 +131,64 @@ int rtp_kfwd(struct __sk_buff *skb)
 		s->last_ns = now;
 	}
 
-	/* the rewrite; everything read above, the pointers are not used again */
-	__u32 old_saddr = ip->saddr, old_daddr = ip->daddr;
-	__u16 old_sport = udp->source, old_dport = udp->dest;
-	__u16 old_ttlw = *(__u16 *)&ip->ttl;
-	__u32 old_rtp[3], new_rtp[3];
-	__builtin_memcpy(old_rtp, rtp, 12);
+	/* the rewrite: UDP checksum first (by difference, through the helper
+	 * that knows CHECKSUM_PARTIAL), then direct writes */
+	__u32 old_ph[2] = {ip->saddr, ip->daddr}, new_ph[2] = {s->new_saddr, s->new_daddr};
+	__u32 old_pl[4], new_pl[4];
+	__builtin_memcpy(old_pl, &udp->source, 4);
+	__builtin_memcpy(&old_pl[1], rtp, 12);
 	__u16 oseq = seq + s->seq_off;
 	__u32 ots = ts + s->ts_off, ossrc = s->out_ssrc;
-	__u8 *n = (__u8 *)new_rtp;
-	n[0] = 0x80;
-	n[1] = (rtp[1] & 0x80) | s->out_pt;
-	n[2] = oseq >> 8;
-	n[3] = (__u8)oseq;
-	n[4] = ots >> 24;
-	n[5] = (__u8)(ots >> 16);
-	n[6] = (__u8)(ots >> 8);
-	n[7] = (__u8)ots;
-	n[8] = ossrc >> 24;
-	n[9] = (__u8)(ossrc >> 16);
-	n[10] = (__u8)(ossrc >> 8);
-	n[11] = (__u8)ossrc;
+	__u8 *n = (__u8 *)new_pl;
+	__builtin_memcpy(n, &s->new_sport, 2);
+	__builtin_memcpy(n + 2, &s->new_dport, 2);
+	n[4] = 0x80;
+	n[5] = (rtp[1] & 0x80) | s->out_pt;
+	n[6] = oseq >> 8;
+	n[7] = (__u8)oseq;
+	n[8] = ots >> 24;
+	n[9] = (__u8)(ots >> 16);
+	n[10] = (__u8)(ots >> 8);
+	n[11] = (__u8)ots;
+	n[12] = ossrc >> 24;
+	n[13] = (__u8)(ossrc >> 16);
+	n[14] = (__u8)(ossrc >> 8);
+	n[15] = (__u8)ossrc;
 	__u8 ttl = ip->ttl - 1;
-	__u16 new_ttlw = old_ttlw;
-	*(__u8 *)&new_ttlw = ttl;
-	__u32 nsaddr = s->new_saddr, ndaddr = s->new_daddr;
-	__u16 nsport = s->new_sport, ndport = s->new_dport;
 	__u32 ifindex = s->ifindex, flags = s->flags;
 	__sync_fetch_and_add(&s->packets, 1);
 	__sync_fetch_and_add(&s->octets, ulen - 8 - 12);
 
-	__s64 diff = bpf_csum_diff(old_rtp, 12, new_rtp, 12, 0);
-	if (diff < 0)
+	__s64 dph = bpf_csum_diff(old_ph, 8, new_ph, 8, 0);
+	__s64 dpl = bpf_csum_diff(old_pl, 16, new_pl, 16, 0);
+	if (dph < 0 || dpl < 0 ||
+	    bpf_l4_csum_replace(skb, UDP_CSUM_OFF, 0, (__u32)dph,
+				BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0) < 0 ||
+	    bpf_l4_csum_replace(skb, UDP_CSUM_OFF, 0, (__u32)dpl, BPF_F_MARK_MANGLED_0) < 0 ||
+	    bpf_skb_pull_data(skb, RTP_OFF + 12) < 0) /* writable (unclones) */
 		return TC_ACT_SHOT;
-	bpf_l4_csum_replace(skb, UDP_CSUM_OFF, old_saddr, nsaddr,
-			    BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0 | 4);
-	bpf_l4_csum_replace(skb, UDP_CSUM_OFF, old_daddr, ndaddr,
-			    BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0 | 4);
-	bpf_l4_csum_replace(skb, UDP_CSUM_OFF, old_sport, nsport, BPF_F_MARK_MANGLED_0 | 2);
-	bpf_l4_csum_replace(skb, UDP_CSUM_OFF, old_dport, ndport, BPF_F_MARK_MANGLED_0 | 2);
-	bpf_l4_csum_replace(skb, UDP_CSUM_OFF, 0, (__u32)diff, BPF_F_MARK_MANGLED_0);
-	bpf_l3_csum_replace(skb, IP_CSUM_OFF, old_saddr, nsaddr, 4);
-	bpf_l3_csum_replace(skb, IP_CSUM_OFF, old_daddr, ndaddr, 4);
-	bpf_l3_csum_replace(skb, IP_CSUM_OFF, old_ttlw, new_ttlw, 2);
-	bpf_skb_store_bytes(skb, IP_OFF + 8, &ttl, 1, 0);
-	bpf_skb_store_bytes(skb, IP_OFF + 12, &nsaddr, 4, 0);
-	bpf_skb_store_bytes(skb, IP_OFF + 16, &ndaddr, 4, 0);
-	bpf_skb_store_bytes(skb, UDP_OFF, &nsport, 2, 0);
-	bpf_skb_store_bytes(skb, UDP_OFF + 2, &ndport, 2, 0);
-	bpf_skb_store_bytes(skb, RTP_OFF, new_rtp, 12, 0);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	ip = data + IP_OFF;
+	udp = data + UDP_OFF;
+	rtp = data + RTP_OFF;
+	if ((void *)(rtp + 12) > end)
+		return TC_ACT_SHOT;
+	ip->saddr = new_ph[0];
+	ip->daddr = new_ph[1];
+	ip->ttl = ttl;
+	__builtin_memcpy(&udp->source, n, 4);
+	__builtin_memcpy(rtp, n + 4, 12);
+	/* the IPv4 header checksum, over the 20 octets (no options) */
+	ip->check = 0;
+	__u16 *w = (__u16 *)ip;
+	__u32 sum = 0;
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->check = (__u16)~sum;
 	if (flags & KF_LOOPBACK)
 		return bpf_redirect(ifindex, 0);
 	return bpf_redirect_neigh(ifindex, NULL, 0, 0);

@@ -150,6 +150,7 @@ static void test_install_and_fold(void **state)
 	w->octets = 49 * 160;
 	w->last_seq = w->max_seq = 1049;
 	w->last_ts = 16000 + 49 * 160;
+	w->last_ns = 1;
 	w->jitter = 16 * 3;
 	struct zv_rtp_stats sa, sb;
 	zv_rtp_get_stats(r.a, &sa);
@@ -161,13 +162,36 @@ static void test_install_and_fold(void **state)
 	assert_int_equal(sb.tx_octets, 50 * 160);
 	zv_rtp_get_stats(r.a, &sa); /* folding twice counts once */
 	assert_int_equal(sa.rx_packets, 50);
+	/* A's receiver report (to the caller's RTCP port) covers them */
+	w->packets = 59;
+	w->octets = 59 * 160;
+	w->last_seq = w->max_seq = 1059;
+	w->last_ts = 16000 + 59 * 160;
+	uint8_t buf[512];
+	while (recv(r.raw[1], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	rtp__rtcp_report(r.a, false);
+	ssize_t got = recv(r.raw[1], buf, sizeof(buf), 0);
+	assert_true(got > 0);
+	struct rtcp_info in;
+	assert_int_equal(rtp__rtcp_parse(buf, (size_t)got, &in), 0);
+	assert_false(in.sr);
+	assert_int_equal(in.nblocks, 1);
+	assert_int_equal(in.blocks[0].ssrc, 0xabc);
+	assert_int_equal(in.blocks[0].ext_seq, 1059);
+	assert_int_equal(in.blocks[0].lost, 0);
+	assert_int_equal(in.blocks[0].jitter, 3);
+	zv_rtp_get_stats(r.b, &sb);
+	assert_int_equal(sb.tx_packets, 60);
+	assert_int_equal(r.b->seq, (uint16_t)(1060 + r.a->relay.seq_off));
+	assert_int_equal(r.b->last_ts, 16000 + 59 * 160 + r.a->relay.ts_off);
 
 	/* an event the kernel leaves to us continues B's sequence */
-	send_a(&r, 101, 1050, 16000 + 50 * 160, 0xabc);
+	send_a(&r, 101, 1060, 16000 + 60 * 160, 0xabc);
 	rt_run_for(30);
 	assert_int_equal(rxc.n, 2);
 	assert_int_equal(rxc.pt[1], 101);
-	assert_int_equal(rxc.seq[1], (uint16_t)(rxc.seq[0] + 50));
+	assert_int_equal(rxc.seq[1], (uint16_t)(rxc.seq[0] + 60));
 	assert_non_null(flow(&r)); /* kept: events do not change the mapping */
 
 	/* a new SSRC: the relay resyncs and the flow follows */
