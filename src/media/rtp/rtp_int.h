@@ -173,6 +173,10 @@ struct rtp_relay {
 		uint16_t sport, dport;
 		uint64_t pkts, octets;
 		uint64_t retry_us;
+		/* install wanted after the batch's sends (want_*: the source) */
+		bool want;
+		uint32_t want_saddr;
+		uint16_t want_sport;
 	} kf;
 };
 
@@ -299,6 +303,10 @@ void rtp__kfwd_stop(const char *why);
 /* After the user-space relay sent a media packet of from's (source src):
  * install or refresh the direction's kernel flow when it qualifies. */
 void rtp__kfwd_try(struct zv_rtp *from, const struct sockaddr_storage *src, uint64_t now_us);
+/* The receive batch's sends have left: install the flow rtp__kfwd_try()
+ * asked for (so no packet relayed in user space leaves after one the
+ * kernel forwarded). */
+void rtp__kfwd_flush(struct zv_rtp *from);
 /* Fold the flow's counters into from, its target and the relay state. */
 void rtp__kfwd_sync(struct zv_rtp *from);
 /* Fold, then remove the flow (the relay changes or ends). */

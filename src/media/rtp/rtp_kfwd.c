@@ -351,22 +351,36 @@ static int local_addr(int fd, uint32_t *addr)
 void rtp__kfwd_try(struct zv_rtp *from, const struct sockaddr_storage *src, uint64_t now_us)
 {
 	struct rtp_relay *r = &from->relay;
-	struct zv_rtp *to = r->to;
-	if (!atomic_load_explicit(&kf.active, memory_order_relaxed) || !to || !r->synced)
+	if (!atomic_load_explicit(&kf.active, memory_order_relaxed) || !r->to || !r->synced ||
+	    src->ss_family != AF_INET)
 		return;
 	struct kf_slot *cur = flow_slot(from);
 	if (cur && flow_current(from, cur))
 		return; /* a packet that raced the install, or a late one */
 	if (r->kf.retry_us && now_us < r->kf.retry_us)
 		return;
+	const struct sockaddr_in *peer = (const struct sockaddr_in *)src;
+	r->kf.want = true;
+	r->kf.want_saddr = peer->sin_addr.s_addr;
+	r->kf.want_sport = peer->sin_port;
+}
+
+static void kfwd_install(struct zv_rtp *from, uint64_t now_us)
+{
+	struct rtp_relay *r = &from->relay;
+	struct zv_rtp *to = r->to;
+	r->kf.want = false;
+	if (!atomic_load_explicit(&kf.active, memory_order_relaxed) || !to || !r->synced)
+		return;
+	struct kf_slot *cur = flow_slot(from);
+	if (cur && flow_current(from, cur))
+		return;
 	if (cur)
 		rtp__kfwd_drop(from);
-	if (from->family != AF_INET || to->family != AF_INET || src->ss_family != AF_INET ||
-	    !from->have_remote || !to->have_remote || from->srtp_rx || from->srtp_tx ||
+	if (from->family != AF_INET || to->family != AF_INET || !from->have_remote || !to->have_remote || from->srtp_rx || from->srtp_tx ||
 	    to->srtp_tx || to->srtp_rx || from->dtls || to->dtls || rtp__dtmf_sending(to) ||
 	    to->relay.from != from)
 		return;
-	const struct sockaddr_in *peer = (const struct sockaddr_in *)src;
 	const struct sockaddr_in *dst = (const struct sockaddr_in *)&to->remote;
 	uint32_t laddr, to_addr, prefsrc;
 	int oif;
@@ -387,7 +401,7 @@ void rtp__kfwd_try(struct zv_rtp *from, const struct sockaddr_storage *src, uint
 	struct kf_slot *s = &kf.slots[idx];
 	memset(s, 0, sizeof(*s));
 	s->flags = if_loopback(oif) ? KF_LOOPBACK : 0;
-	s->key = (struct kf_key){peer->sin_addr.s_addr, peer->sin_port, htons(from->port)};
+	s->key = (struct kf_key){r->kf.want_saddr, r->kf.want_sport, htons(from->port)};
 	s->laddr = laddr;
 	s->new_saddr = to_addr;
 	s->new_daddr = dst->sin_addr.s_addr;
@@ -417,7 +431,7 @@ void rtp__kfwd_try(struct zv_rtp *from, const struct sockaddr_storage *src, uint
 	uint32_t gen = atomic_fetch_add(&kf.gen, 1) + 1;
 	__atomic_store_n(&s->gen, gen, __ATOMIC_RELEASE);
 	atomic_store(&kf.used[idx], 1);
-	struct kf_key key = {peer->sin_addr.s_addr, peer->sin_port, htons(from->port)};
+	struct kf_key key = {r->kf.want_saddr, r->kf.want_sport, htons(from->port)};
 	struct kf_ref ref = {(uint32_t)idx, gen};
 	if (kf.flows_fd >= 0 && bpf_map_update_elem(kf.flows_fd, &key, &ref, BPF_ANY) < 0) {
 		err = -errno;
@@ -436,10 +450,19 @@ void rtp__kfwd_try(struct zv_rtp *from, const struct sockaddr_storage *src, uint
 	atomic_fetch_add(&kf_flows_now, 1);
 	if (zv_log_debug_level() >= 1) {
 		char a[64], b[64];
+		struct sockaddr_in sp = {.sin_family = AF_INET, .sin_port = key.sport,
+					 .sin_addr.s_addr = key.saddr};
+		struct sockaddr_storage ss;
+		memcpy(&ss, &sp, sizeof(sp));
 		zv_debug(1, "RTP on port %u: kernel flow from %s to %s (port %u, ifindex %d)",
-			 from->port, rtp__addr_str(src, a, sizeof(a)),
+			 from->port, rtp__addr_str(&ss, a, sizeof(a)),
 			 rtp__addr_str(&to->remote, b, sizeof(b)), to->port, oif);
 	}
+}
+
+void rtp__kfwd_flush(struct zv_rtp *from)
+{
+	kfwd_install(from, rtp__now_us());
 }
 
 void rtp__kfwd_remote_changed(struct zv_rtp *rtp)

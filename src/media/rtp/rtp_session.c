@@ -375,6 +375,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	}
 	txq.open = false;
 	txq_flush();
+	if (rtp->relay.kf.want && !rtp->closed)
+		rtp__kfwd_flush(rtp); /* after the batch's relayed packets left */
 	rtp__release(rtp);
 }
 
