@@ -32,11 +32,24 @@
 # answer to a SIP OPTIONS (polled every millisecond), and the "ready in X
 # ms" it logs; the last start is the server of the steps.
 #
+# Modes (MODES, default "user kernel"): every step runs once per mode, each
+# mode on a fresh Zvonok: rtp.conf kernel_forwarding=no (the native bridge
+# relays RTP packet by packet in user space) and kernel_forwarding=yes (the
+# eBPF TC program forwards it; needs root, else the mode says it is off and
+# measures the user-space relay again).  A table at the end puts both modes'
+# CPU per call, RSS and loss side by side; each step also prints how many
+# packets the kernel forwarded and how many the user-space relay saw, and
+# with sysctl kernel.bpf_stats_enabled=1 (not set here: it is host-wide)
+# the program's runs and time per run.  The PBX's CPU does not include the
+# forwarding itself: it runs in the receive softirq, accounted to the
+# sender of the packet (SIPp on loopback) or ksoftirqd; see "host busy".
+#
 # Usage: bench/media.sh [zvonok-binary]
 # Environment: STEPS ("50 100 200 400" simultaneous calls), STEP (20: seconds
 #              of audio per call, i.e. the hold time), RAMP (100 new calls
 #              per second while a step ramps up), STARTS (3), WORKERS (nproc),
-#              MEDIA_DEBUG=1 lists the channels left at the end.
+#              MODES ("user kernel"), MEDIA_DEBUG=1 lists the channels left
+#              at the end.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ZVONOK=${1:-${ZVONOK:-$HERE/../build/zvonok}}
@@ -44,6 +57,7 @@ STEPS=${STEPS:-"50 100 200 400"}
 STEP=${STEP:-20}
 RAMP=${RAMP:-100}
 STARTS=${STARTS:-3}
+MODES=${MODES:-"user kernel"}
 WORKERS=${WORKERS:-$(nproc)}
 command -v sipp >/dev/null || { echo "sipp (sip-tester) is needed" >&2; exit 1; }
 command -v sox >/dev/null || { echo "sox is needed" >&2; exit 1; }
@@ -113,11 +127,16 @@ ZPORT=$(free_port)
 UASPORT=$(free_port)
 read -r SINK_A SINK_B < <("$PY" "$RTPH" ports 2)
 zvonok_dir "$TMP/zv"
-cat >"$TMP/zv/rtp.conf" <<EOC
+rtp_conf() { # MODE: user (the relay in user space) or kernel (eBPF forwarding)
+	cat >"$TMP/zv/rtp.conf" <<EOC
 [general]
 rtpstart=20000
 rtpend=29999
+kernel_forwarding=$([ "$1" = kernel ] && echo yes || echo no)
 EOC
+}
+set -- $MODES
+rtp_conf "$1"
 cat >"$TMP/zv/pjsip.conf" <<EOC
 [global]
 type=global
@@ -190,8 +209,26 @@ UAS_PID=$!
 sleep 0.5
 kill -0 "$UAS_PID" 2>/dev/null || { cat "$TMP/uas.out"; exit 1; }
 
+for MODE in $MODES; do
+if [ "$MODE" != "$1" ]; then # the next mode: a fresh Zvonok with its rtp.conf
+	kill "$SERVER_PID"
+	gone "$SERVER_PID"
+	rtp_conf "$MODE"
+	read -r SERVER_PID ms code < <("$PY" "$RTPH" startup "$TMP/zv/out.log" "$ZPORT" \
+		"$ZVONOK" -f -C "$TMP/zv")
+	[ "${ms:--1}" = -1 ] && { echo "Zvonok did not answer OPTIONS:"; cat "$TMP/zv/out.log"; exit 1; }
+	sleep 2
+	IDLE_RSS=$(rss_kb "$SERVER_PID")
+fi
 # ---- the steps -------------------------------------------------------------
-: >"$TMP/results"
+: >"$TMP/results.$MODE"
+echo
+echo "== mode: $MODE ($([ "$MODE" = kernel ] && echo "kernel_forwarding=yes: RTP forwarded by the eBPF TC program" || echo "kernel_forwarding=no: RTP relayed packet by packet in user space"))"
+if [ "$MODE" = kernel ]; then
+	"$ZVONOK" -C "$TMP/zv" -rx "rtp show kernel" | head -2 | sed 's/^/   /'
+	"$ZVONOK" -C "$TMP/zv" -rx "rtp show kernel" | grep -q "Kernel forwarding: on" ||
+		echo "   (kernel forwarding is off: this mode measures the user-space relay again)"
+fi
 printf '%-6s %-13s %-9s %-14s %-21s %-26s %-8s\n' calls "ok/failed" "cpu" "per call" "RSS (+ per 100)" \
 	"loss fwd / round trip" "kernel drops"
 for n in $STEPS; do
@@ -219,6 +256,10 @@ for n in $STEPS; do
 	o1="$(cpu_ticks "$MEDIA_PID") $(cpu_ticks "$UAC_PID") $(cpu_ticks "$UAS_PID") $(host_busy)"
 	rss=$(rss_kb "$SERVER_PID")
 	drops=$(sock_drops)
+	kern=$("$ZVONOK" -C "$TMP/zv" -rx "rtp show kernel" 2>/dev/null)
+	kfwd=$(sed -n 's/^Kernel-forwarded packets: //p' <<<"$kern")
+	kuser=$(sed -n 's/^User-space relayed packets: //p' <<<"$kern")
+	kprog=$(grep '^Program runs' <<<"$kern")
 	nchan=$("$ZVONOK" -C "$TMP/zv" -rx "core show channels" 2>/dev/null | grep -oiE '^[0-9]+ active channels?' | awk '{ print $1 }')
 	wait "$UAC_PID"
 	UAC_PID=""
@@ -229,9 +270,10 @@ for n in $STEPS; do
 	read -r e1 np1 < <(udp_errs)
 	rss_after=$(rss_kb "$SERVER_PID")
 	"$PY" - "$n" "$TMP/stat.csv" "$TMP/media.json" "$c0" "$c1" "$t0" "$t1" "$(getconf CLK_TCK)" \
-		"$rss" "$IDLE_RSS" "$rss_after" "$((e1 - e0))" "$((np1 - np0))" "${nchan:-?}" "$drops" "$o0" "$o1" >>"$TMP/results" <<'EOP'
+		"$rss" "$IDLE_RSS" "$rss_after" "$((e1 - e0))" "$((np1 - np0))" "${nchan:-?}" "$drops" "$o0" "$o1" "${kfwd:-0}" "${kuser:-0}" >>"$TMP/results.$MODE" <<'EOP'
 import json, sys
-(n, stat, media, c0, c1, t0, t1, hz, rss, idle, after, errs, noports, nchan, drops, o0, o1) = sys.argv[1:]
+(n, stat, media, c0, c1, t0, t1, hz, rss, idle, after, errs, noports, nchan, drops, o0, o1,
+ kfwd, kuser) = sys.argv[1:]
 o0, o1 = o0.split(), o1.split()
 dt = float(t1) - float(t0)
 others = [(int(b) - int(a)) / float(hz) / dt * 100 for a, b in zip(o0[:3], o1[:3])]
@@ -259,9 +301,9 @@ print(json.dumps({"n": n, "ok": ok, "fail": fail, "cpu": cpu, "window": float(t1
                   "fwd": f, "ret": r, "exp": exp,
                   "loss_fwd": loss(f.get("packets", 0)), "loss_rt": loss(r.get("packets", 0)),
                   "errs": int(errs), "noports": int(noports), "nchan": nchan, "drops": drops,
-                  "others": others, "host": host}))
+                  "others": others, "host": host, "kfwd": int(kfwd), "kuser": int(kuser)}))
 EOP
-	"$PY" - "$TMP/results" <<'EOP'
+	"$PY" - "$TMP/results.$MODE" <<'EOP'
 import json, sys
 s = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 n = s["n"]
@@ -279,8 +321,11 @@ print("       %s channels up; packets expected %d, forward %d (%d payloads ok, %
           s["nchan"], s["exp"], f.get("packets", 0), f.get("payload_ok", 0),
           f.get("out_of_sequence", 0), f.get("streams", 0), r.get("packets", 0), r.get("payload_ok", 0),
           r.get("out_of_sequence", 0), r.get("streams", 0), s["after"] / 1024, s["noports"], s["drops"]))
+print("       RTP packets so far (process lifetime): forwarded in the kernel %d, relayed in user space %d"
+      % (s["kfwd"], s["kuser"]))
 EOP
-	[ "$("$PY" -c "import json,sys; s=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(s['ok'])" "$TMP/results")" = "$n" ] ||
+	[ -n "$kprog" ] && echo "       eBPF $kprog"
+	[ "$("$PY" -c "import json,sys; s=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(s['ok'])" "$TMP/results.$MODE")" = "$n" ] ||
 		{ grep -E "^20[0-9]{2}-" "$TMP/uac.out" | head -3; }
 done
 
@@ -290,7 +335,8 @@ left=$("$ZVONOK" -C "$TMP/zv" -rx "core show channels" 2>/dev/null | grep -oiE '
 [ -n "${MEDIA_DEBUG:-}" ] && "$ZVONOK" -C "$TMP/zv" -rx "core show channels" | tail -8
 echo "channels still listed by \"core show channels\" 1 s after the last step's calls ended: ${left:-?}"
 echo
-"$PY" - "$TMP/results" "$IDLE_RSS" "$STARTUP" <<'EOP'
+echo "-- $MODE:"
+"$PY" - "$TMP/results.$MODE" "$IDLE_RSS" "$STARTUP" <<'EOP'
 import json, sys
 steps = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 idle_mb = int(sys.argv[2]) / 1024
@@ -331,4 +377,34 @@ print("RTP loss: worst step %.3f%% (forward or round trip); payloads not from th
 print("Idle RSS %.1f MB (Asterisk 72 MB, target <= 15 MB: %s); start-up %.1f ms median to SIP-ready"
       " (Asterisk 500-700 ms, target <= 50 ms: %s)"
       % (idle_mb, met(idle_mb <= 15), start, met(start <= 50)))
+EOP
+done
+
+# ---- both modes side by side -------------------------------------------------
+echo
+echo "== user-space relay vs kernel forwarding, per step"
+"$PY" - "$TMP" $MODES <<'EOP'
+import json, os, sys
+tmp, modes = sys.argv[1], sys.argv[2:]
+res = {}
+for m in modes:
+    p = os.path.join(tmp, "results." + m)
+    res[m] = {s["n"]: s for s in (json.loads(l) for l in open(p) if l.strip())} if os.path.exists(p) else {}
+ns = sorted(set(n for m in modes for n in res[m]))
+head = "%-6s" % "calls"
+for m in modes:
+    head += " | %-8s %-10s %-9s %-17s" % (m, "cpu/call", "MB/100", "loss fwd/rt")
+print(head)
+for n in ns:
+    line = "%-6d" % n
+    for m in modes:
+        s = res[m].get(n)
+        if not s:
+            line += " | %-47s" % "-"
+            continue
+        line += " | %-8s %-10s %-9s %-17s" % (
+            "%d/%d" % (s["ok"], s["n"]), "%.4f%%" % (s["cpu"] / n),
+            "%.2f" % ((s["rss"] - s["idle"]) / 1024 / n * 100),
+            "%.3f/%.3f%%" % (s["loss_fwd"], s["loss_rt"]))
+    print(line)
 EOP

@@ -204,6 +204,8 @@ int zv_rtp_send_dtmf(struct zv_rtp *rtp, char digit, unsigned duration_ms)
 		return -ENOTSUP;
 	if (!rtp->have_remote)
 		return -ENOTCONN;
+	if (rtp->relay.from)
+		rtp__kfwd_drop(rtp->relay.from); /* the relay mutes media meanwhile */
 	if (duration_ms < DTMF_MIN_MS)
 		duration_ms = DTMF_MIN_MS;
 	if (duration_ms > DTMF_MAX_MS)

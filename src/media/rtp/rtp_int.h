@@ -36,6 +36,7 @@ struct rtp_settings {
 	uint16_t port_start, port_end;
 	unsigned rtcp_interval_ms; /* rtcpinterval, default 5000 */
 	unsigned dtmf_timeout_ms; /* dtmftimeout (samples at 8 kHz), default 500 ms */
+	bool kernel_forwarding; /* kernel_forwarding, default yes (rtp_kfwd.c) */
 };
 
 #define RTP_DEFAULT_START 10000
@@ -163,6 +164,20 @@ struct rtp_relay {
 	uint32_t ts_off; /* target ts = source ts + ts_off */
 	zv_rtp_digit_cb *on_digit;
 	void *digit_arg;
+	/* The kernel flow of this direction (rtp_kfwd.c): slot + 1 (0: none),
+	 * its key (network order), the counters folded so far, and when to
+	 * try again after a failed install. */
+	struct rtp_kf {
+		uint32_t slot;
+		uint32_t saddr;
+		uint16_t sport, dport;
+		uint64_t pkts, octets;
+		uint64_t retry_us;
+		/* install wanted after the batch's sends (want_*: the source) */
+		bool want;
+		uint32_t want_saddr;
+		uint16_t want_sport;
+	} kf;
 };
 
 struct srtp_ctx_t_;
@@ -275,9 +290,36 @@ uint32_t rtp__rtcp_lost(const struct rtp_source *s);
 /* rtp_relay.c */
 /* A parsed packet received on a relaying session (media or event). */
 void rtp__relay_input(struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt, bool media,
-		      uint64_t now_us);
+		      const struct sockaddr_storage *src, uint64_t now_us);
 /* Unlink both directions (zv_rtp_free()). */
 void rtp__relay_fini(struct zv_rtp *rtp);
+
+/* rtp_kfwd.c: the kernel fast path of the relay (rtp.conf kernel_forwarding) */
+/* Load and attach the TC program once; -1 (logged once, why kept for the
+ * CLI) when it cannot: the relay stays in user space. */
+int rtp__kfwd_start(void);
+/* Detach our filters (clean shutdown, kernel_forwarding = no). */
+void rtp__kfwd_stop(const char *why);
+/* After the user-space relay sent a media packet of from's (source src):
+ * install or refresh the direction's kernel flow when it qualifies. */
+void rtp__kfwd_try(struct zv_rtp *from, const struct sockaddr_storage *src, uint64_t now_us);
+/* The receive batch's sends have left: install the flow rtp__kfwd_try()
+ * asked for (so no packet relayed in user space leaves after one the
+ * kernel forwarded). */
+void rtp__kfwd_flush(struct zv_rtp *from);
+/* Fold the flow's counters into from, its target and the relay state. */
+void rtp__kfwd_sync(struct zv_rtp *from);
+/* Fold, then remove the flow (the relay changes or ends). */
+void rtp__kfwd_drop(struct zv_rtp *from);
+/* rtp's remote changed: drop the flows from and into rtp. */
+void rtp__kfwd_remote_changed(struct zv_rtp *rtp);
+struct zv_cli_req;
+void rtp__kfwd_show(struct zv_cli_req *req, bool flows);
+extern _Atomic uint64_t rtp__kfwd_user_pkts;
+/* Tests: slots in plain memory (NULL: off), no kernel; free slots left. */
+struct kf_slot;
+void rtp__kfwd_test_mem(struct kf_slot *mem);
+unsigned rtp__kfwd_free_slots(void);
 
 /* rtp_srtp.c */
 void rtp__srtp_fini(struct zv_rtp *rtp);

@@ -11,6 +11,8 @@
  * and so are unknown options (with file:line).  Accepted but not acted
  * on: the ICE/STUN/TURN, strict RTP and learning options, rtpchecksums,
  * srtpreplayprotection (replay protection is always on), dtls_mtu.
+ * kernel_forwarding (default yes) loads the eBPF fast path of the native
+ * bridge at the first commit (rtp_kfwd.c); no detaches it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@
 static _Atomic uint32_t set_range = (uint32_t)RTP_DEFAULT_START << 16 | RTP_DEFAULT_END;
 static _Atomic unsigned set_rtcp_ms = RTP_DEFAULT_RTCP_MS;
 static _Atomic unsigned set_dtmf_ms = RTP_DEFAULT_DTMF_TIMEOUT_MS;
+static _Atomic bool set_kfwd = true;
 atomic_bool rtp__debug;
 
 void rtp__settings_get(struct rtp_settings *s)
@@ -36,6 +39,7 @@ void rtp__settings_get(struct rtp_settings *s)
 	s->port_end = (uint16_t)r;
 	s->rtcp_interval_ms = atomic_load(&set_rtcp_ms);
 	s->dtmf_timeout_ms = atomic_load(&set_dtmf_ms);
+	s->kernel_forwarding = atomic_load(&set_kfwd);
 }
 
 void rtp__settings_set(const struct rtp_settings *s)
@@ -43,6 +47,7 @@ void rtp__settings_set(const struct rtp_settings *s)
 	zv_rtp_set_port_range(s->port_start, s->port_end);
 	atomic_store(&set_rtcp_ms, s->rtcp_interval_ms);
 	atomic_store(&set_dtmf_ms, s->dtmf_timeout_ms);
+	atomic_store(&set_kfwd, s->kernel_forwarding);
 }
 
 void zv_rtp_set_port_range(uint16_t start, uint16_t end)
@@ -77,6 +82,7 @@ static const struct zv_conf_option general_opts[] = {
 	{"ice_permit", "accepted, not applied"},
 	{"ice_deny", "accepted, not applied"},
 	{"dtls_mtu", "accepted, not applied"},
+	{"kernel_forwarding", "forward natively bridged RTP in the kernel (eBPF), yes|no"},
 	{NULL},
 };
 
@@ -118,6 +124,18 @@ static void conf_general(const struct zv_conf_section *sec, struct zv_diag *diag
 		s->rtcp_interval_ms = v ? (unsigned)(v < 500 ? 500 : v) : RTP_DEFAULT_RTCP_MS;
 	if (conf_num(sec, "dtmftimeout", 1, 8 * 60000, diag, &v))
 		s->dtmf_timeout_ms = (unsigned)(v / 8 ? v / 8 : 1);
+	const struct zv_conf_var *kv = NULL, *klast = NULL;
+	while ((kv = zv_conf_var_next(sec, "kernel_forwarding", kv)))
+		klast = kv;
+	if (klast) {
+		bool b;
+		if (zv_conf_parse_bool(klast->value, &b) == 0)
+			s->kernel_forwarding = b;
+		else
+			zv_diag_warn(diag, klast->file, klast->line,
+				     "kernel_forwarding: '%s' is not yes or no, using yes",
+				     klast->value);
+	}
 }
 
 int rtp__conf_parse(const struct zv_conf *conf, struct zv_diag *diag, struct rtp_settings *s)
@@ -126,6 +144,7 @@ int rtp__conf_parse(const struct zv_conf *conf, struct zv_diag *diag, struct rtp
 	s->port_end = RTP_DEFAULT_END;
 	s->rtcp_interval_ms = RTP_DEFAULT_RTCP_MS;
 	s->dtmf_timeout_ms = RTP_DEFAULT_DTMF_TIMEOUT_MS;
+	s->kernel_forwarding = true;
 	if (!conf)
 		return 0;
 	for (const struct zv_conf_section *sec = zv_conf_section_next(conf, NULL); sec;
@@ -155,7 +174,12 @@ static int rtp_prepare(struct zv_module *mod, const struct zv_snapshot *snap,
 
 static void rtp_commit(struct zv_module *mod, void *state)
 {
-	rtp__settings_set(state);
+	const struct rtp_settings *s = state;
+	rtp__settings_set(s);
+	if (s->kernel_forwarding)
+		rtp__kfwd_start(); /* once; a reload that keeps it on does nothing */
+	else
+		rtp__kfwd_stop("kernel_forwarding = no");
 	free(state);
 }
 
@@ -200,6 +224,15 @@ static enum zv_cli_result cli_show_settings(struct zv_cli_req *req, int argc, ch
 	return ZV_CLI_SUCCESS;
 }
 
+static enum zv_cli_result cli_show_kernel(struct zv_cli_req *req, int argc, char **argv)
+{
+	int nf = zv_cli_nfixed(req);
+	if (argc > nf + 1 || (argc == nf + 1 && strcasecmp(argv[nf], "flows")))
+		return ZV_CLI_SHOWUSAGE;
+	rtp__kfwd_show(req, argc == nf + 1);
+	return ZV_CLI_SUCCESS;
+}
+
 static const struct zv_cli_cmd rtp_cli[] = {
 	{"rtp set debug", "Enable/Disable RTP debugging",
 	 "Usage: rtp set debug {on|off}\n"
@@ -209,6 +242,11 @@ static const struct zv_cli_cmd rtp_cli[] = {
 	 "Usage: rtp show settings\n"
 	 "       Display RTP configuration settings\n",
 	 cli_show_settings},
+	{"rtp show kernel", "Display the kernel forwarding of bridged RTP",
+	 "Usage: rtp show kernel [flows]\n"
+	 "       Whether natively bridged RTP is forwarded in the kernel (eBPF),\n"
+	 "       on which interfaces, how many flows and packets; with flows, each flow.\n",
+	 cli_show_kernel},
 	{NULL},
 };
 
@@ -219,6 +257,7 @@ static int rtp_load(struct zv_module *mod)
 
 static void rtp_unload(struct zv_module *mod)
 {
+	rtp__kfwd_stop("the RTP module is unloaded");
 	atomic_store(&rtp__debug, false);
 }
 

@@ -26,8 +26,16 @@
  * decoded on the source too (rtp__dtmf_input()), reporting the digit to
  * the relay's on_digit instead of on_dtmf: the owner may watch digits
  * (features) without relaying them a second time.
+ *
+ * Kernel forwarding (rtp_kfwd.c): after a media packet is relayed here,
+ * the direction's mapping is installed as a kernel flow and the packets
+ * that follow are forwarded by a TC program without reaching us; what it
+ * leaves to us (events, a new SSRC, a jump) comes here with the relay's
+ * state folded from the flow first.  Every change of the link drops the
+ * flow.
  */
 #include <errno.h>
+#include <stdatomic.h>
 
 #include "media/rtp/rtp_int.h"
 
@@ -35,6 +43,7 @@
 
 static void relay_unlink(struct zv_rtp *from)
 {
+	rtp__kfwd_drop(from);
 	struct zv_rtp *to = from->relay.to;
 	if (to && to->relay.from == from)
 		to->relay.from = NULL;
@@ -73,8 +82,10 @@ int zv_rtp_relay(struct zv_rtp *from, struct zv_rtp *to, int in_pt, int out_pt, 
 	if (from->relay.to != to)
 		relay_unlink(from);
 	struct rtp_relay *r = &from->relay;
-	if (r->in_pt != in_pt || r->out_pt != out_pt)
+	if (r->in_pt != in_pt || r->out_pt != out_pt) {
+		rtp__kfwd_drop(from);
 		r->synced = false;
+	}
 	r->to = to;
 	r->in_pt = (uint8_t)in_pt;
 	r->out_pt = (uint8_t)out_pt;
@@ -126,7 +137,7 @@ static bool relay_map(struct rtp_relay *r, struct zv_rtp *to, const struct zv_rt
 }
 
 void rtp__relay_input(struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt, bool media,
-		      uint64_t now_us)
+		      const struct sockaddr_storage *src, uint64_t now_us)
 {
 	struct rtp_relay *r = &rtp->relay;
 	struct zv_rtp *to = r->to;
@@ -141,8 +152,11 @@ void rtp__relay_input(struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt, bool med
 	uint16_t seq;
 	uint32_t ts;
 	bool marker;
-	if (pt != RTP_NO_PT && relay_map(r, to, pkt, now_us, &seq, &ts, &marker))
-		rtp__send_packet_seq(to, pt, marker, seq, ts, pkt->payload, pkt->len);
+	if (pt != RTP_NO_PT && relay_map(r, to, pkt, now_us, &seq, &ts, &marker) &&
+	    rtp__send_packet_seq(to, pt, marker, seq, ts, pkt->payload, pkt->len) == 0 && media) {
+		atomic_fetch_add_explicit(&rtp__kfwd_user_pkts, 1, memory_order_relaxed);
+		rtp__kfwd_try(rtp, src, now_us); /* the next ones in the kernel */
+	}
 	if (!media)
 		rtp__dtmf_input(rtp, pkt);
 }

@@ -162,6 +162,9 @@ static size_t put_sdes(struct zv_rtp *rtp, uint8_t *p)
 
 void rtp__rtcp_report(struct zv_rtp *rtp, bool bye)
 {
+	rtp__kfwd_sync(rtp); /* what the kernel forwarded for us */
+	if (rtp->relay.from)
+		rtp__kfwd_sync(rtp->relay.from); /* and into us */
 	uint8_t buf[256];
 	uint64_t now = rtp__now_us();
 	bool sr = rtp->tx_started && rtp->sent_since_report;
@@ -275,6 +278,12 @@ void rtp__rtcp_fini(struct zv_rtp *rtp)
 
 void zv_rtp_get_stats(const struct zv_rtp *rtp, struct zv_rtp_stats *st)
 {
+	/* Folding kernel-forwarded counters is a cache refresh, not a change
+	 * the caller can see otherwise: the sessions are the caller's loop's. */
+	struct zv_rtp *w = (struct zv_rtp *)rtp;
+	rtp__kfwd_sync(w);
+	if (w->relay.from)
+		rtp__kfwd_sync(w->relay.from);
 	memset(st, 0, sizeof(*st));
 	st->local_ssrc = rtp->ssrc;
 	st->remote_ssrc = rtp->src.valid ? rtp->src.ssrc : 0;

@@ -259,6 +259,7 @@ static void learn_remote(struct zv_rtp *rtp, const struct sockaddr_storage *src,
 	if (rtp->have_remote && addr_equal(&rtp->remote, src))
 		return;
 	txq_flush_for(rtp); /* what is queued goes where it was meant to */
+	rtp__kfwd_remote_changed(rtp);
 	if (zv_log_debug_level() >= 1) {
 		char a[64];
 		zv_debug(1, "RTP on port %u: remote learned as %s", rtp->port,
@@ -322,6 +323,8 @@ static void rx_rtp(struct zv_rtp *rtp, uint8_t *buf, size_t len,
 	}
 	if (atomic_load_explicit(&rtp__debug, memory_order_relaxed))
 		log_rtp("Got  RTP packet from   ", src, &pkt);
+	if (rtp->relay.kf.slot)
+		rtp__kfwd_sync(rtp); /* what the kernel forwarded comes first */
 	if (rtp->symmetric)
 		learn_remote(rtp, src, false);
 	rtp->rx_packets++;
@@ -329,7 +332,7 @@ static void rx_rtp(struct zv_rtp *rtp, uint8_t *buf, size_t len,
 	bool media = pkt.pt != rtp->dtmf_pt;
 	rtp__rtcp_rtp_received(rtp, &pkt, now, media);
 	if (rtp->relay.to)
-		rtp__relay_input(rtp, &pkt, media, now);
+		rtp__relay_input(rtp, &pkt, media, src, now);
 	else if (!media)
 		rtp__dtmf_input(rtp, &pkt);
 	else if (rtp->cb.on_rtp)
@@ -372,6 +375,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	}
 	txq.open = false;
 	txq_flush();
+	if (rtp->relay.kf.want && !rtp->closed)
+		rtp__kfwd_flush(rtp); /* after the batch's relayed packets left */
 	rtp__release(rtp);
 }
 
@@ -582,6 +587,7 @@ static void map_v4(struct sockaddr_storage *ss)
 void zv_rtp_set_remote(struct zv_rtp *rtp, const struct sockaddr_storage *addr)
 {
 	txq_flush_for(rtp);
+	rtp__kfwd_remote_changed(rtp);
 	if (!addr || (addr->ss_family != AF_INET && addr->ss_family != AF_INET6) ||
 	    !addr_port(addr)) {
 		rtp->have_remote = false;
