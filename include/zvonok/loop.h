@@ -57,6 +57,15 @@ struct event_base *zv_loop_base(struct zv_loop *loop);
  */
 int zv_loop_post(struct zv_loop *loop, zv_loop_fn *fn, void *arg);
 
+/*
+ * Run fn(arg) when the calling thread's loop stops: on a worker's own
+ * thread after its loop returns, for the main loop in zv_loops_fini();
+ * either way before the loop's event base is freed, so a per-thread cache
+ * can free the events it keeps on it.  Hooks run newest first.  Loop
+ * thread only; 0, -EINVAL (not a loop thread) or -ENOMEM.
+ */
+int zv_loop_on_fini(zv_loop_fn *fn, void *arg);
+
 /* Milliseconds of CLOCK_MONOTONIC (for durations and deadlines; any
  * thread). */
 uint64_t zv_mono_ms(void);

@@ -147,7 +147,10 @@ void zv_logv(enum zv_log_level level, int sublevel, const char *module,
 {
 	if ((unsigned)level >= ZV_LOG__COUNT)
 		return;
-	char msg[2048];
+	/* Per thread, not on the stack: a dialplan coroutine that logs would
+	 * otherwise keep these 6.5 KiB of its stack resident for the call's
+	 * life.  Nothing in here yields or logs again. */
+	static _Thread_local char msg[2048], line[2300], vline[2200];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	size_t mlen = strlen(msg);
 	while (mlen && msg[mlen - 1] == '\n')
@@ -168,14 +171,12 @@ void zv_logv(enum zv_log_level level, int sublevel, const char *module,
 		when[0] = '\0';
 	/* Full form for files and sinks; verbose lines on a console carry
 	 * only their prefix, as Asterisk's console does. */
-	char line[2300];
 	if (level == ZV_LOG_VERBOSE)
 		snprintf(line, sizeof(line), "[%s] VERBOSE[%ld]%s %s: %s%s", when,
 			 tid, callid, module, verbose_prefix(sublevel), msg);
 	else
 		snprintf(line, sizeof(line), "[%s] %s[%ld]%s %s: %s", when,
 			 level_names[level], tid, callid, module, msg);
-	char vline[2200];
 	if (level == ZV_LOG_VERBOSE)
 		snprintf(vline, sizeof(vline), "%s%s", verbose_prefix(sublevel), msg);
 

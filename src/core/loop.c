@@ -35,6 +35,12 @@ struct msg {
 	void *arg;
 };
 
+struct fini_hook {
+	struct fini_hook *next;
+	zv_loop_fn *fn;
+	void *arg;
+};
+
 struct zv_loop {
 	char name[16];
 	struct event_base *base;
@@ -50,6 +56,7 @@ struct zv_loop {
 	_Atomic uint64_t posted, timers, wakeups;
 	_Atomic uint32_t qmax;
 	_Atomic uint64_t busy_ns;
+	struct fini_hook *fini; /* zv_loop_on_fini(), newest first; own thread */
 };
 
 static struct zv_loop main_loop;
@@ -211,8 +218,33 @@ fail:
 	return -ENOMEM;
 }
 
+/* The loop's zv_loop_on_fini() hooks, newest first, each once. */
+static void run_fini_hooks(struct zv_loop *loop)
+{
+	while (loop->fini) {
+		struct fini_hook *h = loop->fini;
+		loop->fini = h->next;
+		h->fn(h->arg);
+		free(h);
+	}
+}
+
+int zv_loop_on_fini(zv_loop_fn *fn, void *arg)
+{
+	struct zv_loop *loop = current_loop;
+	if (!loop)
+		return -EINVAL;
+	struct fini_hook *h = malloc(sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	*h = (struct fini_hook){loop->fini, fn, arg};
+	loop->fini = h;
+	return 0;
+}
+
 static void loop_fini(struct zv_loop *loop)
 {
+	run_fini_hooks(loop);
 	pthread_mutex_lock(&loop->lock);
 	loop->stopped = true;
 	struct msg *m = loop->head;
@@ -245,6 +277,7 @@ static void *worker_main(void *arg)
 	snprintf(tname, sizeof(tname), "zv-%.12s", loop->name);
 	pthread_setname_np(pthread_self(), tname);
 	event_base_loop(loop->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	run_fini_hooks(loop); /* on this thread, its base still there */
 	current_loop = NULL;
 	return NULL;
 }

@@ -181,11 +181,13 @@ struct rtp_relay {
 };
 
 struct srtp_ctx_t_;
+struct rtp_port;
 
 struct zv_rtp {
 	struct zv_loop *loop;
 	struct zv_rtp_cb cb;
 	void *arg;
+	struct rtp_port *sock; /* the socket pair (rtp_ports.c), owns: */
 	int fd[2]; /* RTP, RTCP */
 	struct event *ev[2];
 	uint16_t port;
@@ -267,6 +269,28 @@ static inline void rtp__hold(struct zv_rtp *rtp)
 }
 /* False when the session was freed (do not touch it any more). */
 bool rtp__release(struct zv_rtp *rtp);
+
+/* rtp_ports.c: socket pairs, pooled per loop thread (privacy rules there) */
+#define RTP_POOL_QUARANTINE_MS 500 /* a released pair is reused no sooner */
+#define RTP_POOL_OFF 0u /* rtp__port_set_quarantine(): no pooling */
+/* Bind (or reuse) a pair on addr in [start, end] for rtp: sets rtp->sock,
+ * fd, ev and port; the events call on_readable with the pair as argument
+ * (rtp__port_owner() turns it into the session).  0 or a negative errno
+ * (-EADDRINUSE: range exhausted). */
+int rtp__port_open(struct zv_rtp *rtp, const struct sockaddr_storage *addr, unsigned start,
+		   unsigned end, void (*on_readable)(int fd, short what, void *arg));
+/* Give rtp's pair back: pooled (quarantined) or closed.  rtp->fd = -1. */
+void rtp__port_close(struct zv_rtp *rtp);
+/* The session an event argument delivers to; NULL for a pooled pair,
+ * whose queued packets on fd were read and dropped. */
+struct zv_rtp *rtp__port_owner(void *arg, int fd);
+/* A received datagram that continues the previous owner's stream of a
+ * reused pair (dropped). */
+bool rtp__port_stale(const struct zv_rtp *rtp, const uint8_t *buf, size_t len, bool rtcp);
+/* This thread: the quarantine (RTP_POOL_OFF turns pooling off; tests),
+ * and how many pairs are pooled. */
+void rtp__port_set_quarantine(unsigned ms);
+unsigned rtp__port_pooled(void);
 
 /* rtp_dtmf.c */
 int rtp__dtmf_init(struct zv_rtp *rtp);

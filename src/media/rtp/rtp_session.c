@@ -4,10 +4,11 @@
  * RTP).
  *
  * DESIGN
- * A session binds an even port from the configured range (a random even
- * start, then the next even ports, wrapping, until both port and port+1
- * bind) and registers one persistent libevent read event per socket on
- * its loop.  A read event drains one recvmmsg() batch into this thread's
+ * A session takes a socket pair from rtp_ports.c: a pooled pair released
+ * by an earlier session of this thread (after its quarantine), else an
+ * even port bound from the configured range (a random even start, then
+ * the next even ports, wrapping, until both port and port+1 bind), with
+ * one persistent libevent read event per socket on its loop.  A read event drains one recvmmsg() batch into this thread's
  * buffers; each packet is unprotected in place when SRTP is on, parsed,
  * accounted for RTCP and handed to on_rtp or to the RFC 4733 decoder.
  * RTCP arriving on the RTP port (RFC 5761 multiplexing) is treated as
@@ -184,58 +185,6 @@ bool rtp__release(struct zv_rtp *rtp)
 	return false;
 }
 
-/* ---- sockets ------------------------------------------------------------- */
-
-/* A non-blocking UDP socket bound to addr:port, or a negative errno. */
-static int udp_bind(const struct sockaddr_storage *addr, uint16_t port)
-{
-	int fd = socket(addr->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	struct sockaddr_storage a = *addr;
-	addr_set_port(&a, port);
-	if (bind(fd, (struct sockaddr *)&a, addr_len(&a)) < 0) {
-		int err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-/* Both sockets on an even port of [start, end] (RTCP may be end + 1). */
-static int bind_pair(const struct sockaddr_storage *addr, unsigned start, unsigned end, int fd[2],
-		     uint16_t *portp)
-{
-	start += start & 1u;
-	if (end > 65534)
-		end = 65534;
-	if (start < 2 || start > end)
-		return -EADDRINUSE;
-	unsigned n = (end - start) / 2 + 1, off;
-	rtp__random(&off, sizeof(off));
-	off %= n;
-	for (unsigned i = 0; i < n; i++) {
-		uint16_t port = (uint16_t)(start + 2 * ((off + i) % n));
-		int a = udp_bind(addr, port);
-		if (a == -EADDRINUSE)
-			continue;
-		if (a < 0)
-			return a;
-		int b = udp_bind(addr, (uint16_t)(port + 1));
-		if (b < 0) {
-			close(a);
-			if (b == -EADDRINUSE)
-				continue;
-			return b;
-		}
-		fd[0] = a;
-		fd[1] = b;
-		*portp = port;
-		return 0;
-	}
-	return -EADDRINUSE;
-}
-
 /* ---- receiving ----------------------------------------------------------- */
 
 static void log_rtp(const char *what, const struct sockaddr_storage *ss,
@@ -341,7 +290,9 @@ static void rx_rtp(struct zv_rtp *rtp, uint8_t *buf, size_t len,
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
-	struct zv_rtp *rtp = arg;
+	struct zv_rtp *rtp = rtp__port_owner(arg, fd);
+	if (!rtp)
+		return; /* a pooled pair: drained */
 	bool is_rtcp = fd == rtp->fd[1];
 	struct mmsghdr msgs[RTP_BATCH];
 	struct iovec iov[RTP_BATCH];
@@ -362,7 +313,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	rtp__hold(rtp);
 	txq.open = true;
 	for (int i = 0; i < n && !rtp->closed; i++) {
-		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+		if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+		    rtp__port_stale(rtp, rx_bufs[i], msgs[i].msg_len, is_rtcp)) {
 			rtp->rx_dropped++;
 			continue;
 		}
@@ -521,16 +473,9 @@ struct zv_rtp *zv_rtp_new(struct zv_loop *loop, const struct sockaddr_storage *b
 	rtp__random(&rtp->seq, sizeof(rtp->seq));
 	rtp__random(&rtp->last_ts, sizeof(rtp->last_ts));
 	rtp->fd[0] = rtp->fd[1] = -1;
-	int err = bind_pair(bind, set.port_start, set.port_end, rtp->fd, &rtp->port);
+	int err = rtp__port_open(rtp, bind, set.port_start, set.port_end, on_readable);
 	if (err)
 		goto fail;
-	err = -ENOMEM;
-	for (int i = 0; i < 2; i++) {
-		rtp->ev[i] = event_new(zv_loop_base(loop), rtp->fd[i], EV_READ | EV_PERSIST,
-				       on_readable, rtp);
-		if (!rtp->ev[i] || event_add(rtp->ev[i], NULL) < 0)
-			goto fail;
-	}
 	if ((err = rtp__dtmf_init(rtp)) < 0 || (err = rtp__rtcp_init(rtp)) < 0)
 		goto fail;
 	return rtp;
@@ -554,14 +499,7 @@ void zv_rtp_free(struct zv_rtp *rtp)
 	rtp__dtls_fini(rtp);
 	rtp__srtp_fini(rtp);
 	rtp__relay_fini(rtp);
-	for (int i = 0; i < 2; i++) {
-		if (rtp->ev[i])
-			event_free(rtp->ev[i]);
-		rtp->ev[i] = NULL;
-		if (rtp->fd[i] >= 0)
-			close(rtp->fd[i]);
-		rtp->fd[i] = -1;
-	}
+	rtp__port_close(rtp); /* pooled or closed */
 	if (!rtp->busy)
 		free(rtp);
 }

@@ -2,7 +2,8 @@
  * Unit tests for RTP sessions (src/media/rtp/rtp_session.c) with real
  * sockets on 127.0.0.1 and the real main loop: two sessions exchanging
  * packets (sequence, timestamps, SSRC, continuity across a gap),
- * symmetric RTP, port-range exhaustion, freeing from a callback.
+ * symmetric RTP, port-range exhaustion, freeing from a callback, the
+ * pool of socket pairs (quarantine, the previous call's stream dropped).
  *
  * State the callbacks record is static: the loop runs them.
  */
@@ -209,7 +210,9 @@ static void test_port_exhaustion(void **state)
 	uint16_t base = rt_raw_pair(raw);
 	close(raw[0]);
 	close(raw[1]);
-	/* Room for exactly two sessions: base and base + 2 (RTCP base + 3). */
+	/* Room for exactly two sessions: base and base + 2 (RTCP base + 3).
+	 * Without the pool, so that a freed session's port is free at once. */
+	rtp__port_set_quarantine(RTP_POOL_OFF);
 	zv_rtp_set_port_range(base, (uint16_t)(base + 3));
 	struct sockaddr_storage lo = rt_lo4(0);
 	struct zv_rtp *a = zv_rtp_new(zv_main_loop(), &lo, &cb, &rxa);
@@ -244,6 +247,74 @@ static void test_port_exhaustion(void **state)
 	assert_null(zv_rtp_new(zv_main_loop(), &lo, &cb, &rxb));
 	assert_int_equal(errno, EADDRINUSE);
 	zv_rtp_set_port_range(RTP_DEFAULT_START, RTP_DEFAULT_END);
+	rtp__port_set_quarantine(RTP_POOL_QUARANTINE_MS);
+}
+
+/*
+ * The pool: a freed session's pair is reused only after the quarantine;
+ * what the previous peer sends in between is dropped, and so is the rest
+ * of its stream after the reuse, while a new stream is delivered.
+ */
+static void test_pool(void **state)
+{
+	rtp__port_set_quarantine(200);
+	int raw[2];
+	rt_raw_pair(raw);
+	struct zv_rtp *a = rt_new(&cb, &rxa);
+	uint16_t pa = zv_rtp_local_port(a);
+	struct sockaddr_storage to1 = rt_lo4((uint16_t)(pa + 1));
+	/* the previous call: seq 1000.., SSRC 77 */
+	for (uint16_t i = 0; i < 3; i++)
+		rt_raw_rtp(raw[0], pa, 0, false, (uint16_t)(1000 + i), 160u * i, 77, "old", 3);
+	rt_run_for(50);
+	assert_int_equal(rxa.n, 3);
+	zv_rtp_free(a);
+	assert_int_equal(rtp__port_pooled(), 1);
+
+	/* In quarantine: a new session gets another pair; the old peer's
+	 * packets to the pooled one are read and dropped. */
+	struct zv_rtp *b = rt_new(&cb, &rxb);
+	assert_int_not_equal(zv_rtp_local_port(b), pa);
+	rt_raw_rtp(raw[0], pa, 0, false, 1003, 480, 77, "old", 3);
+	rt_run_for(250);
+	assert_int_equal(rxb.n, 0);
+
+	/* Past the quarantine: the pair is reused (the oldest first). */
+	rt_raw_rtp(raw[0], pa, 0, false, 1004, 640, 77, "old", 3);
+	zv_rtp_free(b);
+	rt_run_for(250);
+	memset(&rxa, 0, sizeof(rxa));
+	/* queued, not read yet, when the pair is reused: drained, never
+	 * delivered (another SSRC, so only the drain stops it) */
+	rt_raw_rtp(raw[0], pa, 0, false, 5, 0, 99, "old", 3);
+	struct zv_rtp *c = rt_new(&cb, &rxa);
+	assert_int_equal(zv_rtp_local_port(c), pa);
+	assert_int_equal(rtp__port_pooled(), 1); /* b's, in quarantine */
+	zv_rtp_set_symmetric(c, true);
+	rt_run_for(30);
+	assert_int_equal(rxa.n, 0);
+	/* the old stream goes on: dropped, and RTCP of its SSRC too
+	 * (an RR: V=2, PT 201, length 1, sender SSRC 77) */
+	rt_raw_rtp(raw[0], pa, 0, false, 1006, 960, 77, "old", 3);
+	uint8_t rr[8] = {0x80, 201, 0, 1, 0, 0, 0, 77};
+	sendto(raw[1], rr, sizeof(rr), 0, (struct sockaddr *)&to1, sizeof(struct sockaddr_in));
+	rt_run_for(30);
+	assert_int_equal(rxa.n, 0);
+	assert_true(c->rx_dropped >= 2);
+	uint8_t p[4] = {0};
+	assert_int_equal(zv_rtp_send(c, 0, p, sizeof(p), 160, false), -ENOTCONN); /* not latched */
+	/* a new stream from the same address (another SSRC) is the call's */
+	rt_raw_rtp(raw[0], pa, 0, false, 1007, 1120, 78, "new", 3);
+	/* and so is the same SSRC with a sequence far from the old one */
+	rt_raw_rtp(raw[0], pa, 0, false, 40000, 1280, 77, "new", 3);
+	rt_run_for(30);
+	assert_int_equal(rxa.n, 2);
+	assert_int_equal(rxa.ssrc[0], 78);
+	assert_int_equal(rxa.seq[1], 40000);
+	zv_rtp_free(c);
+	close(raw[0]);
+	close(raw[1]);
+	rtp__port_set_quarantine(RTP_POOL_QUARANTINE_MS);
 }
 
 /* A callback that frees its own session: no more callbacks, no crash. */
@@ -327,6 +398,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_remote, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symmetric, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_exhaustion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_callback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_and_v6, setup, teardown),
