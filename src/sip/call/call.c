@@ -112,6 +112,11 @@ struct call {
 	bool ack_armed;
 	struct zv_timer ack_timer;
 	uint32_t reoffer_cseq; /* a re-INVITE without SDP whose ACK answers us */
+	/* the last ACK we sent for a 2xx to our (re-)INVITE, kept to send
+	 * again when that 2xx is retransmitted (RFC 3261 13.2.2.4) */
+	char *ack_req;
+	size_t ack_len;
+	uint32_t ack_cseq;
 	struct call *next; /* table chain */
 };
 
@@ -206,6 +211,7 @@ static void call_destroy(void *obj)
 	free(c->offer);
 	free(c->endpoint);
 	free(c->id_lines);
+	free(c->ack_req);
 	if (c->target.conn)
 		sip_conn_unref(c->target.conn);
 }
@@ -587,6 +593,9 @@ static void se_start(struct call *c)
 	zv_timer_start(&c->se_timer, call_se_due_ms(&c->se), 0);
 }
 
+/* The ACK of a 2xx to our INVITE or re-INVITE: a request of its own,
+ * outside the transaction (RFC 3261 13.2.2.4).  Kept, so that a
+ * retransmission of that 2xx gets the same ACK again (ack_resend()). */
 static void ack_send(struct call *c, uint32_t cseq)
 {
 	char branch[40];
@@ -594,9 +603,33 @@ static void ack_send(struct call *c, uint32_t cseq)
 	struct sip_uac_request r = dialog_request(c, "ACK", c->remote_target, branch, cseq);
 	struct sip_buf req;
 	sip_buf_init(&req);
-	if (!sip_uac_build_request(&r, &req))
-		sip_send(&c->target, req.p, req.len);
-	sip_buf_free(&req);
+	if (sip_uac_build_request(&r, &req) || req.oom) {
+		sip_buf_free(&req);
+		return;
+	}
+	sip_send(&c->target, req.p, req.len);
+	free(c->ack_req);
+	c->ack_req = req.p; /* taken from the buffer */
+	c->ack_len = req.len;
+	c->ack_cseq = cseq;
+}
+
+/* A 2xx to an INVITE that no transaction expects (sip.h): when it is
+ * the 2xx of our dialog's INVITE we ACKed (our From tag, their To tag,
+ * that CSeq), our ACK was lost and the far end retransmits: send the
+ * ACK again.  A 2xx of another fork or an older CSeq is ignored. */
+static void on_stray_2xx(const struct sip_rx *rx)
+{
+	const struct sip_msg *m = &rx->msg;
+	if (!m->from.has_tag || !m->to.has_tag)
+		return;
+	struct call *c = call_find(m->call_id, m->from.tag);
+	if (!c || !c->ack_req || m->cseq.seq != c->ack_cseq || !c->remote_tag ||
+	    !zv_str_eq_cstr(m->to.tag, c->remote_tag))
+		return;
+	zv_verb(4, "%s: %u to INVITE (CSeq %u) again: ACK again",
+		c->chan ? zv_channel_name(c->chan) : c->call_id, m->status, m->cseq.seq);
+	sip_send(&c->target, c->ack_req, c->ack_len);
 }
 
 struct se_refresh {
@@ -2223,6 +2256,7 @@ static int call_load(struct zv_module *mod)
 
 static int call_start(struct zv_module *mod)
 {
+	sip_stray_response_set(on_stray_2xx);
 	sip_method_handler_set(SIP_METHOD_INVITE, on_invite);
 	sip_method_handler_set(SIP_METHOD_ACK, on_ack);
 	sip_method_handler_set(SIP_METHOD_BYE, on_bye);
@@ -2235,6 +2269,7 @@ static int call_start(struct zv_module *mod)
 
 static void call_stop(struct zv_module *mod)
 {
+	sip_stray_response_set(NULL);
 	sip_method_handler_set(SIP_METHOD_INVITE, NULL);
 	sip_method_handler_set(SIP_METHOD_ACK, NULL);
 	sip_method_handler_set(SIP_METHOD_BYE, NULL);
