@@ -1636,7 +1636,7 @@ static void on_ack(struct sip_stsx *st, const struct sip_rx *rx)
 	struct call *c = call_find(rx->msg.call_id, rx->msg.to.tag);
 	if (!c)
 		return;
-	if (c->reinvite_ack && rx->msg.cseq.seq != c->invite_cseq) {
+	if (c->reinvite_ack && (c->outbound || rx->msg.cseq.seq != c->invite_cseq)) {
 		/* their re-INVITE is over: an offer of ours may go */
 		c->reinvite_ack = false;
 		dm_sync(c);
