@@ -14,9 +14,13 @@
 #  - 212 (direct_media=no) calling 203: media stays anchored (no direct
 #    media line, the RTP sessions count packets), tones heard;
 #  - 222 (allow=alaw, direct_media=yes) calling 203 (ulaw): different
-#    codecs, stays anchored, tones heard (translated).
+#    codecs, stays anchored, tones heard (translated);
+#  - 232 (media_encryption=sdes, direct_media=yes; baresip with
+#    mediaenc=srtp-mand) calling 203 (plain RTP): stays anchored, tones
+#    heard (decrypted at the PBX).
 . "$(dirname "$0")/lib.sh"
 zv_need baresip sox
+[ -f /usr/lib/baresip/modules/srtp.so ] || fail "baresip's srtp module is not installed"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
@@ -25,6 +29,7 @@ ZPORT=$(zv_free_port udp)
 	zv_pjsip_phone 202 calls secret202 direct_media=yes
 	zv_pjsip_phone 212 calls secret212 direct_media=no
 	zv_pjsip_phone 222 calls secret222 allow=alaw direct_media=yes
+	zv_pjsip_phone 232 calls secret232 media_encryption=sdes direct_media=yes
 	zv_pjsip_phone 203 calls secret203 aor:remove_existing=yes direct_media=yes
 } >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<EOC
@@ -50,11 +55,14 @@ rx_count() {
 wait_log() { zv_wait_lines "$ZV_DIR/out.log" "$1" "$2" "$3"; }
 
 # caller DIR USER SECONDS: USER dials 203; keys from DIR/keys (FD 8).
+# USER 232 uses SRTP (srtp.so, mediaenc=srtp-mand).
 caller() {
-	zv_baresip_config "$1" "$ZV_DIR/tone1000.wav"
+	local -a mods=() params=()
+	[ "$2" = 232 ] && mods=(g711.so srtp.so) && params=(mediaenc=srtp-mand)
+	zv_baresip_config "$1" "$ZV_DIR/tone1000.wav" "${mods[@]}"
 	mkfifo "$1/keys"
 	exec 8<>"$1/keys"
-	zv_baresip_dial "$1" "$2" 203 "$3" "auth_pass=secret$2"
+	zv_baresip_dial "$1" "$2" 203 "$3" "auth_pass=secret$2" "${params[@]}"
 	CALLER_PID=$ZV_BARESIP_PID
 	zv_wait_until 10 grep -q "Call established" "$1/out.txt" ||
 		fail "$2: the call was not established: $(tail -5 "$1/out.txt")"
@@ -167,11 +175,15 @@ anchored() { # USER
 	zv_in_range "$(zv_field "$out" freq)" 985 1015 || fail "$1: the callee should hear 1000 Hz, got $out"
 	[ "$(grep -c "media flows directly to the peer" "$ZV_DIR/out.log")" = "$n" ] ||
 		fail "$1: the call went direct: $(grep 'direct media' "$ZV_DIR/out.log" | tail -4)"
+	if [ "$1" = 232 ]; then
+		grep -q "^m=audio [0-9]* RTP/SAVP" "$ZV_DIR/out.log" || fail "232: the call did not use SRTP"
+	fi
 	grep -q "PJSIP/$1-[0-9a-f]*: direct media" "$ZV_DIR/out.log" &&
 		fail "$1: direct media was asked for: $(grep "PJSIP/$1-" "$ZV_DIR/out.log" | grep direct)"
 	return 0
 }
 anchored 212
 anchored 222
+anchored 232
 zv_stop
 echo "PASS $TEST_NAME"
