@@ -11,7 +11,13 @@
 #    after the caller went direct; the caller is re-INVITEd back to
 #    Zvonok's own media port (call_dm_uac_back.xml: two re-INVITEs, the
 #    second not to the callee), logged "direct media refused (488)" and
-#    "media anchored again"; the callee gets no second re-INVITE.
+#    "media anchored again"; the callee gets no second re-INVITE;
+#  - session timer (call_dm_uas_timer.xml: Session-Expires 90,
+#    refresher=uac, no UPDATE): Zvonok's refresh of the direct callee leg
+#    is a re-INVITE 40-50 s after the direct one that still carries the
+#    caller's media (a refresh must not anchor by accident) and
+#    Session-Expires; then the callee hangs up and the caller
+#    (call_dm_uac_bye_rx.xml) gets its BYE.  About 70 s in all.
 . "$(dirname "$0")/lib.sh"
 zv_need sipp
 
@@ -77,6 +83,34 @@ expect_eq "$c1" "127.0.0.1:$UAS_MP" "the caller's first re-INVITE (the callee's 
 	fail "the caller was not taken back from the callee's media: second re-INVITE '$c2'"
 grep -q "PJSIP/callee-[0-9a-f]*: direct media refused (488)" out.log || fail "the refusal is not logged"
 grep -q "PJSIP/300-[0-9a-f]*: media anchored again" out.log || fail "the caller was not anchored again"
+# ---- session timer refresh while direct -----------------------------------------
+# (SIPp by hand: the zv_sipp_* helpers stop SIPp after 30 s)
+mkdir -p timer && cd timer || fail "no timer"
+UAS_MP=$(zv_free_port udp)
+timeout -s KILL 90 sipp -sf "$ZV_SRC/tests/sip/call_dm_uas_timer.xml" -i 127.0.0.1 -p "$CALLEE_PORT" \
+	-mp "$UAS_MP" -m 1 -nostdin -timeout 80 -timeout_error -trace_logs -trace_err >uas.out 2>&1 &
+uas_pid=$!
+zv_wait_udp "$CALLEE_PORT"
+UAC_MP=$(zv_free_port udp)
+timeout -s KILL 90 sipp "127.0.0.1:$ZPORT" -sf "$ZV_SRC/tests/sip/call_dm_uac_bye_rx.xml" -s 900 \
+	-i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$UAC_MP" -m 1 -nostdin -timeout 80 -timeout_error \
+	-max_retrans 3 -trace_logs -trace_err >uac.out 2>&1 &
+uac_pid=$!
+wait "$uas_pid" || fail "timer: callee scenario failed: $(cat ./*errors.log 2>/dev/null | tail -5; tail -5 uas.out)"
+wait "$uac_pid" || fail "timer: caller scenario failed: $(cat ./*errors.log 2>/dev/null | tail -5; tail -5 uac.out)"
+cd "$ZV_DIR" || fail "no $ZV_DIR"
+r1=$(logged "timer/call_dm_uas_timer_*_logs.log" reinvite1)
+r2=$(logged "timer/call_dm_uas_timer_*_logs.log" reinvite2)
+t1=$(logged_t "timer/call_dm_uas_timer_*_logs.log" reinvite1)
+t2=$(logged_t "timer/call_dm_uas_timer_*_logs.log" reinvite2)
+se2=$(sed -n 's/^.*reinvite2 .* se=\([0-9]*\).*/\1/p' timer/call_dm_uas_timer_*_logs.log | head -1)
+echo "timer: callee re-INVITEs $r1 (direct), $r2 (refresh, Session-Expires $se2) $((t2 - t1)) ms later"
+expect_eq "$r1" "127.0.0.1:$UAC_MP" "the callee's direct re-INVITE"
+expect_eq "$r2" "127.0.0.1:$UAC_MP" "the session refresh while direct (the caller's media)"
+expect_eq "$se2" 90 "Session-Expires of the refresh"
+[ $((t2 - t1)) -ge 40000 ] && [ $((t2 - t1)) -le 50000 ] ||
+	fail "the refresh came $((t2 - t1)) ms after the direct re-INVITE (expected ~45 s)"
+
 sleep 0.3
 expect_not_contains "$(zv_rx 'core show channels')" "PJSIP/" "channels after the calls"
 zv_stop
