@@ -17,21 +17,28 @@
 #    is a re-INVITE 40-50 s after the direct one that still carries the
 #    caller's media (a refresh must not anchor by accident) and
 #    Session-Expires; then the callee hangs up and the caller
-#    (call_dm_uac_bye_rx.xml) gets its BYE.  About 70 s in all.
+#    (call_dm_uac_bye_rx.xml) gets its BYE;
+#  - direct_media_method=update (call_dm_uas_update.xml): the callee leg
+#    gets an UPDATE with the caller's media instead of a re-INVITE.
+# About 70 s in all.
 . "$(dirname "$0")/lib.sh"
 zv_need sipp
 
 zv_setup
 ZPORT=$(zv_free_port udp)
 CALLEE_PORT=$(zv_free_port udp)
+UPD_PORT=$(zv_free_port udp)
 {
 	zv_pjsip_udp "$ZPORT"
 	zv_pjsip_endpoint 300 calls direct_media=yes
 	zv_pjsip_static callee calls "$CALLEE_PORT" direct_media=yes
+	zv_pjsip_static upd calls "$UPD_PORT" direct_media=yes direct_media_method=update
 } >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => 900,1,Dial(PJSIP/callee,10)
+ same => n,Hangup()
+exten => 901,1,Dial(PJSIP/upd,10)
  same => n,Hangup()
 EOC
 zv_start
@@ -41,13 +48,14 @@ cd "$ZV_DIR" || fail "no $ZV_DIR"
 logged() { sed -n "s/^.*$2 \([0-9.]*:[0-9]*\).*/\1/p" $1 2>/dev/null | head -1; }
 logged_t() { sed -n "s/^.*$2 .* t=\([0-9]*\).*/\1/p" $1 2>/dev/null | head -1; }
 
-# call NAME UAS-SCENARIO UAC-SCENARIO: one call in its own directory.
+# call NAME UAS-SCENARIO UAC-SCENARIO [EXTEN PORT]: one call (to 900 and
+# the callee's port unless given) in its own directory.
 call() {
 	mkdir -p "$1" && cd "$1" || fail "no $1"
 	UAS_MP=$(zv_free_port udp)
-	zv_sipp_uas "$2" "$CALLEE_PORT" uas.out -trace_logs -trace_err -mp "$UAS_MP"
+	zv_sipp_uas "$2" "${5:-$CALLEE_PORT}" uas.out -trace_logs -trace_err -mp "$UAS_MP"
 	UAC_MP=$(zv_free_port udp)
-	zv_sipp_uac_bg "$3" 900 uac.out -trace_logs -trace_err -mp "$UAC_MP"
+	zv_sipp_uac_bg "$3" "${4:-900}" uac.out -trace_logs -trace_err -mp "$UAC_MP"
 	wait "$ZV_UAC_PID" || fail "$1: caller scenario failed: $(cat ./*errors.log 2>/dev/null | tail -5; tail -5 uac.out)"
 	wait "$ZV_UAS_PID" || fail "$1: callee scenario failed: $(cat ./*errors.log 2>/dev/null | tail -5; tail -5 uas.out)"
 	cd "$ZV_DIR" || fail "no $ZV_DIR"
@@ -83,6 +91,14 @@ expect_eq "$c1" "127.0.0.1:$UAS_MP" "the caller's first re-INVITE (the callee's 
 	fail "the caller was not taken back from the callee's media: second re-INVITE '$c2'"
 grep -q "PJSIP/callee-[0-9a-f]*: direct media refused (488)" out.log || fail "the refusal is not logged"
 grep -q "PJSIP/300-[0-9a-f]*: media anchored again" out.log || fail "the caller was not anchored again"
+# ---- direct_media_method=update ----------------------------------------------------
+call update call_dm_uas_update.xml call_dm_uac.xml 901 "$UPD_PORT"
+u1=$(logged "update/call_dm_uas_update_*_logs.log" update1)
+c1=$(logged "update/call_dm_uac_*_logs.log" reinvite1)
+echo "update: callee UPDATE $u1, caller re-INVITE $c1; media ports: caller $UAC_MP, callee $UAS_MP"
+expect_eq "$u1" "127.0.0.1:$UAC_MP" "the callee's UPDATE (the caller's media)"
+expect_eq "$c1" "127.0.0.1:$UAS_MP" "the caller's re-INVITE (the callee's media)"
+
 # ---- session timer refresh while direct -----------------------------------------
 # (SIPp by hand: the zv_sipp_* helpers stop SIPp after 30 s)
 mkdir -p timer && cd timer || fail "no timer"
