@@ -118,6 +118,13 @@ struct zv_channel_rtp {
 	/* false while packets must go through the driver: it is on hold,
 	 * or it looks at the audio (inband DTMF detection) */
 	bool bypass_ok;
+	/* Direct media: the driver may point its far end's media at another
+	 * far end now (its settings allow it, no SRTP, not behind NAT, the
+	 * dialog confirmed, no earlier attempt refused), and where its far
+	 * end receives media (addr, port). */
+	bool direct_ok;
+	char addr[64];
+	uint16_t port;
 };
 
 /* Driver operations.  All run on the channel's loop.  Optional unless
@@ -142,6 +149,13 @@ struct zv_channel_tech {
 	 * bridge (zv_channel_native_bridge()): 0 with *out filled while the
 	 * session exists, -ENOENT when there is none (no media, hung up). */
 	int (*native_rtp)(struct zv_channel *chan, struct zv_channel_rtp *out);
+	/* Direct media: have the far end send its media to peer's far end
+	 * (peer->addr, peer->port; same payload types) instead of our
+	 * session, or back to our session when peer is NULL.  Asynchronous
+	 * (a re-INVITE or UPDATE); when it is refused the driver reports
+	 * direct_ok false from then on and calls zv_channel_native_update(),
+	 * which anchors both sides again. */
+	int (*direct_media)(struct zv_channel *chan, const struct zv_channel_rtp *peer);
 };
 
 /*
@@ -379,9 +393,21 @@ bool zv_channel_has_tap(const struct zv_channel *chan);
  * both channels on the same loop.
  */
 int zv_channel_native_bridge(struct zv_channel *a, struct zv_channel *b);
+/*
+ * Direct media rides on the native bridge: while both directions relay
+ * natively, both drivers have direct_media and report direct_ok, and the
+ * payload types (audio and telephone-event) are the same on both legs,
+ * each driver is asked to point its far end at the other's
+ * (direct_media(chan, peer)); as soon as one of these stops holding (hold,
+ * a tap, a generator, a hang-up, a refusal, unbridge) both are pointed
+ * back at their own sessions (direct_media(chan, NULL)) before the audio
+ * is needed.  zv_channel_direct_active() is true while c's far end was
+ * asked to send directly.
+ */
+bool zv_channel_direct_active(const struct zv_channel *c);
 /* Ends the native bridge of c with its peer (both directions back to
- * frames).  No-op when there is none; also done when either is
- * destroyed. */
+ * frames, direct media back to the sessions).  No-op when there is none;
+ * also done when either is destroyed. */
 void zv_channel_native_unbridge(struct zv_channel *c);
 /* Re-check the conditions (a driver whose hold, codec or detection state
  * changed). */

@@ -26,6 +26,7 @@
  * has already unlinked itself from the relay).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,9 @@ struct zv_chan_media {
 	/* native bridge */
 	struct zv_channel *np; /* the peer (borrowed; both sides unlink) */
 	bool relaying; /* our packets are relayed to np now */
+	bool direct;   /* our driver was asked to point its far end at np's */
+	char direct_addr[64];
+	uint16_t direct_port;
 	zv_native_digit_cb *ndigit;
 	void *ndigit_arg;
 	struct chan_jb *jb; /* JITTERBUFFER(): received frames go through it */
@@ -379,6 +383,46 @@ static void native_dir(struct zv_chan_media *m)
 	m->relaying = on;
 }
 
+/* Ask m's driver for direct media towards peer's far end (NULL: back
+ * to its own session), when that changes what it was asked last.  A
+ * channel being hung up is not asked: its dialog ends anyway. */
+static void direct_set(struct zv_chan_media *m, const struct zv_channel_rtp *peer)
+{
+	bool on = peer != NULL;
+	if (on == m->direct &&
+	    (!on || (m->direct_port == peer->port && !strcmp(m->direct_addr, peer->addr))))
+		return;
+	m->direct = on;
+	if (on) {
+		snprintf(m->direct_addr, sizeof(m->direct_addr), "%s", peer->addr);
+		m->direct_port = peer->port;
+	}
+	const struct zv_channel_tech *tech = zv_channel_tech(m->chan);
+	if (zv_channel_is_hungup(m->chan) || !tech || !tech->direct_media)
+		return;
+	if (on)
+		zv_verb(3, "%s: direct media: far end sends to %s:%u", zv_channel_name(m->chan),
+			peer->addr, peer->port);
+	else
+		zv_verb(3, "%s: direct media off (media anchored)", zv_channel_name(m->chan));
+	tech->direct_media(m->chan, peer);
+}
+
+/* Direct media for the pair m, m->np (see channel.h): on while both
+ * directions relay natively and both drivers agree. */
+static void direct_check(struct zv_chan_media *m)
+{
+	struct zv_chan_media *p = m->np ? media_peek(m->np) : NULL;
+	struct zv_channel_rtp a, b;
+	bool on = p && m->relaying && p->relaying && chan_rtp(m->chan, &a) == 0 &&
+		  chan_rtp(p->chan, &b) == 0 && a.direct_ok && b.direct_ok && a.port && b.port &&
+		  a.pt == b.pt && a.dtmf_pt == b.dtmf_pt &&
+		  zv_channel_tech(m->chan)->direct_media && zv_channel_tech(p->chan)->direct_media;
+	direct_set(m, on ? &b : NULL);
+	if (p)
+		direct_set(p, on ? &a : NULL);
+}
+
 static void native_check(struct zv_chan_media *m)
 {
 	if (!m->np)
@@ -387,6 +431,7 @@ static void native_check(struct zv_chan_media *m)
 	native_dir(m);
 	if (p)
 		native_dir(p);
+	direct_check(m);
 }
 
 int zv_channel_native_bridge(struct zv_channel *a, struct zv_channel *b)
@@ -412,10 +457,18 @@ void zv_channel_native_unbridge(struct zv_channel *c)
 	struct zv_chan_media *p = media_peek(m->np);
 	m->np = NULL;
 	native_dir(m);
+	direct_set(m, NULL);
 	if (p) {
 		p->np = NULL;
 		native_dir(p);
+		direct_set(p, NULL);
 	}
+}
+
+bool zv_channel_direct_active(const struct zv_channel *c)
+{
+	struct zv_chan_media *m = media_peek(c);
+	return m && m->direct;
 }
 
 void zv_channel_native_update(struct zv_channel *c)

@@ -112,6 +112,28 @@ struct call {
 	bool ack_armed;
 	struct zv_timer ack_timer;
 	uint32_t reoffer_cseq; /* a re-INVITE without SDP whose ACK answers us */
+	/* the last ACK we sent for a 2xx to our (re-)INVITE, kept to send
+	 * again when that 2xx is retransmitted (RFC 3261 13.2.2.4) */
+	char *ack_req;
+	size_t ack_len;
+	uint32_t ack_cseq;
+	/* direct media (calls.md): where the far end was last told to send
+	 * its audio (by an offer or answer of ours: our session, or the
+	 * bridged peer's far end) and where the bridge wants it */
+	bool dm_enabled, dm_update, dm_nonat; /* the endpoint's settings */
+	bool dm_want, dm_told;		      /* direct (true) or anchored */
+	char dm_want_addr[64], dm_told_addr[64];
+	uint16_t dm_want_port, dm_told_port;
+	bool dm_failed; /* a direct offer was refused: anchored for good */
+	bool dm_busy;	/* our offer outstanding */
+	bool dm_wait;	/* after a 491: retrying after a random delay */
+	bool dm_armed;
+	struct zv_timer dm_timer;
+	bool dm_in_reinvite; /* answering their re-INVITE/UPDATE now */
+	bool reinvite_ack;   /* our 2xx to their re-INVITE awaits its ACK */
+	bool ack_pending;    /* our 2xx to the INVITE awaits its ACK */
+	bool sig_src_set;
+	struct sip_sockaddr sig_src; /* where their signalling comes from */
 	struct call *next; /* table chain */
 };
 
@@ -191,6 +213,8 @@ static void call_destroy(void *obj)
 		zv_timer_fini(&c->rel_timer);
 	if (c->ack_armed)
 		zv_timer_fini(&c->ack_timer);
+	if (c->dm_armed)
+		zv_timer_fini(&c->dm_timer);
 	zv_dtmf_detect_free(c->inband);
 	zv_trans_free(c->inband_dec);
 	free(c->call_id);
@@ -206,6 +230,7 @@ static void call_destroy(void *obj)
 	free(c->offer);
 	free(c->endpoint);
 	free(c->id_lines);
+	free(c->ack_req);
 	if (c->target.conn)
 		sip_conn_unref(c->target.conn);
 }
@@ -329,7 +354,26 @@ static void sdp_body(struct call *c, struct sip_buf *b)
 			c->sdp_version);
 }
 
+/* Our SDP in the confirmed dialog (a re-INVITE or UPDATE of ours, our
+ * answer to theirs), in a new version, answering the direction dir: our
+ * session or, while the far end is told to send directly (dm_told), the
+ * bridged peer's far end (direct media: the same codec and payload
+ * types). */
+static void sdp_dialog(struct call *c, struct sip_buf *b, enum sdp_dir dir)
+{
+	struct call_media m = c->media;
+	m.dir = dir;
+	c->sdp_version++;
+	if (c->dm_told)
+		call_sdp_answer(b, &m, c->dm_told_addr, c->dm_told_port, c->sess_id,
+				c->sdp_version);
+	else
+		call_sdp_answer(b, &m, c->local_ip, zv_rtp_local_port(c->rtp), c->sess_id,
+				c->sdp_version);
+}
+
 static bool has_sdp(const struct sip_msg *m);
+static int remote_media(const struct sip_rx *rx, struct call_media *media);
 static void sdp_offer(struct call *c, const struct sip_endpoint *ep, struct sip_buf *b);
 static int answer_take(struct call *c, const struct sip_rx *rx);
 
@@ -349,6 +393,7 @@ static void ack_timeout(void *arg)
 
 static void ack_wait(struct call *c)
 {
+	c->ack_pending = true;
 	if (!c->ack_armed) {
 		if (zv_timer_init(&c->ack_timer, zv_loop_current(), ack_timeout, c) < 0)
 			return;
@@ -587,6 +632,9 @@ static void se_start(struct call *c)
 	zv_timer_start(&c->se_timer, call_se_due_ms(&c->se), 0);
 }
 
+/* The ACK of a 2xx to our INVITE or re-INVITE: a request of its own,
+ * outside the transaction (RFC 3261 13.2.2.4).  Kept, so that a
+ * retransmission of that 2xx gets the same ACK again (ack_resend()). */
 static void ack_send(struct call *c, uint32_t cseq)
 {
 	char branch[40];
@@ -594,18 +642,50 @@ static void ack_send(struct call *c, uint32_t cseq)
 	struct sip_uac_request r = dialog_request(c, "ACK", c->remote_target, branch, cseq);
 	struct sip_buf req;
 	sip_buf_init(&req);
-	if (!sip_uac_build_request(&r, &req))
-		sip_send(&c->target, req.p, req.len);
-	sip_buf_free(&req);
+	if (sip_uac_build_request(&r, &req) || req.oom) {
+		sip_buf_free(&req);
+		return;
+	}
+	sip_send(&c->target, req.p, req.len);
+	free(c->ack_req);
+	c->ack_req = req.p; /* taken from the buffer */
+	c->ack_len = req.len;
+	c->ack_cseq = cseq;
+}
+
+/* A 2xx to an INVITE that no transaction expects (sip.h): when it is
+ * the 2xx of our dialog's INVITE we ACKed (our From tag, their To tag,
+ * that CSeq), our ACK was lost and the far end retransmits: send the
+ * ACK again.  A 2xx of another fork or an older CSeq is ignored. */
+static void on_stray_2xx(const struct sip_rx *rx)
+{
+	const struct sip_msg *m = &rx->msg;
+	if (!m->from.has_tag || !m->to.has_tag)
+		return;
+	struct call *c = call_find(m->call_id, m->from.tag);
+	if (!c || !c->ack_req || m->cseq.seq != c->ack_cseq || !c->remote_tag ||
+	    !zv_str_eq_cstr(m->to.tag, c->remote_tag))
+		return;
+	zv_verb(4, "%s: %u to INVITE (CSeq %u) again: ACK again",
+		c->chan ? zv_channel_name(c->chan) : c->call_id, m->status, m->cseq.seq);
+	sip_send(&c->target, c->ack_req, c->ack_len);
 }
 
 struct se_refresh {
 	struct call *c; /* referenced */
 	uint32_t cseq;
 	bool update;
+	/* a direct media offer: what it tells the far end */
+	bool dm, dm_direct;
+	char dm_addr[64];
+	uint16_t dm_port;
 };
 
 static int se_refresh_send(struct call *c);
+static int reinvite_send(struct call *c, bool update, bool dm);
+static void dm_sync(struct call *c);
+static void dm_done(struct call *c, struct se_refresh *r, unsigned status,
+		    const struct sip_rx *rx);
 
 /* The answer to our refresh: its Session-Expires (or ours again) rearms
  * the timer; 408/481 end the call (RFC 4028 10); an UPDATE refused as
@@ -617,10 +697,13 @@ static void se_refresh_done(void *arg, struct sip_ctsx *ct, unsigned status,
 	struct call *c = r->c;
 	if (status < 200)
 		return;
-	c->se_busy = false;
+	if (!r->dm)
+		c->se_busy = false;
 	if (status < 300 && rx && !r->update)
 		ack_send(c, r->cseq);
-	if (!c->ended && c->chan) {
+	if (r->dm) {
+		dm_done(c, r, status, rx);
+	} else if (!c->ended && c->chan) {
 		if (status < 300 && rx) {
 			struct call_se_req sr;
 			struct call_se se;
@@ -639,54 +722,216 @@ static void se_refresh_done(void *arg, struct sip_ctsx *ct, unsigned status,
 			se_start(c); /* try again at the next half interval */
 		}
 	}
+	if (!r->dm && !c->ended && c->chan && !c->se_busy)
+		dm_sync(c); /* a direct media change that waited for this one */
 	zv_unref(c);
 	free(r);
 }
 
-/* Refresh the session as its refresher: UPDATE without SDP when the far
- * end allows it, else a re-INVITE with our SDP (RFC 4028 7.4, 9). */
-static int se_refresh_send(struct call *c)
+/* A request of ours that changes or refreshes the session: UPDATE or
+ * re-INVITE.  A session refresh (dm false, RFC 4028 7.4, 9) is an UPDATE
+ * without SDP when the far end allows it, else a re-INVITE with the SDP
+ * it has now; a direct media change (dm) carries the SDP that points
+ * the far end where c->dm_want says.  Both keep the session timer going
+ * (Session-Expires with the current refresher). */
+static int reinvite_send(struct call *c, bool update, bool dm)
 {
 	struct se_refresh *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->update = c->peer_update;
+	r->update = update;
+	r->dm = dm;
 	r->cseq = ++c->cseq;
 	char branch[40];
 	sip_new_branch(branch, sizeof(branch));
-	struct sip_uac_request q = dialog_request(c, r->update ? "UPDATE" : "INVITE",
+	struct sip_uac_request q = dialog_request(c, update ? "UPDATE" : "INVITE",
 						  c->remote_target, branch, r->cseq);
 	struct sip_buf extra, body, req;
 	sip_buf_init(&extra);
 	sip_buf_init(&body);
 	sip_buf_init(&req);
-	sip_buf_printf(&extra, "Session-Expires: %u;refresher=uac\r\nMin-SE: %u\r\n"
-			       "Supported: timer\r\n" CALL_ALLOW,
-		       c->se.interval, c->min_se);
+	if (c->se.interval)
+		sip_buf_printf(&extra, "Session-Expires: %u;refresher=%s\r\nMin-SE: %u\r\n",
+			       c->se.interval, !dm || c->se.we_refresh ? "uac" : "uas", c->min_se);
+	if (c->timers != SIP_FEATURE_NO)
+		sip_buf_printf(&extra, "Supported: timer\r\n");
+	sip_buf_printf(&extra, CALL_ALLOW);
 	q.contact = c->contact;
 	q.extra = extra.p;
-	if (!r->update) {
-		c->sdp_version++;
-		sdp_body(c, &body);
+	if (dm) {
+		/* The SDP of what this offer tells the far end; c->dm_told
+		 * changes only when the offer is accepted. */
+		bool told = c->dm_told;
+		char told_addr[64];
+		uint16_t told_port = c->dm_told_port;
+		memcpy(told_addr, c->dm_told_addr, sizeof(told_addr));
+		r->dm_direct = c->dm_want;
+		snprintf(r->dm_addr, sizeof(r->dm_addr), "%s", c->dm_want_addr);
+		r->dm_port = c->dm_want_port;
+		c->dm_told = r->dm_direct;
+		memcpy(c->dm_told_addr, r->dm_addr, sizeof(r->dm_addr));
+		c->dm_told_port = r->dm_port;
+		sdp_dialog(c, &body, SDP_DIR_SENDRECV);
+		c->dm_told = told;
+		memcpy(c->dm_told_addr, told_addr, sizeof(told_addr));
+		c->dm_told_port = told_port;
+	} else if (!update) {
+		sdp_dialog(c, &body, c->media.dir);
+	}
+	if (body.len) {
 		q.ctype = "application/sdp";
 		q.body = body.p;
 	}
 	int err = extra.oom || body.oom ? -ENOMEM : sip_uac_build_request(&q, &req);
 	if (!err) {
 		r->c = zv_ref(c);
-		err = sip_ctsx_send(&c->target, r->update ? SIP_METHOD_UPDATE : SIP_METHOD_INVITE,
+		err = sip_ctsx_send(&c->target, update ? SIP_METHOD_UPDATE : SIP_METHOD_INVITE,
 				    branch, req.p, req.len, se_refresh_done, r, NULL);
 		if (err)
 			zv_unref(c);
 	}
 	if (err)
 		free(r);
+	else if (dm)
+		c->dm_busy = true;
 	else
 		c->se_busy = true;
 	sip_buf_free(&extra);
 	sip_buf_free(&body);
 	sip_buf_free(&req);
 	return err;
+}
+
+/* Refresh the session as its refresher (reinvite_send()); a direct
+ * media offer outstanding refreshes it already. */
+static int se_refresh_send(struct call *c)
+{
+	if (c->dm_busy)
+		return -EBUSY;
+	return reinvite_send(c, c->peer_update, false);
+}
+
+/* ---- direct media ------------------------------------------------------------------ */
+
+static void dm_fire(void *arg)
+{
+	struct call *c = arg;
+	c->dm_wait = false;
+	if (c->dm_failed && c->chan && !c->ended)
+		zv_channel_native_update(c->chan);
+	dm_sync(c);
+}
+
+/* Retry after a 491 (RFC 3261 14.1): 2.1-4 s when we chose the Call-ID
+ * (our outbound dialog), else 0-2 s, in 10 ms steps. */
+static void dm_retry_later(struct call *c)
+{
+	if (!c->dm_armed) {
+		if (zv_timer_init(&c->dm_timer, zv_loop_current(), dm_fire, c) < 0)
+			return;
+		c->dm_armed = true;
+	}
+	unsigned ms = c->outbound ? 2100 + (unsigned)(random() % 191) * 10
+				  : (unsigned)(random() % 201) * 10;
+	c->dm_wait = true;
+	zv_timer_start(&c->dm_timer, ms, 0);
+}
+
+/* Send the offer that makes the far end's media go where the bridge
+ * wants, once no other offer is under way in either direction (RFC 3261
+ * 14.1: our INVITE's ACK, their re-INVITE's ACK, a refresh, a 491 wait). */
+static void dm_sync(struct call *c)
+{
+	if (c->ended || !c->chan || !c->answered || c->late_offer || c->dm_busy || c->dm_wait ||
+	    c->se_busy || c->invite_st || c->invite_ct || c->ack_pending || c->reinvite_ack ||
+	    c->dm_in_reinvite || c->held)
+		return;
+	if (c->dm_want == c->dm_told &&
+	    (!c->dm_want ||
+	     (c->dm_want_port == c->dm_told_port && !strcmp(c->dm_want_addr, c->dm_told_addr))))
+		return;
+	zv_verb(4, "%s: %s to %s", zv_channel_name(c->chan), c->dm_update ? "UPDATE" : "re-INVITE",
+		c->dm_want ? "send media to the peer directly" : "take media back");
+	if (reinvite_send(c, c->dm_update, true) < 0 && c->dm_want) {
+		/* the bridge is deciding right now: it learns of the
+		 * refusal from the timer, not from inside its call */
+		c->dm_failed = true;
+		dm_retry_later(c);
+	}
+}
+
+/* The answer to a direct media offer: accepted, the far end sends where
+ * it said (and its own address may have moved); 491 (and 500, RFC 3261
+ * 14.1) is retried later; any other refusal of a direct offer anchors
+ * the call for good (the bridge takes the peer back too). */
+static void dm_done(struct call *c, struct se_refresh *r, unsigned status,
+		    const struct sip_rx *rx)
+{
+	c->dm_busy = false;
+	if (c->ended || !c->chan)
+		return;
+	if (status < 300) {
+		c->dm_told = r->dm_direct;
+		snprintf(c->dm_told_addr, sizeof(c->dm_told_addr), "%s", r->dm_addr);
+		c->dm_told_port = r->dm_port;
+		zv_verb(3, "%s: media %s", zv_channel_name(c->chan),
+			r->dm_direct ? "flows directly to the peer" : "anchored again");
+		if (rx) {
+			struct call_se_req sr;
+			struct call_se se;
+			if (call_se_read(&rx->msg, &sr) == 0 &&
+			    call_se_uac(&sr, c->timers, c->se.interval, &se) == 0 && se.interval)
+				c->se = se;
+			se_start(c);
+			struct call_media media = c->media;
+			if (has_sdp(&rx->msg) && remote_media(rx, &media) == 0 && media.port &&
+			    (media.port != c->media.port || strcmp(media.addr, c->media.addr))) {
+				/* its answer moved its media: tell the peer */
+				c->media.port = media.port;
+				memcpy(c->media.addr, media.addr, sizeof(c->media.addr));
+				media_set_remote(c);
+				zv_channel_native_update(c->chan);
+			}
+		}
+	} else if (status == 491 || status == 500) {
+		zv_verb(3, "%s: %u to our %s: again later", zv_channel_name(c->chan), status,
+			r->update ? "UPDATE" : "re-INVITE");
+		dm_retry_later(c);
+		return;
+	} else if (r->update && (status == 405 || status == 501)) {
+		c->dm_update = false; /* no UPDATE there: re-INVITE */
+	} else if (status == 408 || status == 481) {
+		zv_notice("%s: %u to our re-INVITE", zv_channel_name(c->chan), status);
+		zv_channel_set_hangupcause(c->chan, ZV_CAUSE_NO_USER_RESPONSE);
+		zv_channel_softhangup(c->chan, 0);
+		return;
+	} else {
+		zv_notice("%s: direct media refused (%u): media stays anchored",
+			  zv_channel_name(c->chan), status);
+		if (r->dm_direct) {
+			c->dm_failed = true;
+			zv_channel_native_update(c->chan);
+		}
+	}
+	dm_sync(c);
+}
+
+/* Is an address of an SDP the host signalling came from?  (NAT: it is
+ * not, for disable_direct_media_on_nat.) */
+static bool dm_behind_nat(const struct call *c)
+{
+	struct sip_sockaddr a;
+	if (!c->sig_src_set || ip_parse(c->media.addr, 0, &a) < 0)
+		return false;
+	const struct sockaddr *x = (const struct sockaddr *)&a.ss;
+	const struct sockaddr *y = (const struct sockaddr *)&c->sig_src.ss;
+	if (x->sa_family != y->sa_family)
+		return true;
+	if (x->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)x)->sin_addr,
+			      &((const struct sockaddr_in *)y)->sin_addr, sizeof(struct in_addr)) != 0;
+	return memcmp(&((const struct sockaddr_in6 *)x)->sin6_addr,
+		      &((const struct sockaddr_in6 *)y)->sin6_addr, sizeof(struct in6_addr)) != 0;
 }
 
 static void se_fire(void *arg)
@@ -810,6 +1055,8 @@ static void tech_hangup(struct zv_channel *chan)
 		zv_timer_stop(&c->rel_timer);
 	if (c->ack_armed)
 		zv_timer_stop(&c->ack_timer);
+	if (c->dm_armed)
+		zv_timer_stop(&c->dm_timer);
 	call_unlink(c);
 	zv_channel_set_tech_pvt(chan, NULL);
 	c->chan = NULL;
@@ -877,6 +1124,34 @@ static int tech_native_rtp(struct zv_channel *chan, struct zv_channel_rtp *out)
 	out->pt = c->media.pt;
 	out->dtmf_pt = c->media.dtmf_pt;
 	out->bypass_ok = !c->held && !c->inband;
+	/* Direct media as Asterisk allows it: the endpoint wants it, plain
+	 * RTP (no SDES/DTLS), digits as RFC 4733 events or none (not INFO,
+	 * not inband: the PBX would have to see them), not behind NAT when
+	 * disable_direct_media_on_nat, a confirmed dialog, no refusal yet. */
+	bool info = c->dtmf_mode == SIP_DTMF_INFO ||
+		    (c->dtmf_mode == SIP_DTMF_AUTO_INFO && c->media.dtmf_pt < 0);
+	out->direct_ok = c->dm_enabled && !c->dm_failed && c->answered && !c->late_offer &&
+			 !c->media.srtp && !c->media.dtls && !c->inband && !info && !c->held &&
+			 c->media.port && !(c->dm_nonat && dm_behind_nat(c));
+	snprintf(out->addr, sizeof(out->addr), "%s", c->media.addr);
+	out->port = c->media.port;
+	return 0;
+}
+
+/* The bridge wants the far end's media at peer's far end, or back at our
+ * session (peer NULL): offered by dm_sync() when nothing else is under
+ * way.  During their own re-INVITE or UPDATE our answer says it. */
+static int tech_direct_media(struct zv_channel *chan, const struct zv_channel_rtp *peer)
+{
+	struct call *c = chan_call(chan);
+	if (!c || c->ended)
+		return -EPIPE;
+	c->dm_want = peer != NULL;
+	if (peer) {
+		snprintf(c->dm_want_addr, sizeof(c->dm_want_addr), "%s", peer->addr);
+		c->dm_want_port = peer->port;
+	}
+	dm_sync(c);
 	return 0;
 }
 
@@ -890,6 +1165,7 @@ static const struct zv_channel_tech tech_pjsip = {
 	.send_digit = tech_send_digit,
 	.write = tech_write,
 	.native_rtp = tech_native_rtp,
+	.direct_media = tech_direct_media,
 };
 
 static const struct zv_channel_tech tech_sip = {
@@ -902,6 +1178,7 @@ static const struct zv_channel_tech tech_sip = {
 	.send_digit = tech_send_digit,
 	.write = tech_write,
 	.native_rtp = tech_native_rtp,
+	.direct_media = tech_direct_media,
 };
 
 /* ---- inbound INVITE ----------------------------------------------------------------- */
@@ -1126,6 +1403,11 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 	c->se = se;
 	c->rel100 = rel_sup && ep->rel100 != SIP_FEATURE_NO;
 	c->timers = ep->timers;
+	c->dm_enabled = ep->direct_media;
+	c->dm_update = ep->direct_media_update;
+	c->dm_nonat = ep->direct_media_nonat;
+	c->sig_src = rx->src;
+	c->sig_src_set = true;
 	c->min_se = ep->timers_min_se;
 	c->sess_expires = ep->timers_sess_expires;
 	c->peer_update = sr.allow_update;
@@ -1246,6 +1528,7 @@ static int remote_media(const struct sip_rx *rx, struct call_media *media)
 static void media_update(struct call *c, const struct call_media *media)
 {
 	bool hold = media->dir == SDP_DIR_SENDONLY || media->dir == SDP_DIR_INACTIVE;
+	bool moved = media->port != c->media.port || strcmp(media->addr, c->media.addr);
 	c->media = *media;
 	if (c->rtp && media->port)
 		media_set_remote(c);
@@ -1255,6 +1538,8 @@ static void media_update(struct call *c, const struct call_media *media)
 			zv_channel_native_update(c->chan);
 			zv_channel_queue_control(c->chan, hold ? ZV_CONTROL_HOLD : ZV_CONTROL_UNHOLD);
 		}
+	} else if (moved && media->port && c->chan) {
+		zv_channel_native_update(c->chan); /* direct media follows it */
 	}
 }
 
@@ -1268,17 +1553,31 @@ static void reoffer(struct call *c, struct sip_stsx *st, const struct sip_rx *rx
 		sip_stsx_respond(st, 400, "Bad SDP", NULL, NULL, NULL, NULL);
 		return;
 	}
+	/* The bridge may change its mind about direct media while the offer
+	 * is taken (a hold anchors): our answer carries where it wants the
+	 * media now, and that is what the far end was told. */
+	c->dm_in_reinvite = true;
 	media_update(c, &media);
-	c->sdp_version++;
-	struct call_media ours = c->media;
+	c->dm_in_reinvite = false;
+	bool was = c->dm_told;
+	c->dm_told = c->dm_want && !c->held;
+	if (was != c->dm_told && c->chan)
+		zv_verb(3, "%s: media %s (our answer)", zv_channel_name(c->chan),
+			c->dm_told ? "flows directly to the peer" : "anchored again");
+	if (c->dm_told) {
+		memcpy(c->dm_told_addr, c->dm_want_addr, sizeof(c->dm_told_addr));
+		c->dm_told_port = c->dm_want_port;
+	}
+	enum sdp_dir dir = c->media.dir;
 	if (offer && rx->msg.method == SIP_METHOD_INVITE) {
-		ours.dir = SDP_DIR_SENDRECV;
+		dir = SDP_DIR_SENDRECV;
 		c->reoffer_cseq = rx->msg.cseq.seq;
 	}
+	if (rx->msg.method == SIP_METHOD_INVITE)
+		c->reinvite_ack = true; /* no offer of ours until its ACK */
 	struct sip_buf body;
 	sip_buf_init(&body);
-	call_sdp_answer(&body, &ours, c->local_ip, zv_rtp_local_port(c->rtp), c->sess_id,
-			c->sdp_version);
+	sdp_dialog(c, &body, dir);
 	struct sip_buf extra;
 	sip_buf_init(&extra);
 	sip_buf_printf(&extra, "Contact: <%s>\r\n", c->contact);
@@ -1290,6 +1589,11 @@ static void reoffer(struct call *c, struct sip_stsx *st, const struct sip_rx *rx
 
 static void on_reinvite(struct call *c, struct sip_stsx *st, const struct sip_rx *rx)
 {
+	if (c->dm_busy || c->se_busy) {
+		/* Glare: our re-INVITE is under way (RFC 3261 14.2). */
+		sip_stsx_respond(st, 491, NULL, NULL, NULL, NULL, NULL);
+		return;
+	}
 	unsigned refuse = se_refreshed(c, rx);
 	if (refuse) {
 		se_refuse(st, refuse, c->min_se);
@@ -1309,7 +1613,7 @@ static void on_update(struct sip_stsx *st, const struct sip_rx *rx)
 		sip_stsx_respond(st, 481, NULL, NULL, NULL, NULL, NULL);
 		return;
 	}
-	if (c->late_offer && has_sdp(&rx->msg)) {
+	if ((c->late_offer || c->dm_busy || c->se_busy) && has_sdp(&rx->msg)) {
 		sip_stsx_respond(st, 491, NULL, NULL, NULL, NULL, NULL);
 		return;
 	}
@@ -1349,7 +1653,14 @@ static void on_ack(struct sip_stsx *st, const struct sip_rx *rx)
 {
 	/* The transaction layer stopped the 2xx retransmissions already. */
 	struct call *c = call_find(rx->msg.call_id, rx->msg.to.tag);
-	if (!c || c->outbound)
+	if (!c)
+		return;
+	if (c->reinvite_ack && (c->outbound || rx->msg.cseq.seq != c->invite_cseq)) {
+		/* their re-INVITE is over: an offer of ours may go */
+		c->reinvite_ack = false;
+		dm_sync(c);
+	}
+	if (c->outbound)
 		return;
 	if (c->reoffer_cseq && rx->msg.cseq.seq == c->reoffer_cseq) {
 		/* the answer to the offer in our 200 to a re-INVITE */
@@ -1363,8 +1674,10 @@ static void on_ack(struct sip_stsx *st, const struct sip_rx *rx)
 		return;
 	if (c->ack_armed)
 		zv_timer_stop(&c->ack_timer);
+	c->ack_pending = false;
 	if (c->chan && !c->ended && c->late_offer && c->answered)
 		late_answer(c, rx);
+	dm_sync(c);
 }
 
 static void on_bye(struct sip_stsx *st, const struct sip_rx *rx)
@@ -2020,6 +2333,8 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 		return;
 	}
 	if (status < 300 && rx) {
+		c->sig_src = rx->src;
+		c->sig_src_set = true;
 		if (dialog_confirm(c, rx) == 0)
 			send_ack(c);
 		if (c->ended || answer_take(c, rx) < 0) {
@@ -2141,6 +2456,9 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	c->dtmf_mode = d.ep->dtmf_mode;
 	c->trust_id = d.ep->trust_id_inbound;
 	c->timers = d.ep->timers;
+	c->dm_enabled = d.ep->direct_media;
+	c->dm_update = d.ep->direct_media_update;
+	c->dm_nonat = d.ep->direct_media_nonat;
 	c->rel100_mode = d.ep->rel100;
 	c->min_se = d.ep->timers_min_se;
 	c->sess_expires = d.ep->timers_sess_expires < c->min_se ? c->min_se
@@ -2243,6 +2561,7 @@ static int call_load(struct zv_module *mod)
 
 static int call_start(struct zv_module *mod)
 {
+	sip_stray_response_set(on_stray_2xx);
 	sip_method_handler_set(SIP_METHOD_INVITE, on_invite);
 	sip_method_handler_set(SIP_METHOD_ACK, on_ack);
 	sip_method_handler_set(SIP_METHOD_BYE, on_bye);
@@ -2255,6 +2574,7 @@ static int call_start(struct zv_module *mod)
 
 static void call_stop(struct zv_module *mod)
 {
+	sip_stray_response_set(NULL);
 	sip_method_handler_set(SIP_METHOD_INVITE, NULL);
 	sip_method_handler_set(SIP_METHOD_ACK, NULL);
 	sip_method_handler_set(SIP_METHOD_BYE, NULL);

@@ -244,6 +244,13 @@ enum sip_peer_type {
 	SIP_PEER_USER, /* inbound only, matched by name */
 };
 
+/* direct_media_glare_mitigation (sip.conf directmedia=outgoing). */
+enum sip_dm_glare {
+	SIP_DM_GLARE_NONE,
+	SIP_DM_GLARE_OUTGOING,
+	SIP_DM_GLARE_INCOMING,
+};
+
 struct sip_endpoint {
 	struct sip_def def;
 	const char *context;
@@ -255,7 +262,13 @@ struct sip_endpoint {
 	const struct sip_codec *const *codecs; /* allow/disallow result */
 	size_t ncodecs;
 	enum sip_dtmf_mode dtmf_mode;
+	/* direct media (calls.md): re-INVITE (or UPDATE) bridged legs to
+	 * each other's media address.  Off by default, unlike Asterisk:
+	 * media stays anchored unless the endpoint asks for it. */
 	bool direct_media;
+	bool direct_media_update;	  /* direct_media_method=update */
+	bool direct_media_nonat;	  /* disable_direct_media_on_nat */
+	enum sip_dm_glare direct_media_glare; /* parsed; not acted on */
 	bool force_rport;
 	bool rewrite_contact;
 	bool rtp_symmetric;

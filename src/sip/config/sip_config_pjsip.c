@@ -41,7 +41,10 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"context", "dialplan context for inbound calls"},
 	{"subscribe_context", "context for SUBSCRIBE hints"},
 	{"device_state_busy_at", "calls at which the device is busy"},
-	{"direct_media", "let media flow between endpoints"},
+	{"direct_media", "re-INVITE bridged legs to each other (default no)"},
+	{"direct_media_method", "invite, reinvite, update"},
+	{"disable_direct_media_on_nat", "no direct media for an endpoint behind NAT"},
+	{"direct_media_glare_mitigation", "none, outgoing, incoming (only none acted on)"},
 	{"dtmf_mode", "rfc4733, inband, info, auto, auto_info, none"},
 	{"force_rport", "reply to the source port"},
 	{"rewrite_contact", "replace Contact with the source address"},
@@ -97,9 +100,6 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"cos_video", NOEFFECT},
 	{"deny", NOEFFECT},
 	{"permit", NOEFFECT},
-	{"direct_media_glare_mitigation", NOEFFECT},
-	{"direct_media_method", NOEFFECT},
-	{"disable_direct_media_on_nat", NOEFFECT},
 	{"dtls_cipher", NOEFFECT},
 	{"fax_detect", NOEFFECT},
 	{"fax_detect_timeout", NOEFFECT},
@@ -401,6 +401,15 @@ static const struct enum_val media_enc_vals[] = {
 	{"dtls", SIP_MEDIA_ENC_DTLS}, {NULL, 0},
 };
 
+static const struct enum_val dm_method_vals[] = {
+	{"invite", 0}, {"reinvite", 0}, {"update", 1}, {NULL, 0},
+};
+
+static const struct enum_val dm_glare_vals[] = {
+	{"none", SIP_DM_GLARE_NONE}, {"outgoing", SIP_DM_GLARE_OUTGOING},
+	{"incoming", SIP_DM_GLARE_INCOMING}, {NULL, 0},
+};
+
 static const struct enum_val rel100_vals[] = {
 	{"no", SIP_FEATURE_NO},		  {"yes", SIP_FEATURE_YES},
 	{"required", SIP_FEATURE_REQUIRED}, {"peer_supported", SIP_FEATURE_YES},
@@ -532,7 +541,7 @@ static void endpoint_defaults(struct sip_endpoint *ep)
 {
 	ep->context = "default";
 	ep->dtmf_mode = SIP_DTMF_RFC4733;
-	ep->direct_media = true;
+	ep->direct_media = false; /* anchored: see calls.md, direct media */
 	ep->force_rport = true;
 	ep->identify_by = SIP_IDENTIFY_USERNAME | SIP_IDENTIFY_IP;
 	ep->rel100 = SIP_FEATURE_YES;
@@ -582,6 +591,20 @@ static void endpoint_apply(struct sip__build *b, struct ep_ctx *x,
 			ep->dtmf_mode = e;
 	} else if (!strcasecmp(k, "direct_media")) {
 		sip__get_bool(b, v, &ep->direct_media);
+	} else if (!strcasecmp(k, "direct_media_method")) {
+		if (enum_get(b, v, dm_method_vals, &e))
+			ep->direct_media_update = e == 1;
+	} else if (!strcasecmp(k, "disable_direct_media_on_nat")) {
+		sip__get_bool(b, v, &ep->direct_media_nonat);
+	} else if (!strcasecmp(k, "direct_media_glare_mitigation")) {
+		if (enum_get(b, v, dm_glare_vals, &e)) {
+			ep->direct_media_glare = e;
+			if (e != SIP_DM_GLARE_NONE)
+				zv_diag_warn(b->diag, v->file, v->line,
+					     "%s=%s is not implemented: glare is "
+					     "resolved by 491 and retry only",
+					     k, val);
+		}
 	} else if (!strcasecmp(k, "force_rport")) {
 		sip__get_bool(b, v, &ep->force_rport);
 	} else if (!strcasecmp(k, "rewrite_contact")) {

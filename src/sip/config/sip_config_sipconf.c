@@ -774,17 +774,58 @@ static void peer_apply(struct sip__build *b, struct peer_ctx *x,
 				      val);
 	} else if (!strcasecmp(k, "directmedia") ||
 		   !strcasecmp(k, "canreinvite")) {
+		/* yes, no, or a comma list of nonat, update, outgoing
+		 * (each implies yes), as chan_sip */
 		bool on;
-		if (!zv_conf_parse_bool(val, &on))
+		if (!zv_conf_parse_bool(val, &on)) {
 			ep->direct_media = on;
-		else if (strstr(val, "nonat") || strstr(val, "update") ||
-			 strstr(val, "outgoing"))
-			ep->direct_media = true;
-		else
-			zv_diag_error(b->diag, v->file, v->line,
-				      "%s=%s: expected yes, no, nonat, update "
-				      "or outgoing",
-				      k, val);
+			ep->direct_media_update = ep->direct_media_nonat = false;
+		} else {
+			char word[32];
+			const char *p = val;
+			bool bad = false;
+			bool upd = false, nonat = false, out = false;
+			while (*p && !bad) {
+				size_t n = strcspn(p, ",");
+				if (n >= sizeof(word))
+					n = sizeof(word) - 1;
+				memcpy(word, p, n);
+				word[n] = '\0';
+				char *w = word;
+				while (*w == ' ' || *w == '\t')
+					w++;
+				for (char *e = w + strlen(w); e > w && (e[-1] == ' ' || e[-1] == '\t');)
+					*--e = '\0';
+				if (!strcasecmp(w, "nonat"))
+					nonat = true;
+				else if (!strcasecmp(w, "update"))
+					upd = true;
+				else if (!strcasecmp(w, "outgoing"))
+					out = true;
+				else
+					bad = true;
+				p += strcspn(p, ",");
+				if (*p == ',')
+					p++;
+			}
+			if (bad) {
+				zv_diag_error(b->diag, v->file, v->line,
+					      "%s=%s: expected yes, no, nonat, "
+					      "update or outgoing",
+					      k, val);
+			} else {
+				ep->direct_media = true;
+				ep->direct_media_update = upd;
+				ep->direct_media_nonat = nonat;
+				ep->direct_media_glare =
+					out ? SIP_DM_GLARE_OUTGOING : SIP_DM_GLARE_NONE;
+				if (out)
+					zv_diag_warn(b->diag, v->file, v->line,
+						     "%s=%s: outgoing (glare "
+						     "mitigation) is not implemented",
+						     k, val);
+			}
+		}
 	} else if (!strcasecmp(k, "qualify")) {
 		bool on;
 		long ms;
@@ -1102,7 +1143,7 @@ static void read_peer(struct sip__build *b, const struct zv_conf_section *gen,
 	/* chan_sip's built-in peer defaults */
 	ep->context = cfg->global.default_context;
 	ep->dtmf_mode = SIP_DTMF_RFC4733;
-	ep->direct_media = true;
+	ep->direct_media = false; /* anchored: see calls.md, direct media */
 	ep->force_rport = true;
 	ep->rel100 = SIP_FEATURE_NO;
 	ep->timers = SIP_FEATURE_YES;

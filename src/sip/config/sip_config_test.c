@@ -438,7 +438,9 @@ static void test_pjsip_defaults(void **state)
 	assert_string_equal(ep->context, "default");
 	assert_int_equal(ep->ncodecs, 0);
 	assert_int_equal(ep->dtmf_mode, SIP_DTMF_RFC4733);
-	assert_true(ep->direct_media);
+	assert_false(ep->direct_media); /* anchored unless asked (calls.md) */
+	assert_false(ep->direct_media_update);
+	assert_false(ep->direct_media_nonat);
 	assert_true(ep->force_rport);
 	assert_false(ep->rewrite_contact);
 	assert_false(ep->rtp_symmetric);
@@ -642,7 +644,9 @@ static void test_sipconf_full(void **state)
 	assert_false(gw->dynamic);
 	assert_true(gw->insecure_port);
 	assert_true(gw->insecure_invite);
-	assert_true(gw->direct_media);
+	assert_true(gw->direct_media); /* directmedia=nonat */
+	assert_true(gw->direct_media_nonat);
+	assert_false(gw->direct_media_update);
 	assert_int_equal(gw->nauths, 0);
 	assert_string_equal(gw->context, "from-gw");
 	assert_int_equal(gw->aors[0]->max_contacts, 0);
@@ -1579,10 +1583,81 @@ static void test_seed_snippets(void **state)
 	zv_unref(cfg);
 }
 
+/* direct_media and its companions (pjsip.conf), directmedia (sip.conf):
+ * values, the warning for glare mitigation, errors with file:line. */
+static void test_direct_media(void **state)
+{
+	struct sip_config *cfg;
+	struct zv_diag d;
+	assert_int_equal(build("[a]\n"					/* 1 */
+			       "type=endpoint\n"				/* 2 */
+			       "direct_media=yes\n"				/* 3 */
+			       "direct_media_method=update\n"			/* 4 */
+			       "disable_direct_media_on_nat=yes\n"		/* 5 */
+			       "direct_media_glare_mitigation=outgoing\n"	/* 6 */
+			       "[b]\n"						/* 7 */
+			       "type=endpoint\n"				/* 8 */
+			       "direct_media=yes\n"				/* 9 */
+			       "direct_media_method=reinvite\n",		/* 10 */
+			       "[c]\n"						/* 1 */
+			       "type=friend\n"					/* 2 */
+			       "host=dynamic\n"				/* 3 */
+			       "directmedia=update, nonat\n"			/* 4 */
+			       "[d]\n"						/* 5 */
+			       "type=friend\n"					/* 6 */
+			       "host=dynamic\n"				/* 7 */
+			       "directmedia=outgoing\n"			/* 8 */
+			       "[e]\n"						/* 9 */
+			       "type=friend\n"					/* 10 */
+			       "host=dynamic\n"				/* 11 */
+			       "canreinvite=yes\n",				/* 12 */
+			       &d, &cfg),
+			 0);
+	assert_true(has_diag(&d, ZV_DIAG_WARNING, "pjsip.conf", 6, "not implemented"));
+	assert_true(has_diag(&d, ZV_DIAG_WARNING, "sip.conf", 8, "not implemented"));
+	assert_int_equal(d.n, 2);
+	zv_diag_clear(&d);
+	const struct sip_endpoint *a = sip_config_endpoint_find(cfg, "a");
+	assert_true(a->direct_media);
+	assert_true(a->direct_media_update);
+	assert_true(a->direct_media_nonat);
+	assert_int_equal(a->direct_media_glare, SIP_DM_GLARE_OUTGOING);
+	const struct sip_endpoint *b = sip_config_endpoint_find(cfg, "b");
+	assert_true(b->direct_media);
+	assert_false(b->direct_media_update);
+	assert_false(b->direct_media_nonat);
+	const struct sip_endpoint *c = sip_config_endpoint_find(cfg, "c");
+	assert_true(c->direct_media);
+	assert_true(c->direct_media_update);
+	assert_true(c->direct_media_nonat);
+	const struct sip_endpoint *e = sip_config_endpoint_find(cfg, "d");
+	assert_true(e->direct_media);
+	assert_int_equal(e->direct_media_glare, SIP_DM_GLARE_OUTGOING);
+	assert_true(sip_config_endpoint_find(cfg, "e")->direct_media);
+	zv_unref(cfg);
+
+	assert_int_equal(build("[a]\n"				/* 1 */
+			       "type=endpoint\n"			/* 2 */
+			       "direct_media_method=sideways\n"	/* 3 */
+			       "disable_direct_media_on_nat=perhaps\n", /* 4 */
+			       "[c]\n"					/* 1 */
+			       "type=friend\n"				/* 2 */
+			       "host=dynamic\n"			/* 3 */
+			       "directmedia=nonat,bogus\n",		/* 4 */
+			       &d, &cfg),
+			 -EINVAL);
+	assert_null(cfg);
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "pjsip.conf", 3, "direct_media_method"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "pjsip.conf", 4, "disable_direct_media_on_nat"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "sip.conf", 4, "directmedia"));
+	zv_diag_clear(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pjsip_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_media, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pjsip_defaults, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sipconf_full, setup,

@@ -247,6 +247,18 @@ void sip_ctsx_abandon(struct sip_ctsx *ct);
 typedef bool(sip_rx_filter_cb)(const struct sip_rx *rx);
 void sip_rx_filter_set(sip_rx_filter_cb *filter);
 
+/*
+ * A 2xx to an INVITE that matches no client transaction: the INVITE
+ * transaction ended at its first 2xx (RFC 3261 17.1.1.2), so this is a
+ * retransmission (our ACK was lost) or a 2xx from another fork.  Called
+ * on the worker that owns the Call-ID, before rx is freed (the callback
+ * borrows it); the dialog layer re-sends its ACK (13.2.2.4).  One
+ * callback (the SIP channel driver's); NULL removes it.  Set at start,
+ * cleared at stop, main thread.
+ */
+typedef void(sip_stray_response_cb)(const struct sip_rx *rx);
+void sip_stray_response_set(sip_stray_response_cb *cb);
+
 /* Statistics for CLI and benchmarks (current worker's and all). */
 struct sip_stats {
 	uint64_t rx_requests, rx_responses, tx_requests, tx_responses;

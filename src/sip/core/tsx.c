@@ -106,6 +106,13 @@ void sip_rx_filter_set(sip_rx_filter_cb *filter)
 	atomic_store(&rx_filter, filter);
 }
 
+static sip_stray_response_cb *_Atomic stray_cb;
+
+void sip_stray_response_set(sip_stray_response_cb *cb)
+{
+	atomic_store(&stray_cb, cb);
+}
+
 static atomic_ulong st_rx_req, st_rx_resp, st_tx_req, st_tx_resp, st_retrans, st_stsx, st_ctsx;
 unsigned long sip__malformed_count(void);
 
@@ -860,8 +867,13 @@ static void handle_response(struct sip_rx *rx)
 		key_fini(&key);
 	}
 	if (!ct) {
-		/* Stray: e.g. a retransmitted 2xx after the INVITE transaction
-		 * ended (the dialog layer re-sends its ACK); dropped for now. */
+		/* Stray.  The INVITE client transaction ends at its first 2xx
+		 * (RFC 3261 17.1.1.2), so a retransmitted 2xx lands here: the
+		 * dialog layer re-sends its ACK (13.2.2.4).  Anything else is
+		 * dropped. */
+		sip_stray_response_cb *cb = atomic_load(&stray_cb);
+		if (cb && method == SIP_METHOD_INVITE && m->status >= 200 && m->status < 300)
+			cb(rx);
 		sip_rx_free(rx);
 		return;
 	}

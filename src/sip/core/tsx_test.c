@@ -129,6 +129,34 @@ static void feed(const char *method, const char *branch, const char *call_id, un
 	sip__tsx_rx(rx);
 }
 
+/* Feed one response as if it came from the test's socket. */
+static void feed_response(unsigned status, const char *branch, const char *call_id,
+			  unsigned cseq, const char *cseq_method)
+{
+	char text[1024];
+	int n = snprintf(text, sizeof(text),
+			 "SIP/2.0 %u X\r\n"
+			 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s\r\n"
+			 "From: <sip:svc@127.0.0.1>;tag=ours\r\n"
+			 "To: <sip:b@127.0.0.1>;tag=theirs\r\n"
+			 "Call-ID: %s\r\n"
+			 "CSeq: %u %s\r\n"
+			 "Contact: <sip:b@127.0.0.1>\r\n"
+			 "Content-Length: 0\r\n\r\n",
+			 status, sip_sockaddr_port(sip_tp_local(tp)), branch, call_id, cseq,
+			 cseq_method);
+	struct sip_rx *rx = calloc(1, sizeof(*rx));
+	assert_non_null(rx);
+	rx->buf = malloc((size_t)n + 1);
+	assert_non_null(rx->buf);
+	memcpy(rx->buf, text, (size_t)n + 1);
+	rx->len = (size_t)n;
+	rx->tp = tp;
+	rx->src = peer;
+	assert_int_equal(sip_msg_parse(rx->buf, rx->len, &rx->msg), 0);
+	sip__tsx_rx(rx);
+}
+
 /* The status of the next answer within ms, 0 if none. */
 static unsigned next_status(int ms, char *copy, size_t size)
 {
@@ -285,6 +313,61 @@ static void test_trying_deferred(void **state)
 	answer = 200;
 }
 
+static unsigned strays, ctsx_finals;
+static char stray_call_id[64];
+
+static void on_stray(const struct sip_rx *rx)
+{
+	strays++;
+	zv_str_copy(rx->msg.call_id, stray_call_id, sizeof(stray_call_id));
+}
+
+static void on_ctsx_response(void *arg, struct sip_ctsx *ct, unsigned status,
+			     const struct sip_rx *rx)
+{
+	if (status >= 200)
+		ctsx_finals++;
+}
+
+/* A 2xx to an INVITE whose client transaction ended at the first 2xx
+ * reaches the stray-response callback (the dialog re-sends its ACK);
+ * other stray responses do not. */
+static void test_stray_2xx(void **state)
+{
+	drain();
+	strays = ctsx_finals = 0;
+	sip_stray_response_set(on_stray);
+	struct sip_target t = {.tp = tp, .addr = peer};
+	static const char inv[] = "INVITE sip:b@127.0.0.1 SIP/2.0\r\n"
+				  "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-stray-1\r\n"
+				  "From: <sip:svc@127.0.0.1>;tag=ours\r\n"
+				  "To: <sip:b@127.0.0.1>\r\n"
+				  "Call-ID: stray@test\r\nCSeq: 3 INVITE\r\n"
+				  "Content-Length: 0\r\n\r\n";
+	assert_int_equal(sip_ctsx_send(&t, SIP_METHOD_INVITE, "z9hG4bK-stray-1", inv,
+				       sizeof(inv) - 1, on_ctsx_response, NULL, NULL),
+			 0);
+	assert_int_equal(next_status(1000, NULL, 0), 0); /* our INVITE (a request) */
+	feed_response(200, "z9hG4bK-stray-1", "stray@test", 3, "INVITE");
+	assert_int_equal(ctsx_finals, 1);
+	assert_int_equal(strays, 0);
+	/* The same 2xx again: no transaction, the callback has it. */
+	feed_response(200, "z9hG4bK-stray-1", "stray@test", 3, "INVITE");
+	assert_int_equal(ctsx_finals, 1);
+	assert_int_equal(strays, 1);
+	assert_string_equal(stray_call_id, "stray@test");
+	/* Not for a provisional, a failure, or another method's 2xx. */
+	feed_response(180, "z9hG4bK-stray-1", "stray@test", 3, "INVITE");
+	feed_response(486, "z9hG4bK-stray-2", "stray@test", 3, "INVITE");
+	feed_response(200, "z9hG4bK-stray-3", "stray@test", 4, "BYE");
+	assert_int_equal(strays, 1);
+	/* Removed: dropped as before. */
+	sip_stray_response_set(NULL);
+	feed_response(200, "z9hG4bK-stray-1", "stray@test", 3, "INVITE");
+	assert_int_equal(strays, 1);
+	drain();
+}
+
 static void test_table_grows(void **state)
 {
 	enum { N = 20000 }; /* several times the initial 4096 slots */
@@ -328,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_non2xx_ack_stops_g_then_i_expires),
 		cmocka_unit_test(test_2xx_ack_stops_retransmission),
 		cmocka_unit_test(test_trying_deferred),
+		cmocka_unit_test(test_stray_2xx),
 		cmocka_unit_test(test_table_grows),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
