@@ -24,12 +24,17 @@
  *  - on reuse both receive queues are drained (a packet read ready but not
  *    dispatched yet in this loop iteration), before the new owner is set;
  *  - after reuse, packets that continue the previous owner's received
- *    stream (its last SSRC, and for RTP a sequence number from 100 before
- *    to 3000 after the last one it received) and RTCP from that SSRC are
- *    dropped (rx_dropped), for the life of the new session, so a late or
- *    stuck stream can neither be heard in the new call nor move its
- *    symmetric-RTP remote.  A new stream from the same peer (a new call of
- *    the same phone) has a new SSRC, or at least a new random sequence.
+ *    stream (its last SSRC, and for RTP a sequence number from the last
+ *    one it received to 3000 after it) and RTCP from that SSRC are
+ *    dropped (rx_dropped), so a stuck stream can neither be heard in the
+ *    new call nor move its symmetric-RTP remote.  A new stream from the
+ *    same peer (a new call of the same phone) has a new SSRC, or at least
+ *    a new random sequence.  Some senders break RFC 3550 and start every
+ *    call with the same SSRC and sequence (SIPp's pcap play does): their
+ *    new stream starts behind the old one's last packet, so an RTP packet
+ *    of that SSRC outside the window ends the rule for the session, and
+ *    the rest of the new stream is delivered.  Packets of the old call
+ *    still in flight were dropped by the quarantine.
  * A fresh pair has no such history.
  *
  * Bounds: per thread at most min(RTP_POOL_MAX, port pairs of the range /
@@ -411,7 +416,7 @@ struct zv_rtp *rtp__port_owner(void *arg, int fd)
 
 bool rtp__port_stale(const struct zv_rtp *rtp, const uint8_t *buf, size_t len, bool rtcp)
 {
-	const struct rtp_port *p = rtp->sock;
+	struct rtp_port *p = rtp->sock;
 	if (!p || !p->prev_valid)
 		return false;
 	if (rtcp || rtp__is_rtcp(buf, len)) {
@@ -426,7 +431,10 @@ bool rtp__port_stale(const struct zv_rtp *rtp, const uint8_t *buf, size_t len, b
 	if (ssrc != p->prev_ssrc)
 		return false;
 	uint16_t ahead = (uint16_t)(((uint16_t)buf[2] << 8 | buf[3]) - p->prev_seq);
-	return ahead <= 3000 || ahead >= (uint16_t)(65536 - 100);
+	if (ahead <= 3000)
+		return true;
+	p->prev_valid = false; /* the same SSRC restarted: a new stream */
+	return false;
 }
 
 unsigned rtp__port_pooled(void)
