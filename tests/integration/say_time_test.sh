@@ -8,7 +8,9 @@
 #  - Russian (CHANNEL(language)=ru) default format in Europe/Moscow:
 #    day-6 h-5 mon-11 2n thousand 20 6 at 17 hours 7 minutes of
 #    ru_RU_f_IvrvoiceRU (hours/minutes are top-level files);
-#  - DateTime with an explicit format and zone, literal 'file' included.
+#  - DateTime with an explicit format and zone, literal 'file' included;
+#  - a DTMF digit (RFC 4733 from baresip) stops SayUnixTime part-way and
+#    the dialplan goes on (a 700 Hz tone heard after it).
 # The audible seconds heard are compared with those of the expected files
 # joined by sox (measured: 6.48/6.38, 5.00/5.04, 3.74/3.76 s).
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +34,12 @@ exten => 740,1,Answer()
 exten => 741,1,Answer()
  same => n,Set(CHANNEL(language)=ru)
  same => n,SayUnixTime(1796479629,Europe/Moscow)
+ same => n,Hangup()
+exten => 743,1,Answer()
+ same => n,SayUnixTime(1796479629,UTC)
+ same => n,Set(DB(result/after)=yes)
+ same => n,Playtones(700)
+ same => n,Wait(3)
  same => n,Hangup()
 exten => 742,1,Answer()
  same => n,DateTime(1796479629,America/New_York,'vm-received' A 'digits/at' H:M)
@@ -77,6 +85,26 @@ expect_played "$RU" digits/day-6 digits/h-5 digits/mon-11 digits/2n digits/thous
 
 call 742 10
 expect_played "$EN" vm-received digits/day-6 digits/at digits/oh digits/9 digits/oh digits/7
+
+# a digit 2.5 s into the 13 prompts (about 8 s of audio) stops them
+bdir="$ZV_DIR/b-743"
+zv_baresip_config "$bdir" "$ZV_DIR/silence.wav"
+zv_baresip_keys "$bdir" 5
+before=$(grep -c "Playing '" "$ZV_DIR/out.log")
+zv_baresip_dial "$bdir" 200 743 9
+sleep 2.5
+zv_keys 5 5
+wait "$ZV_BARESIP_PID"
+exec 5>&-
+n=$(($(grep -c "Playing '" "$ZV_DIR/out.log") - before))
+echo "743: $n prompts played before the digit"
+[ "$n" -ge 1 ] && [ "$n" -lt 13 ] || fail "a digit did not stop SayUnixTime: $n of 13 prompts played"
+expect_eq "$(zv_rx 'database get result after')" "Value: yes" "the dialplan after SayUnixTime"
+f=$(zv_recording "$bdir")
+[ -n "$f" ] || fail "743: baresip recorded nothing"
+tail=$(zv_analyse_part "$f" -2 1.5)
+echo "743 end: $tail"
+zv_in_range "$(zv_field "$tail" freq)" 695 705 || fail "no 700 Hz tone after the digit: $tail"
 
 zv_stop
 echo "PASS $TEST_NAME"
