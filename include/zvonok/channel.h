@@ -247,6 +247,54 @@ void zv_channel_set_cid_extra(struct zv_channel *chan, const char *dnid, const c
 const char *zv_channel_connected_num(const struct zv_channel *chan);
 const char *zv_channel_connected_name(const struct zv_channel *chan);
 void zv_channel_set_connected(struct zv_channel *chan, const char *name, const char *num);
+
+/*
+ * Caller ID presentation, with Asterisk's values (and names, for
+ * CALLERID(pres) and SetCallerPres): the restriction in bits 0x60
+ * (allowed, prohibited, unavailable) and the screening in bits 0x03 (user
+ * number not screened, passed, failed; network number).  A channel starts
+ * at 0, allowed_not_screened.  Name and number each have their own; the
+ * presentation of the whole caller ID is the more restrictive of the two
+ * (Asterisk's rule: prohibited > allowed > unavailable).  Loop thread.
+ */
+enum {
+	ZV_PRES_ALLOWED = 0x00,
+	ZV_PRES_RESTRICTED = 0x20,
+	ZV_PRES_UNAVAILABLE = 0x40,
+	ZV_PRES_RESTRICTION = 0x60, /* mask */
+	ZV_PRES_USER_NOT_SCREENED = 0x00,
+	ZV_PRES_USER_PASSED_SCREEN = 0x01,
+	ZV_PRES_USER_FAILED_SCREEN = 0x02,
+	ZV_PRES_NETWORK_NUMBER = 0x03,
+	ZV_PRES_SCREENING = 0x03, /* mask */
+	ZV_PRES_NUMBER_NOT_AVAILABLE = 0x43,
+};
+/* "prohib", "allowed_not_screened"... (case-insensitive) or a number
+ * 0..255: the value, or -1. */
+int zv_pres_parse(const char *s);
+/* The name of a value ("unknown" when it has none). */
+const char *zv_pres_name(int pres);
+/* Asterisk's description ("Presentation Prohibited, Not Screened"). */
+const char *zv_pres_describe(int pres);
+/* The combined presentation of a name and a number presentation. */
+int zv_pres_combine(int name_pres, int num_pres);
+/* Whether a presentation hides the caller (prohibited or unavailable). */
+static inline bool zv_pres_private(int pres)
+{
+	return (pres & ZV_PRES_RESTRICTION) != ZV_PRES_ALLOWED;
+}
+int zv_channel_cid_name_pres(const struct zv_channel *chan);
+int zv_channel_cid_num_pres(const struct zv_channel *chan);
+int zv_channel_cid_pres(const struct zv_channel *chan); /* combined */
+void zv_channel_set_cid_pres(struct zv_channel *chan, int name_pres, int num_pres);
+int zv_channel_connected_name_pres(const struct zv_channel *chan);
+int zv_channel_connected_num_pres(const struct zv_channel *chan);
+int zv_channel_connected_pres(const struct zv_channel *chan); /* combined */
+void zv_channel_set_connected_pres(struct zv_channel *chan, int name_pres, int num_pres);
+/* Name, number and their presentations of src's caller ID onto dst's
+ * (what Dial and Local give the channels they create). */
+void zv_channel_copy_cid(struct zv_channel *dst, const struct zv_channel *src);
+
 const char *zv_channel_language(const struct zv_channel *chan);
 void zv_channel_set_language(struct zv_channel *chan, const char *lang);
 const char *zv_channel_accountcode(const struct zv_channel *chan);

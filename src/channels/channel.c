@@ -68,6 +68,8 @@ struct zv_channel {
 	int priority;
 	char *cid_num, *cid_name, *dnid, *rdnis, *ani;
 	char *conn_num, *conn_name;
+	/* caller ID presentation (ZV_PRES_*) */
+	int cid_name_pres, cid_num_pres, conn_name_pres, conn_num_pres;
 	char *language, *accountcode, *musicclass;
 	int amaflags;
 	struct chan_var *vars, **vars_tail;
@@ -596,6 +598,113 @@ void zv_channel_set_connected(struct zv_channel *c, const char *name, const char
 {
 	set_str(&c->conn_name, name);
 	set_str(&c->conn_num, num);
+}
+
+/* ---- caller ID presentation --------------------------------------------- */
+
+static const struct {
+	int value;
+	const char *name, *text;
+} pres_names[] = {
+	{0x00, "allowed_not_screened", "Presentation Allowed, Not Screened"},
+	{0x01, "allowed_passed_screen", "Presentation Allowed, Passed Screen"},
+	{0x02, "allowed_failed_screen", "Presentation Allowed, Failed Screen"},
+	{0x03, "allowed", "Presentation Allowed, Network Number"},
+	{0x20, "prohib_not_screened", "Presentation Prohibited, Not Screened"},
+	{0x21, "prohib_passed_screen", "Presentation Prohibited, Passed Screen"},
+	{0x22, "prohib_failed_screen", "Presentation Prohibited, Failed Screen"},
+	{0x23, "prohib", "Presentation Prohibited, Network Number"},
+	{0x43, "unavailable", "Number Unavailable"},
+};
+
+int zv_pres_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	while (*s == ' ')
+		s++;
+	if (*s >= '0' && *s <= '9') {
+		char *end;
+		long v = strtol(s, &end, 10);
+		while (*end == ' ')
+			end++;
+		return *end || v > 255 ? -1 : (int)v;
+	}
+	size_t n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		n--;
+	for (size_t i = 0; i < sizeof(pres_names) / sizeof(*pres_names); i++)
+		if (strlen(pres_names[i].name) == n && !strncasecmp(s, pres_names[i].name, n))
+			return pres_names[i].value;
+	return -1;
+}
+
+const char *zv_pres_name(int pres)
+{
+	for (size_t i = 0; i < sizeof(pres_names) / sizeof(*pres_names); i++)
+		if (pres_names[i].value == pres)
+			return pres_names[i].name;
+	return "unknown";
+}
+
+const char *zv_pres_describe(int pres)
+{
+	for (size_t i = 0; i < sizeof(pres_names) / sizeof(*pres_names); i++)
+		if (pres_names[i].value == pres)
+			return pres_names[i].text;
+	return "Unknown Reason";
+}
+
+/* Rank of a restriction: prohibited wins over allowed, allowed over
+ * unavailable, anything else counts as unavailable. */
+static int pres_rank(int r)
+{
+	return r == ZV_PRES_RESTRICTED ? 0 : r == ZV_PRES_ALLOWED ? 1 : 2;
+}
+
+int zv_pres_combine(int name_pres, int num_pres)
+{
+	int nr = name_pres & ZV_PRES_RESTRICTION, ur = num_pres & ZV_PRES_RESTRICTION;
+	if (ur != ZV_PRES_RESTRICTED && ur != ZV_PRES_ALLOWED)
+		ur = ZV_PRES_UNAVAILABLE;
+	if (pres_rank(nr) < pres_rank(ur))
+		ur = nr;
+	if (ur == ZV_PRES_UNAVAILABLE)
+		return ZV_PRES_NUMBER_NOT_AVAILABLE;
+	return ur | (num_pres & ZV_PRES_SCREENING);
+}
+
+int zv_channel_cid_name_pres(const struct zv_channel *c) { return c->cid_name_pres; }
+int zv_channel_cid_num_pres(const struct zv_channel *c) { return c->cid_num_pres; }
+int zv_channel_connected_name_pres(const struct zv_channel *c) { return c->conn_name_pres; }
+int zv_channel_connected_num_pres(const struct zv_channel *c) { return c->conn_num_pres; }
+
+int zv_channel_cid_pres(const struct zv_channel *c)
+{
+	return zv_pres_combine(c->cid_name_pres, c->cid_num_pres);
+}
+
+int zv_channel_connected_pres(const struct zv_channel *c)
+{
+	return zv_pres_combine(c->conn_name_pres, c->conn_num_pres);
+}
+
+void zv_channel_set_cid_pres(struct zv_channel *c, int name_pres, int num_pres)
+{
+	c->cid_name_pres = name_pres & 0xff;
+	c->cid_num_pres = num_pres & 0xff;
+}
+
+void zv_channel_set_connected_pres(struct zv_channel *c, int name_pres, int num_pres)
+{
+	c->conn_name_pres = name_pres & 0xff;
+	c->conn_num_pres = num_pres & 0xff;
+}
+
+void zv_channel_copy_cid(struct zv_channel *dst, const struct zv_channel *src)
+{
+	zv_channel_set_cid(dst, src->cid_name, src->cid_num);
+	zv_channel_set_cid_pres(dst, src->cid_name_pres, src->cid_num_pres);
 }
 
 void zv_channel_set_language(struct zv_channel *c, const char *lang)

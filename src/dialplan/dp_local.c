@@ -309,7 +309,7 @@ static int local_call(struct zv_channel *owner, const char *dest, int timeout_ms
 	 * its full name, not only the inheritable ones (and the linkedid). */
 	zv_channel_inherit_vars(chan, owner);
 	zv_channel_var_foreach(owner, copy_var, chan);
-	zv_channel_set_cid(chan, zv_channel_cid_name(owner), zv_channel_cid_num(owner));
+	zv_channel_copy_cid(chan, owner);
 	zv_channel_set_language(chan, zv_channel_language(owner));
 	if (zv_channel_accountcode(owner))
 		zv_channel_set_accountcode(chan, zv_channel_accountcode(owner));

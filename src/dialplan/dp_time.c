@@ -190,6 +190,11 @@ static void local_in(const char *tz, time_t now, struct tm *tm)
 	pthread_mutex_unlock(&tz_lock);
 }
 
+void dp_time_local(const char *tz, time_t t, struct tm *tm)
+{
+	local_in(tz ? tz : "", t, tm);
+}
+
 bool dp_time_check(const struct dp_time *tp, time_t now)
 {
 	struct tm tm;

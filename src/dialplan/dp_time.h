@@ -39,6 +39,12 @@ int dp_time_parse(const char *spec, struct dp_time *tp);
 /* Does the moment now fall inside *tp? */
 bool dp_time_check(const struct dp_time *tp, time_t now);
 
+/* The broken-down time of t in the zoneinfo zone tz ("" or NULL: local
+ * time), as localtime_r() would give there.  Thread-safe (one lock for
+ * every TZ switch in the process).  An unknown zone is UTC, as glibc
+ * treats it. */
+void dp_time_local(const char *tz, time_t t, struct tm *tm);
+
 /* dp_time_parse() + dp_time_check(); a malformed spec never matches. */
 bool dp_time_match(const char *spec, time_t now);
 

@@ -11,7 +11,7 @@
 #  - a class that does not exist falls back to `default`;
 #  - a mode=playlist class plays its entry= file (a URL entry is refused);
 #  - `moh show classes` / `moh show files` list the classes and files, the
-#    mode=custom class is refused with a warning, `moh reload` adds a class.
+#    mode=mp3 class is refused with a warning, `moh reload` adds a class.
 . "$(dirname "$0")/lib.sh"
 zv_need baresip sox
 ls /usr/share/asterisk/moh/*.wav >/dev/null 2>&1 || fail "asterisk-moh-opsound-wav is not installed"
@@ -47,9 +47,9 @@ mode = playlist
 entry = $ZV_DIR/moh-other/tone700.wav
 entry = http://example.com/stream.mp3
 
-[custom]
-mode = custom
-application = /usr/bin/true
+[mp3]
+mode = mp3
+directory = moh
 EOC
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
@@ -90,8 +90,8 @@ expect_contains "$classes" "Class: default" "moh show classes"
 expect_contains "$classes" "Class: tones" "moh show classes"
 expect_contains "$classes" "Directory: /usr/share/asterisk/moh" "default class directory (relative to astdatadir)"
 expect_contains "$classes" "Sort: random" "tones class sort"
-expect_not_contains "$classes" "Class: custom" "mode=custom is not supported"
-expect_contains "$(cat "$ZV_DIR/out.log")" "mode=custom is not supported" "warning for mode=custom"
+expect_not_contains "$classes" "Class: mp3" "mode=mp3 is not supported"
+expect_contains "$(cat "$ZV_DIR/out.log")" "mode=mp3 is not supported" "warning for mode=mp3"
 expect_contains "$classes" "Class: list"$'\n'"	Mode: playlist"$'\n'"	Directory: <none>" "playlist class"
 expect_contains "$(cat "$ZV_DIR/out.log")" "URLs are not supported" "warning for a URL entry"
 files=$(zv_rx "moh show files")

@@ -93,7 +93,7 @@ static bool leg_start(struct zv_channel *caller, struct leg *l, int timeout_ms,
 	zv_channel_inherit_vars(l->chan, caller);
 	if (ignore_forwards) /* i: the SIP driver then ends the leg on a 3xx */
 		zv_channel_var_set(l->chan, "PJSIP_FOLLOW_REDIRECTS", "no");
-	zv_channel_set_cid(l->chan, zv_channel_cid_name(caller), zv_channel_cid_num(caller));
+	zv_channel_copy_cid(l->chan, caller);
 	zv_channel_set_coro(l->chan, zv_channel_coro(caller));
 	if (tech->call(l->chan, l->dest, timeout_ms) < 0) {
 		leg_end(l);
@@ -522,8 +522,11 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		 * leg's driver knows it (a trusted PAI/RPID): it goes out in
 		 * the caller's 200 to endpoints that send_pai/send_rpid. */
 		const char *cnum = zv_channel_connected_num(winner->chan);
-		if (cnum && *cnum)
+		if (cnum && *cnum) {
 			zv_channel_set_connected(chan, zv_channel_connected_name(winner->chan), cnum);
+			zv_channel_set_connected_pres(chan, zv_channel_connected_name_pres(winner->chan),
+						      zv_channel_connected_num_pres(winner->chan));
+		}
 		if (zv_channel_state(chan) != ZV_STATE_UP)
 			zv_channel_answer(chan);
 		res = connected(chan, winner, opts, dtmf_called, dtmf_calling, limit_ms, opt_g);

@@ -330,7 +330,7 @@ static struct zv_channel *target_call(struct zv_channel *x, const char *ctx, con
 	if (!t)
 		return NULL;
 	zv_channel_inherit_vars(t, x);
-	zv_channel_set_cid(t, zv_channel_cid_name(x), zv_channel_cid_num(x));
+	zv_channel_copy_cid(t, x);
 	zv_channel_set_coro(t, zv_coro_current());
 	if (tech->call(t, dest, (int)timeout_ms) < 0) {
 		target_end(t);

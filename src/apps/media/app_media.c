@@ -1,6 +1,6 @@
 /*
  * Media applications: Playback, Background, Read, SayDigits, SayNumber,
- * SayAlpha, SendDTMF, Record, Echo, Milliwatt (MusicOnHold: app_moh.c).  Argument
+ * SayUnixTime/DateTime, SayAlpha, SendDTMF, Record, Echo, Milliwatt (MusicOnHold: app_moh.c).  Argument
  * syntax and channel variables as Asterisk documents them.
  *
  * DESIGN
@@ -31,6 +31,7 @@
 #include <zvonok/pbx.h>
 
 #include "apps/media/say_ru.h"
+#include "apps/media/say_time.h"
 #include "apps/media/silence.h"
 #include "dialplan/dp_args.h"
 
@@ -404,6 +405,69 @@ static enum zv_app_result saynumber_exec(struct zv_channel *chan, const char *da
 	return say_result(chan, play_list(chan, names, j.n));
 }
 
+/* SayUnixTime: the names are found on the blocking pool (the zone switch
+ * takes a process-wide lock; the Russian rules stat() prompt files). */
+#define SAY_TIME_MAX 64
+
+struct say_time_job {
+	time_t t, now;
+	const char *tz, *format, *lang;
+	char (*names)[SAY_TIME_NAME_LEN];
+	size_t n;
+};
+
+static void say_time_work(void *arg)
+{
+	struct say_time_job *j = arg;
+	j->n = say_time(j->t, j->tz, j->format, j->lang, j->now, sound_exists, (void *)j->lang,
+			j->names, SAY_TIME_MAX);
+}
+
+/*
+ * SayUnixTime([unixtime[,timezone[,format[,options]]]]) and its alias
+ * DateTime: unixtime (default now; a fraction is dropped) in the zone
+ * (default the system's) with SayUnixTime's format letters (say_time.h;
+ * default by language).  Answers first, as Asterisk.  A digit stops it
+ * and the dialplan goes on.
+ */
+static enum zv_app_result sayunixtime_exec(struct zv_channel *chan, const char *data)
+{
+	char *buf, *argv[4] = {0};
+	size_t argc = dp_args_split_dup(data, ',', &buf, argv, 4);
+	time_t now = time(NULL), t = now;
+	if (argc && argv[0][0]) {
+		char *end;
+		double v = strtod(argv[0], &end);
+		while (*end == ' ')
+			end++;
+		if (end == argv[0] || *end || v != v || v < -1e15 || v > 1e15)
+			zv_warn("SayUnixTime: '%s' is not a time; saying the current time", argv[0]);
+		else
+			t = (time_t)v;
+	}
+	char lang[32];
+	snprintf(lang, sizeof(lang), "%s", zv_channel_language(chan));
+	char(*names)[SAY_TIME_NAME_LEN] = calloc(SAY_TIME_MAX, SAY_TIME_NAME_LEN);
+	if (!names) {
+		free(buf);
+		return ZV_APP_CONTINUE;
+	}
+	struct say_time_job j = {.t = t, .now = now, .tz = argc > 1 ? argv[1] : "",
+				 .format = argc > 2 ? argv[2] : "", .lang = lang, .names = names};
+	int r = 0;
+	if ((zv_channel_state(chan) == ZV_STATE_UP || zv_channel_answer(chan) == 0) &&
+	    zv_coro_blocking(say_time_work, &j) == 0) {
+		for (size_t i = 0; i < j.n && r == 0; i++) {
+			r = play_file(chan, names[i], "0123456789*#");
+			if (r < 0) /* a missing file: on to the next, as Asterisk */
+				r = 0;
+		}
+	}
+	free(names);
+	free(buf);
+	return say_result(chan, r);
+}
+
 static enum zv_app_result sayalpha_exec(struct zv_channel *chan, const char *data)
 {
 	char names[64][32];
@@ -684,6 +748,21 @@ static const struct zv_app apps[] = {
 	 .description = "Says the number in the channel's language: Russian rules for ru "
 			"(gender f, m or n for the last group), English otherwise.",
 	 .exec = saynumber_exec},
+	{.name = "SayUnixTime",
+	 .synopsis = "Says a specified time in a custom format",
+	 .syntax = "SayUnixTime([unixtime[,timezone[,format[,options]]]])",
+	 .description = "Says unixtime (default now) in timezone (default the system's) "
+			"with format: A/a weekday, B/b/h month, d/e day of month, m month "
+			"number, Y year, I/l hour 1-12, H/k hour 0-23, M/N minute, S seconds, "
+			"p/P AM-PM, Q/q today/yesterday/tomorrow or the date, R (HM), T (HMS), "
+			"'file' a sound file.  Default \"ABdY 'digits/at' IMp\" (English), "
+			"\"AdBY 'digits/at' H 'hours' M 'minutes'\" (ru).  A digit stops it.",
+	 .exec = sayunixtime_exec},
+	{.name = "DateTime",
+	 .synopsis = "Says a specified time in a custom format",
+	 .syntax = "DateTime([unixtime[,timezone[,format]]])",
+	 .description = "The same as SayUnixTime.",
+	 .exec = sayunixtime_exec},
 	{.name = "SayAlpha",
 	 .synopsis = "Say Alpha",
 	 .syntax = "SayAlpha(string)",

@@ -7,7 +7,8 @@
  * DESIGN
  * Configuration: prepare() reads musiconhold.conf ([general]
  * preferchannelclass, one section per class: mode=files, directory=,
- * sort=alpha|random|randstart, or mode=playlist with entry= lines) and
+ * sort=alpha|random|randstart, mode=playlist with entry= lines, or
+ * mode=custom with application= and format=, run by moh_custom.c) and
  * lists each class's directory (one entry per file name without its
  * extension; the sound loader picks the format).  No musiconhold.conf: one class `default` on <astdatadir>/moh,
  * Debian's asterisk-moh-opsound files.  The committed set is a refcounted
@@ -48,6 +49,7 @@
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
 
+#include "apps/media/moh_custom.h"
 #include "dialplan/dp_args.h"
 
 #define DS_KEY "moh"
@@ -62,6 +64,8 @@ struct moh_class {
 	char mode[16];
 	char dir[512];
 	enum moh_sort sort;
+	/* mode=custom: application= and its output format= (moh_custom.c) */
+	struct moh_custom_cfg *custom;
 	size_t nfiles;
 	char **files; /* full paths without extension, in alphabetical order */
 	/* Loaded files shared by the class's players (any thread, under
@@ -94,6 +98,7 @@ static void class_destroy(void *obj)
 	}
 	free(c->files);
 	free(c->cache);
+	moh_custom_cfg_free(c->custom);
 	pthread_mutex_destroy(&c->lock);
 }
 
@@ -231,17 +236,17 @@ static const struct zv_conf_option general_options[] = {
 };
 
 static const struct zv_conf_option class_options[] = {
-	{"mode", "files or playlist (custom, mp3... are not supported)"},
+	{"mode", "files, playlist or custom (mp3, quietmp3... are not supported)"},
 	{"entry", "a file of a mode=playlist class"},
 	{"directory", "directory of the files"},
 	{"sort", "alpha, random or randstart"},
 	{"random", "old spelling of sort=random"},
 	{"digit", "not supported"},
 	{"announcement", "not supported"},
-	{"application", "for mode=custom (not supported)"},
-	{"format", "for mode=custom (not supported)"},
-	{"kill_escalation_delay", "for mode=custom (not supported)"},
-	{"kill_method", "for mode=custom (not supported)"},
+	{"application", "mode=custom: the command whose stdout is the music"},
+	{"format", "mode=custom: slin (default), ulaw or alaw at 8 kHz"},
+	{"kill_escalation_delay", "mode=custom: ms between SIGHUP, SIGTERM, SIGKILL"},
+	{"kill_method", "mode=custom: process_group (default) or process"},
 	{"loop_last", "not supported"},
 	{"answeredonly", "not supported"},
 	{NULL},
@@ -256,10 +261,24 @@ static int parse_class(struct moh_conf *conf, const struct zv_conf_section *sec,
 	if (!mode)
 		mode = "files";
 	bool playlist = !strcasecmp(mode, "playlist");
+	if (!strcasecmp(mode, "custom")) {
+		struct moh_class *c = class_new(sec->name, dir ? dir : "");
+		if (!c)
+			return -ENOMEM;
+		snprintf(c->mode, sizeof(c->mode), "custom");
+		if (!dir)
+			c->dir[0] = '\0';
+		int err = moh_custom_parse(sec, diag, &c->custom);
+		if (err < 0 || !c->custom) {
+			zv_unref(c);
+			return err == -ENOMEM ? err : 0;
+		}
+		return conf_add(conf, c);
+	}
 	if (strcasecmp(mode, "files") && !playlist) {
 		zv_diag_warn(diag, sec->file, sec->line,
 			     "musiconhold.conf: class '%s': mode=%s is not supported (only "
-			     "mode=files and mode=playlist); the class is skipped",
+			     "mode=files, mode=playlist and mode=custom); the class is skipped",
 			     sec->name, mode);
 		return 0;
 	}
@@ -564,6 +583,11 @@ int zv_moh_start(struct zv_channel *chan, const char *mclass)
 {
 	zv_moh_stop(chan);
 	struct moh_class *c = class_choose(chan, mclass);
+	if (c && c->custom) {
+		int err = moh_custom_start(chan, DS_KEY, c->name, c->dir, c->custom);
+		zv_unref(c);
+		return err;
+	}
 	if (!c || !c->nfiles || !c->cache) {
 		zv_warn("Unable to start music on hold class '%s' on %s",
 			c ? c->name : mclass && *mclass ? mclass : "default", zv_channel_name(chan));
@@ -676,8 +700,13 @@ static enum zv_cli_result cli_show_classes(struct zv_cli_req *req, int argc, cha
 	struct moh_conf *conf = conf_ref();
 	for (size_t i = 0; conf && i < conf->n; i++) {
 		const struct moh_class *c = conf->cls[i];
-		zv_cli_printf(req, "Class: %s\n\tMode: %s\n\tDirectory: %s\n\tSort: %s\n", c->name,
-			      c->mode, c->dir[0] ? c->dir : "<none>", sort_names[c->sort]);
+		zv_cli_printf(req, "Class: %s\n\tMode: %s\n\tDirectory: %s\n", c->name, c->mode,
+			      c->dir[0] ? c->dir : "<none>");
+		if (c->custom)
+			zv_cli_printf(req, "\tApplication: %s\n\tFormat: %s\n",
+				      moh_custom_app(c->custom), moh_custom_format(c->custom));
+		else
+			zv_cli_printf(req, "\tSort: %s\n", sort_names[c->sort]);
 	}
 	zv_unref(conf);
 	return ZV_CLI_SUCCESS;

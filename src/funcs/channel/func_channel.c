@@ -1,6 +1,6 @@
 /*
  * Functions about channels, the dialplan and shared state: CALLERID,
- * CONNECTEDLINE, CHANNEL, GLOBAL, SHARED, DB, DB_EXISTS, DB_DELETE,
+ * CONNECTEDLINE, CALLERPRES, CHANNEL, GLOBAL, SHARED, DB, DB_EXISTS, DB_DELETE,
  * DB_KEYS, DEVICE_STATE, EXTENSION_STATE, HINT, DIALPLAN_EXISTS,
  * VALID_EXTEN.
  *
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #define ZV_LOG_MODULE "func_channel"
@@ -66,12 +67,59 @@ static void parse_callerid(const char *in, char *name, size_t nsize, char *num, 
 	}
 }
 
+/*
+ * The presentation items of CALLERID and CONNECTEDLINE: "pres" (read: the
+ * combined presentation; write: name and number), "name-pres",
+ * "num-pres" (or "number-pres").  Values by name (prohib,
+ * allowed_not_screened...) or number, as Asterisk.  1 when item is one of
+ * them (done, or *err set), 0 when it is not.
+ */
+static int pres_item(struct zv_channel *chan, bool connected, const char *fn, const char *item,
+		     const char *value, char *buf, size_t len, int *err)
+{
+	int which;
+	if (!strcasecmp(item, "pres"))
+		which = 0;
+	else if (!strcasecmp(item, "name-pres"))
+		which = 1;
+	else if (!strcasecmp(item, "num-pres") || !strcasecmp(item, "number-pres"))
+		which = 2;
+	else
+		return 0;
+	*err = 0;
+	int np = connected ? zv_channel_connected_name_pres(chan) : zv_channel_cid_name_pres(chan);
+	int up = connected ? zv_channel_connected_num_pres(chan) : zv_channel_cid_num_pres(chan);
+	if (!value) {
+		int v = which == 1 ? np : which == 2 ? up : zv_pres_combine(np, up);
+		snprintf(buf, len, "%s", zv_pres_name(v));
+		return 1;
+	}
+	int v = zv_pres_parse(value);
+	if (v < 0) {
+		zv_warn("%s(%s): invalid presentation '%s'", fn, item, value);
+		*err = -EINVAL;
+		return 1;
+	}
+	if (which != 2)
+		np = v;
+	if (which != 1)
+		up = v;
+	if (connected)
+		zv_channel_set_connected_pres(chan, np, up);
+	else
+		zv_channel_set_cid_pres(chan, np, up);
+	return 1;
+}
+
 static int callerid_read(struct zv_channel *chan, const char *name, char *data, char *buf,
 			 size_t len)
 {
 	if (!chan)
 		return -EINVAL;
 	const char *what = data;
+	int err;
+	if (pres_item(chan, false, "CALLERID", what, NULL, buf, len, &err))
+		return err;
 	if (!strcasecmp(what, "all")) {
 		const char *n = zv_channel_cid_name(chan), *u = zv_channel_cid_num(chan);
 		if (n && *n)
@@ -100,6 +148,9 @@ static int callerid_write(struct zv_channel *chan, const char *name, char *data,
 {
 	if (!chan)
 		return -EINVAL;
+	int err;
+	if (pres_item(chan, false, "CALLERID", data, value, NULL, 0, &err))
+		return err;
 	if (!strcasecmp(data, "all")) {
 		char n[256], u[256];
 		parse_callerid(value, n, sizeof(n), u, sizeof(u));
@@ -133,6 +184,9 @@ static int connected_read(struct zv_channel *chan, const char *name, char *data,
 {
 	if (!chan)
 		return -EINVAL;
+	int err;
+	if (pres_item(chan, true, "CONNECTEDLINE", data, NULL, buf, len, &err))
+		return err;
 	const char *n = zv_channel_connected_name(chan), *u = zv_channel_connected_num(chan);
 	if (!strcasecmp(data, "all")) {
 		if (n && *n)
@@ -153,6 +207,9 @@ static int connected_write(struct zv_channel *chan, const char *name, char *data
 {
 	if (!chan)
 		return -EINVAL;
+	int err;
+	if (pres_item(chan, true, "CONNECTEDLINE", data, value, NULL, 0, &err))
+		return err;
 	char n[256], u[256];
 	snprintf(n, sizeof(n), "%s", nz(zv_channel_connected_name(chan)));
 	snprintf(u, sizeof(u), "%s", nz(zv_channel_connected_num(chan)));
@@ -166,6 +223,37 @@ static int connected_write(struct zv_channel *chan, const char *name, char *data
 		return -EINVAL;
 	zv_channel_set_connected(chan, n[0] ? n : NULL, u[0] ? u : NULL);
 	return 0;
+}
+
+/* CALLERPRES(): Asterisk's deprecated spelling of CALLERID(pres) (read)
+ * and of setting both name-pres and num-pres (write). */
+static void callerpres_deprecated(void)
+{
+	static atomic_bool warned;
+	if (!atomic_exchange(&warned, true))
+		zv_warn("CALLERPRES is deprecated: use CALLERID(name-pres) or CALLERID(num-pres)");
+}
+
+static int callerpres_read(struct zv_channel *chan, const char *name, char *data, char *buf,
+			   size_t len)
+{
+	int err;
+	if (!chan)
+		return -EINVAL;
+	callerpres_deprecated();
+	pres_item(chan, false, "CALLERPRES", "pres", NULL, buf, len, &err);
+	return err;
+}
+
+static int callerpres_write(struct zv_channel *chan, const char *name, char *data,
+			    const char *value)
+{
+	int err;
+	if (!chan)
+		return -EINVAL;
+	callerpres_deprecated();
+	pres_item(chan, false, "CALLERPRES", "pres", value, NULL, 0, &err);
+	return err;
 }
 
 /* ---- CHANNEL --------------------------------------------------------------- */
@@ -603,9 +691,17 @@ static int valid_exten_read(struct zv_channel *chan, const char *name, char *dat
 
 static const struct zv_func funcs[] = {
 	{"CALLERID", "Gets or sets Caller*ID data on the channel.", "CALLERID(datatype)",
-	 "datatype: all, name, num, ani, dnid, rdnis.", callerid_read, callerid_write},
+	 "datatype: all, name, num, ani, dnid, rdnis, pres, name-pres, num-pres (presentation: "
+	 "allowed_not_screened, allowed_passed_screen, allowed_failed_screen, allowed, "
+	 "prohib_not_screened, prohib_passed_screen, prohib_failed_screen, prohib, unavailable, "
+	 "or a number).",
+	 callerid_read, callerid_write},
 	{"CONNECTEDLINE", "Gets or sets Connected Line data on the channel.",
-	 "CONNECTEDLINE(datatype)", "datatype: all, name, num.", connected_read, connected_write},
+	 "CONNECTEDLINE(datatype)", "datatype: all, name, num, pres, name-pres, num-pres.",
+	 connected_read, connected_write},
+	{"CALLERPRES", "Gets or sets Caller*ID presentation on the channel.", "CALLERPRES()",
+	 "Deprecated: use CALLERID(pres), CALLERID(name-pres) and CALLERID(num-pres).",
+	 callerpres_read, callerpres_write},
 	{"CHANNEL", "Gets/sets various pieces of information about the channel.", "CHANNEL(item)",
 	 "Readable: name, state, language, accountcode, uniqueid, linkedid, context, exten, "
 	 "priority, callid, musicclass, tonezone, channeltype, amaflags, hangupcause.  Writable: "

@@ -75,8 +75,9 @@ struct call {
 	unsigned sdp_version;
 	bool held;
 	enum sip_dtmf_mode dtmf_mode;
-	/* identity headers: send_pai/send_rpid, trust_id_inbound */
-	bool send_pai, send_rpid, trust_id;
+	/* identity headers: send_pai/send_rpid, trust_id_inbound,
+	 * trust_id_outbound (private identities may be sent) */
+	bool send_pai, send_rpid, trust_id, trust_out;
 	char *id_lines; /* outbound: the caller's PAI/RPID lines, or NULL */
 	/* outbound (we sent the INVITE) */
 	bool outbound;
@@ -421,10 +422,12 @@ static int invite_respond_now(struct call *c, unsigned status, bool sdp, const c
 		if (c->timers != SIP_FEATURE_NO)
 			sip_buf_printf(&extra, "Supported: timer\r\n");
 	}
-	if (status > 100 && status < 300 && c->chan && (c->send_pai || c->send_rpid))
+	if (status > 100 && status < 300 && c->chan && (c->send_pai || c->send_rpid) &&
+	    (c->trust_out || !zv_pres_private(zv_channel_connected_pres(c->chan))))
 		call_identity_write(&extra, c->send_pai, c->send_rpid, false,
 				    zv_channel_connected_name(c->chan),
-				    zv_channel_connected_num(c->chan), c->via_hostport, false);
+				    zv_channel_connected_num(c->chan), c->via_hostport,
+				    zv_channel_connected_pres(c->chan));
 	if (extra_in)
 		sip_buf_printf(&extra, "%s", extra_in);
 	int err = body.oom || extra.oom ? -ENOMEM
@@ -1295,13 +1298,19 @@ static void chan_setup(struct zv_channel *chan, const struct sip_endpoint *ep,
 		zv_str_copy(m->from.display, name, sizeof(name));
 	const char *cid_num = ep->callerid_number ? ep->callerid_number : num;
 	const char *cid_name = ep->callerid_name ? ep->callerid_name : name;
+	int name_pres = ep->callerid_pres, num_pres = ep->callerid_pres;
 	struct call_identity id;
 	if (ep->trust_id_inbound && call_identity_read(m, &id) == 0) {
-		/* A trusted peer asserts who calls (PAI, else RPID). */
+		/* A trusted peer asserts who calls (PAI, else RPID), and
+		 * whether it may be shown (Privacy: id, RPID privacy=): the
+		 * number is kept, marked prohibited. */
 		cid_num = id.num;
 		cid_name = id.name;
+		name_pres = id.name_pres;
+		num_pres = id.num_pres;
 	}
 	zv_channel_set_cid(chan, cid_name[0] ? cid_name : NULL, cid_num[0] ? cid_num : NULL);
+	zv_channel_set_cid_pres(chan, name_pres, num_pres);
 	zv_channel_set_cid_extra(chan, exten, NULL, cid_num[0] ? cid_num : NULL);
 	if (ep->language)
 		zv_channel_set_language(chan, ep->language);
@@ -1414,6 +1423,7 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 	c->send_pai = ep->send_pai;
 	c->send_rpid = ep->send_rpid;
 	c->trust_id = ep->trust_id_inbound;
+	c->trust_out = ep->trust_id_outbound;
 	c->invite_cseq = rx->msg.cseq.seq;
 	c->dtmf_mode = ep->dtmf_mode;
 	c->invite_st = st;
@@ -2284,9 +2294,12 @@ static void connected_take(struct call *c, const struct sip_rx *rx)
 		return;
 	const char *num = zv_channel_connected_num(c->chan);
 	const char *name = zv_channel_connected_name(c->chan);
-	if (num && !strcmp(num, id.num) && !strcmp(name ? name : "", id.name))
+	if (num && !strcmp(num, id.num) && !strcmp(name ? name : "", id.name) &&
+	    zv_channel_connected_name_pres(c->chan) == id.name_pres &&
+	    zv_channel_connected_num_pres(c->chan) == id.num_pres)
 		return;
 	zv_channel_set_connected(c->chan, id.name[0] ? id.name : NULL, id.num);
+	zv_channel_set_connected_pres(c->chan, id.name_pres, id.num_pres);
 	zv_verb(3, "%s: connected line \"%s\" <%s>", zv_channel_name(c->chan), id.name, id.num);
 }
 
@@ -2455,6 +2468,7 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	c->rewrite_contact = d.ep->rewrite_contact;
 	c->dtmf_mode = d.ep->dtmf_mode;
 	c->trust_id = d.ep->trust_id_inbound;
+	c->trust_out = d.ep->trust_id_outbound;
 	c->timers = d.ep->timers;
 	c->dm_enabled = d.ep->direct_media;
 	c->dm_update = d.ep->direct_media_update;
@@ -2477,8 +2491,25 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	sip_random_token(tag, sizeof(tag));
 	sip_new_callid(callid, sizeof(callid));
 	const char *num = zv_channel_cid_num(chan), *name = zv_channel_cid_name(chan);
-	const char *from_user = d.ep->from_user ? d.ep->from_user : num && *num ? num : "anonymous";
+	int pres = zv_channel_cid_pres(chan);
+	/* A private caller (prohibited or unavailable) stays in the From and
+	 * the identity headers only for an endpoint trusted with it
+	 * (trust_id_outbound) that gets the privacy marked (send_pai: PAI and
+	 * Privacy: id; send_rpid: privacy=full); anyone else gets RFC 3323's
+	 * anonymous From and no identity headers. */
+	bool send_id = d.ep->send_pai || d.ep->send_rpid;
+	bool anon = zv_pres_private(pres) && !(d.ep->trust_id_outbound && send_id);
+	const char *from_user = d.ep->from_user	   ? d.ep->from_user
+				: anon		   ? "anonymous"
+				: num && *num	   ? num
+						   : "anonymous";
 	const char *from_host = d.ep->from_domain ? d.ep->from_domain : hp;
+	const char *id_host = from_host;
+	if (anon) {
+		name = "Anonymous";
+		if (!d.ep->from_user) /* a trunk's account user is kept */
+			from_host = "anonymous.invalid";
+	}
 	c->call_id = strdup(callid);
 	c->local_tag = strdup(tag);
 	c->ruri = strdup(f.uri);
@@ -2494,12 +2525,12 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	if (asprintf(&c->contact, "sip:%s@%s%s", from_user, hp,
 		     sip_uac_transport_param(c->target.tp)) < 0)
 		c->contact = NULL;
-	if (d.ep->send_pai || d.ep->send_rpid) {
+	if (send_id && !anon) {
 		/* The caller's identity (Dial copied the caller ID). */
 		struct sip_buf idb;
 		sip_buf_init(&idb);
-		call_identity_write(&idb, d.ep->send_pai, d.ep->send_rpid, true, name, num, from_host,
-				    false);
+		call_identity_write(&idb, d.ep->send_pai, d.ep->send_rpid, true, name, num, id_host,
+				    pres);
 		if (idb.oom)
 			sip_buf_free(&idb);
 		else

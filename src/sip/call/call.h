@@ -95,16 +95,20 @@ struct sip_msg;
 struct call_identity {
 	char num[80];
 	char name[80];
-	bool private_id;	   /* Privacy: id, or RPID privacy= not off */
-	struct zv_str rpid_params; /* into the message */
+	bool private_id;	   /* the combined presentation is not allowed */
+	int name_pres, num_pres;   /* ZV_PRES_*: Privacy: id, RPID privacy=, screen= */
+	struct zv_str rpid_params; /* into the message (RPID only) */
 };
 /* 0, or -ENOENT when the message has no usable identity header. */
 int call_identity_read(const struct sip_msg *m, struct call_identity *id);
 /* P-Asserted-Identity (pai) and/or Remote-Party-ID (rpid, party=calling
- * or called) header lines for name/num at host, with Privacy: id when
- * private_id.  Nothing when num is empty. */
+ * or called) header lines for name/num at host, for a caller ID of
+ * presentation pres (ZV_PRES_*): RPID privacy=full and a Privacy: id
+ * line when it is not allowed, RPID screen=yes when passed or network.
+ * Nothing when num is empty.  Whether a private identity may be sent at
+ * all is the caller's decision (trust_id_outbound). */
 void call_identity_write(struct sip_buf *b, bool pai, bool rpid, bool calling, const char *name,
-			 const char *num, const char *host, bool private_id);
+			 const char *num, const char *host, int pres);
 
 /* The DTMF digit of an INFO body of type ctype (its Content-Type value;
  * call_info.c): 0 with the digit ('0'-'9', '*', '#', 'A'-'D') and the

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <zvonok/channel.h>
+
 #include "sip/call/call.h"
 #include "sip/core/sip.h"
 #include "sip/parser/sip_msg.h"
@@ -86,6 +88,8 @@ static void test_identity(void **state)
 	assert_string_equal(id.num, "5551234");
 	assert_string_equal(id.name, "Alice");
 	assert_false(id.private_id);
+	assert_int_equal(id.num_pres, ZV_PRES_ALLOWED);
+	assert_int_equal(id.name_pres, ZV_PRES_ALLOWED);
 
 	/* a PAI without a usable URI: RPID is next; its privacy= counts */
 	invite("P-Asserted-Identity: <http://x>\r\n"
@@ -94,26 +98,89 @@ static void test_identity(void **state)
 	assert_string_equal(id.num, "7770000");
 	assert_string_equal(id.name, "Bob");
 	assert_true(id.private_id);
+	assert_int_equal(id.num_pres, ZV_PRES_RESTRICTED | ZV_PRES_USER_NOT_SCREENED);
+	assert_int_equal(id.name_pres, ZV_PRES_RESTRICTED);
 
 	invite("P-Asserted-Identity: <tel:+15550000>\r\nPrivacy: user; id\r\n");
 	assert_int_equal(call_identity_read(&msg, &id), 0);
 	assert_string_equal(id.num, "+15550000");
 	assert_true(id.private_id);
+	assert_int_equal(id.num_pres, ZV_PRES_RESTRICTED);
+	assert_int_equal(id.name_pres, ZV_PRES_RESTRICTED);
+	assert_string_equal(zv_pres_name(zv_pres_combine(id.name_pres, id.num_pres)),
+			    "prohib_not_screened");
+
+	/* RFC 3323 Privacy values are case-insensitive, in one header or
+	 * several; "none" and "header" alone keep the identity shown */
+	invite("P-Asserted-Identity: <sip:100@h>\r\nPrivacy: header\r\nPrivacy: ID\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_true(id.private_id);
+	invite("P-Asserted-Identity: <sip:100@h>\r\nPrivacy: none\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_false(id.private_id);
+	invite("P-Asserted-Identity: <sip:100@h>\r\nPrivacy: header;user\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_false(id.private_id);
+	/* "idx" is not "id" */
+	invite("P-Asserted-Identity: <sip:100@h>\r\nPrivacy: idx\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_false(id.private_id);
+
+	/* RPID: privacy=name hides the name only, privacy=uri the number
+	 * only; screen=yes is "passed screen"; privacy=off shows both */
+	invite("Remote-Party-ID: \"N\" <sip:200@h>;party=calling;privacy=name;screen=yes\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_int_equal(id.name_pres, ZV_PRES_RESTRICTED | ZV_PRES_USER_PASSED_SCREEN);
+	assert_int_equal(id.num_pres, ZV_PRES_ALLOWED | ZV_PRES_USER_PASSED_SCREEN);
+	assert_true(id.private_id); /* the prohibited name wins */
+	invite("Remote-Party-ID: <sip:200@h>;privacy=URI;screen=no\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_int_equal(id.name_pres, ZV_PRES_ALLOWED);
+	assert_int_equal(id.num_pres, ZV_PRES_RESTRICTED);
+	invite("Remote-Party-ID: <sip:200@h>;privacy=off;screen=yes\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_false(id.private_id);
+	assert_int_equal(zv_pres_combine(id.name_pres, id.num_pres), 0x01);
+	/* a Privacy: id header makes an RPID private too, screening kept */
+	invite("Remote-Party-ID: <sip:200@h>;screen=yes\r\nPrivacy: id\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_int_equal(zv_pres_combine(id.name_pres, id.num_pres), 0x21);
+	/* PAI wins over RPID, and RPID params do not apply to it */
+	invite("Remote-Party-ID: <sip:200@h>;privacy=full\r\nP-Asserted-Identity: <sip:300@h>\r\n");
+	assert_int_equal(call_identity_read(&msg, &id), 0);
+	assert_string_equal(id.num, "300");
+	assert_false(id.private_id);
 
 	invite("");
 	assert_int_equal(call_identity_read(&msg, &id), -ENOENT);
 
 	struct sip_buf b;
 	sip_buf_init(&b);
-	call_identity_write(&b, true, true, true, "A \"q\"", "55 1", "h:5060", true);
+	call_identity_write(&b, true, true, true, "A \"q\"", "55 1", "h:5060", 0x20);
 	assert_string_equal(b.p, "P-Asserted-Identity: \"A \\\"q\\\"\" <sip:55%201@h:5060>\r\n"
 				 "Remote-Party-ID: \"A \\\"q\\\"\" <sip:55%201@h:5060>"
 				 ";party=calling;privacy=full;screen=no\r\n"
 				 "Privacy: id\r\n");
 	sip_buf_free(&b);
 	sip_buf_init(&b);
-	call_identity_write(&b, true, false, false, NULL, "", "h", false);
+	call_identity_write(&b, true, false, false, NULL, "", "h", 0);
 	assert_null(b.p ? (b.len ? b.p : NULL) : NULL);
+	sip_buf_free(&b);
+	/* allowed: no Privacy header; RPID screen=yes for passed/network */
+	sip_buf_init(&b);
+	call_identity_write(&b, true, true, false, NULL, "7", "h", 0x01);
+	assert_string_equal(b.p, "P-Asserted-Identity: <sip:7@h>\r\n"
+				 "Remote-Party-ID: <sip:7@h>;party=called;privacy=off;screen=yes\r\n");
+	sip_buf_free(&b);
+	/* prohib (network number), RPID only: privacy=full, no Privacy line */
+	sip_buf_init(&b);
+	call_identity_write(&b, false, true, true, "X", "8", "h", 0x23);
+	assert_string_equal(b.p, "Remote-Party-ID: \"X\" <sip:8@h>;party=calling;privacy=full;screen=yes\r\n");
+	sip_buf_free(&b);
+	/* unavailable counts as private */
+	sip_buf_init(&b);
+	call_identity_write(&b, true, false, true, NULL, "9", "h", 0x43);
+	assert_string_equal(b.p, "P-Asserted-Identity: <sip:9@h>\r\nPrivacy: id\r\n");
 	sip_buf_free(&b);
 }
 

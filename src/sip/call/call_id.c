@@ -9,13 +9,19 @@
  * and when to send (send_pai, send_rpid).  Reading: the first PAI value
  * with a sip:, sips: or tel: URI, else the first RPID value (its
  * party=called/calling is not checked, as Asterisk does not).  A
- * Privacy header with "id" (or RPID privacy=full|uri|name) marks the
- * identity private.
+ * Privacy header with "id" (RFC 3323) makes name and number prohibited;
+ * RPID's privacy=full makes both, privacy=name the name, privacy=uri the
+ * number prohibited, and its screen=yes makes them "passed screen"
+ * (Asterisk's presentation values, ZV_PRES_*).  Writing: RPID carries
+ * privacy=full|off and screen=yes|no from the presentation, and PAI is
+ * followed by "Privacy: id" when the presentation is not allowed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include <zvonok/channel.h>
 
 #include "sip/call/call.h"
 #include "sip/core/sip.h"
@@ -63,30 +69,52 @@ static bool privacy_id(const struct sip_msg *m)
 	return false;
 }
 
+/* RPID's privacy=full|name|uri (off or absent: allowed) and screen=yes
+ * onto the presentations. */
+static void rpid_pres(struct call_identity *id)
+{
+	struct zv_str p;
+	if (sip_param_find(id->rpid_params, "privacy", &p) == 0 && p.len &&
+	    !zv_str_eq_cstr_ci(p, "off")) {
+		bool name = zv_str_eq_cstr_ci(p, "name"), uri = zv_str_eq_cstr_ci(p, "uri");
+		if (!uri)
+			id->name_pres = ZV_PRES_RESTRICTED;
+		if (!name)
+			id->num_pres = ZV_PRES_RESTRICTED;
+	}
+	if (sip_param_find(id->rpid_params, "screen", &p) == 0 && zv_str_eq_cstr_ci(p, "yes")) {
+		id->name_pres |= ZV_PRES_USER_PASSED_SCREEN;
+		id->num_pres |= ZV_PRES_USER_PASSED_SCREEN;
+	}
+}
+
 int call_identity_read(const struct sip_msg *m, struct call_identity *id)
 {
 	memset(id, 0, sizeof(*id));
 	struct sip_value_iter it;
 	struct zv_str v;
+	bool found = false;
 	sip_value_iter_init(&it, m, SIP_HDR_P_ASSERTED_IDENTITY);
-	while (sip_value_iter_next(&it, &v) > 0) {
-		if (id_take(v, id)) {
-			id->private_id = privacy_id(m);
-			return 0;
+	while (!found && sip_value_iter_next(&it, &v) > 0)
+		found = id_take(v, id);
+	if (found) {
+		id->rpid_params = zv_str_make(NULL, 0); /* PAI has no privacy params */
+	} else {
+		sip_value_iter_init(&it, m, SIP_HDR_REMOTE_PARTY_ID);
+		while (!found && sip_value_iter_next(&it, &v) > 0)
+			found = id_take(v, id);
+		if (!found) {
+			memset(id, 0, sizeof(*id));
+			return -ENOENT;
 		}
+		rpid_pres(id);
 	}
-	sip_value_iter_init(&it, m, SIP_HDR_REMOTE_PARTY_ID);
-	while (sip_value_iter_next(&it, &v) > 0) {
-		if (!id_take(v, id))
-			continue;
-		struct zv_str p;
-		id->private_id = privacy_id(m) ||
-				 (sip_param_find(id->rpid_params, "privacy", &p) == 0 &&
-				  !zv_str_eq_cstr_ci(p, "off") && p.len);
-		return 0;
+	if (privacy_id(m)) {
+		id->name_pres = ZV_PRES_RESTRICTED | (id->name_pres & ZV_PRES_SCREENING);
+		id->num_pres = ZV_PRES_RESTRICTED | (id->num_pres & ZV_PRES_SCREENING);
 	}
-	memset(id, 0, sizeof(*id));
-	return -ENOENT;
+	id->private_id = zv_pres_private(zv_pres_combine(id->name_pres, id->num_pres));
+	return 0;
 }
 
 /* A display name as a quoted-string: quotes and backslashes escaped. */
@@ -117,8 +145,10 @@ static void uri_user(struct sip_buf *b, const char *s)
 }
 
 void call_identity_write(struct sip_buf *b, bool pai, bool rpid, bool calling, const char *name,
-			 const char *num, const char *host, bool private_id)
+			 const char *num, const char *host, int pres)
 {
+	bool private_id = zv_pres_private(pres);
+	int screen = pres & ZV_PRES_SCREENING;
 	if (!num || !*num)
 		return;
 	for (int k = 0; k < 2; k++) {
@@ -131,8 +161,12 @@ void call_identity_write(struct sip_buf *b, bool pai, bool rpid, bool calling, c
 		uri_user(b, num);
 		sip_buf_printf(b, "@%s>", host);
 		if (k)
-			sip_buf_printf(b, ";party=%s;privacy=%s;screen=no", calling ? "calling" : "called",
-				       private_id ? "full" : "off");
+			sip_buf_printf(b, ";party=%s;privacy=%s;screen=%s",
+				       calling ? "calling" : "called", private_id ? "full" : "off",
+				       screen == ZV_PRES_USER_PASSED_SCREEN ||
+						       screen == ZV_PRES_NETWORK_NUMBER
+					       ? "yes"
+					       : "no");
 		sip_buf_printf(b, "\r\n");
 	}
 	if (pai && private_id)

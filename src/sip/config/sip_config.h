@@ -295,6 +295,9 @@ struct sip_endpoint {
 	unsigned timers_sess_expires;
 	bool trust_id_inbound;
 	bool trust_id_outbound;
+	/* caller ID presentation of calls from the endpoint (ZV_PRES_*):
+	 * pjsip callerid_privacy, sip.conf callingpres; 0 allowed_not_screened */
+	int callerid_pres;
 	bool send_pai;
 	bool send_rpid;
 	bool allow_subscribe;

@@ -132,6 +132,9 @@ void sip__get_bool(struct sip__build *b, const struct zv_conf_var *v,
 		   bool *outp);
 void sip__get_uint(struct sip__build *b, const struct zv_conf_var *v,
 		   unsigned long max, unsigned *outp);
+/* A caller ID presentation (callerid_privacy, callingpres): a ZV_PRES_*
+ * name or number. */
+void sip__get_pres(struct sip__build *b, const struct zv_conf_var *v, int *outp);
 
 /* DTLS-SRTP options (sip_config_dtls.c): k is a pjsip.conf dtls_* or a
  * sip.conf dtls* name; false when it is none of them. */

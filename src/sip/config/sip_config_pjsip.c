@@ -85,7 +85,7 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"bind_rtp_to_media_address", NOEFFECT},
 	{"bundle", NOEFFECT},
 	{"call_group", NOEFFECT},
-	{"callerid_privacy", NOEFFECT},
+	{"callerid_privacy", "presentation of the caller ID"},
 	{"callerid_tag", NOEFFECT},
 	{"codec_prefs_incoming_answer", NOEFFECT},
 	{"codec_prefs_incoming_offer", NOEFFECT},
@@ -653,6 +653,8 @@ static void endpoint_apply(struct sip__build *b, struct ep_ctx *x,
 		sip__get_uint(b, v, 86400, &ep->timers_min_se);
 	} else if (!strcasecmp(k, "timers_sess_expires")) {
 		sip__get_uint(b, v, 86400, &ep->timers_sess_expires);
+	} else if (!strcasecmp(k, "callerid_privacy")) {
+		sip__get_pres(b, v, &ep->callerid_pres);
 	} else if (!strcasecmp(k, "trust_id_inbound")) {
 		sip__get_bool(b, v, &ep->trust_id_inbound);
 	} else if (!strcasecmp(k, "trust_id_outbound")) {

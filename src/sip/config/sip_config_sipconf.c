@@ -53,7 +53,9 @@
 		{"callcounter", NOEFFECT}, {"allowoverlap", NOEFFECT},         \
 		{"allowtransfer", NOEFFECT}, {"autoframing", NOEFFECT},        \
 		{"avpf", NOEFFECT}, {"buggymwi", NOEFFECT},                    \
-		{"callingpres", NOEFFECT}, {"cos_audio", NOEFFECT},            \
+		{"callingpres", "presentation of the caller ID"},              \
+		{"trust_id_outbound", "yes, no, legacy: send private caller IDs"}, \
+		{"cos_audio", NOEFFECT},                                       \
 		{"faxdetect", NOEFFECT}, {"force_avp", NOEFFECT},              \
 		{"g726nonstandard", NOEFFECT}, {"icesupport", NOEFFECT},       \
 		{"ignoresdpversion", NOEFFECT}, {"maxcallbitrate", NOEFFECT},  \
@@ -247,7 +249,7 @@ static bool is_peer_default(const char *key)
 		"context", "allow", "disallow", "nat", "dtmfmode", "qualify",
 		"qualifyfreq", "language", "directmedia", "canreinvite",
 		"insecure", "session-timers", "session-expires",
-		"session-minse", "t38pt_udptl", "trustrpid", "sendrpid",
+		"session-minse", "t38pt_udptl", "trustrpid", "sendrpid", "trust_id_outbound",
 		"allowsubscribe", "subscribecontext", "fromdomain", "transport",
 		"encryption", "outboundproxy", "accountcode", NULL,
 	};
@@ -871,6 +873,15 @@ static void peer_apply(struct sip__build *b, struct peer_ctx *x,
 		ep->t38_udptl = on;
 	} else if (!strcasecmp(k, "trustrpid")) {
 		sip__get_bool(b, v, &ep->trust_id_inbound);
+	} else if (!strcasecmp(k, "callingpres")) {
+		sip__get_pres(b, v, &ep->callerid_pres);
+	} else if (!strcasecmp(k, "trust_id_outbound")) {
+		/* chan_sip's legacy (its default) sends private callers in
+		 * RPID/PAI with the privacy marked: yes here. */
+		if (!strcasecmp(val, "legacy"))
+			ep->trust_id_outbound = true;
+		else
+			sip__get_bool(b, v, &ep->trust_id_outbound);
 	} else if (!strcasecmp(k, "sendrpid")) {
 		bool on;
 		ep->send_pai = ep->send_rpid = false;
@@ -1150,6 +1161,7 @@ static void read_peer(struct sip__build *b, const struct zv_conf_section *gen,
 	ep->timers_min_se = 90;
 	ep->timers_sess_expires = 1800;
 	ep->allow_subscribe = true;
+	ep->trust_id_outbound = true; /* chan_sip's trust_id_outbound=legacy */
 	sip__codecs_apply(b, &x.codecs, true,
 			  &(struct zv_conf_var){.name = "allow",
 						.value = "ulaw,alaw,gsm"});

@@ -1041,6 +1041,48 @@ static void test_nat_mapping(void **state)
 	zv_diag_clear(&d);
 }
 
+/* Caller ID presentation and trust_id_outbound: pjsip callerid_privacy,
+ * sip.conf callingpres (names or numbers), sip.conf trust_id_outbound
+ * (legacy, its default, counts as yes; [general] gives the default), and a
+ * bad value is an error at its line. */
+static void test_callerid_privacy(void **state)
+{
+	struct sip_config *cfg;
+	assert_clean_build("[a]\ntype=endpoint\ncallerid_privacy=prohib_passed_screen\n"
+			   "[b]\ntype=endpoint\n",
+			   "[general]\ntrust_id_outbound=no\n"
+			   "[p]\ntype=friend\nhost=dynamic\ncallingpres=32\n"
+			   "[q]\ntype=friend\nhost=dynamic\ntrust_id_outbound=legacy\n"
+			   "callingpres=unavailable\n",
+			   &cfg);
+	const struct sip_endpoint *a = sip_config_endpoint_find(cfg, "a");
+	const struct sip_endpoint *b = sip_config_endpoint_find(cfg, "b");
+	const struct sip_endpoint *p = sip_config_endpoint_find(cfg, "p");
+	const struct sip_endpoint *q = sip_config_endpoint_find(cfg, "q");
+	assert_int_equal(a->callerid_pres, 0x21);
+	assert_int_equal(b->callerid_pres, 0);
+	assert_false(a->trust_id_outbound); /* pjsip's default */
+	assert_int_equal(p->callerid_pres, 0x20);
+	assert_false(p->trust_id_outbound); /* from [general] */
+	assert_int_equal(q->callerid_pres, 0x43);
+	assert_true(q->trust_id_outbound);
+	zv_unref(cfg);
+	assert_clean_build(NULL, "[p]\ntype=friend\nhost=dynamic\n", &cfg);
+	assert_true(sip_config_endpoint_find(cfg, "p")->trust_id_outbound);
+	zv_unref(cfg);
+
+	struct zv_diag d;
+	assert_int_equal(build("[a]\ntype=endpoint\ncallerid_privacy=hidden\n",
+			       "[p]\ntype=friend\nhost=dynamic\ncallingpres=prohibited\n"
+			       "trust_id_outbound=maybe\n",
+			       &d, &cfg),
+			 -EINVAL);
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "pjsip.conf", 3, "callerid_privacy=hidden"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "sip.conf", 4, "callingpres=prohibited"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "sip.conf", 5, "trust_id_outbound=maybe"));
+	zv_diag_clear(&d);
+}
+
 static void test_identify_lookup(void **state)
 {
 	struct sip_config *cfg;
@@ -1689,6 +1731,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wizard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtls_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callerid_privacy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seed_snippets, setup,
 						teardown),
 	};

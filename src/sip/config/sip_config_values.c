@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <zvonok/channel.h>
+
 #include "sip_config_int.h"
 
 /* ---- codecs ------------------------------------------------------------ */
@@ -399,6 +401,20 @@ void sip__get_bool(struct sip__build *b, const struct zv_conf_var *v,
 	if (zv_conf_parse_bool(v->value, outp))
 		zv_diag_error(b->diag, v->file, v->line,
 			      "%s=%s: expected yes or no", v->name, v->value);
+}
+
+void sip__get_pres(struct sip__build *b, const struct zv_conf_var *v, int *outp)
+{
+	int p = zv_pres_parse(v->value);
+	if (p < 0)
+		zv_diag_error(b->diag, v->file, v->line,
+			      "%s=%s: expected allowed_not_screened, allowed_passed_screen, "
+			      "allowed_failed_screen, allowed, prohib_not_screened, "
+			      "prohib_passed_screen, prohib_failed_screen, prohib, unavailable "
+			      "or a number",
+			      v->name, v->value);
+	else
+		*outp = p;
 }
 
 void sip__get_uint(struct sip__build *b, const struct zv_conf_var *v,
