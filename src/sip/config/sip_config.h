@@ -244,6 +244,11 @@ enum sip_peer_type {
 	SIP_PEER_USER, /* inbound only, matched by name */
 };
 
+/* Parses an Asterisk group list ("1,3-4", numbers 0..63) into a bit mask.
+ * Returns 0, or -1 when an item is not a number or range in 0..63 (the
+ * well-formed items are still set in *mask). */
+int sip_group_parse(const char *text, uint64_t *mask);
+
 struct sip_endpoint {
 	struct sip_def def;
 	const char *context;
@@ -256,6 +261,8 @@ struct sip_endpoint {
 	size_t ncodecs;
 	enum sip_dtmf_mode dtmf_mode;
 	bool direct_media;
+	uint64_t call_group; /* call_group/callgroup: bit n = group n (0..63) */
+	uint64_t pickup_group; /* pickup_group/pickupgroup */
 	bool force_rport;
 	bool rewrite_contact;
 	bool rtp_symmetric;

@@ -81,7 +81,7 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"asymmetric_rtp_codec", NOEFFECT},
 	{"bind_rtp_to_media_address", NOEFFECT},
 	{"bundle", NOEFFECT},
-	{"call_group", NOEFFECT},
+	{"call_group", "call groups, e.g. 1,3-4 (0..63)"},
 	{"callerid_privacy", NOEFFECT},
 	{"callerid_tag", NOEFFECT},
 	{"codec_prefs_incoming_answer", NOEFFECT},
@@ -127,7 +127,7 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"notify_early_inuse_ringing", NOEFFECT},
 	{"one_touch_recording", NOEFFECT},
 	{"overlap_context", NOEFFECT},
-	{"pickup_group", NOEFFECT},
+	{"pickup_group", "groups whose ringing calls this endpoint may pick up"},
 	{"preferred_codec_only", NOEFFECT},
 	{"record_off_feature", NOEFFECT},
 	{"record_on_feature", NOEFFECT},
@@ -528,6 +528,48 @@ struct ep_ctx {
 	const char *owner;
 };
 
+int sip_group_parse(const char *text, uint64_t *mask)
+{
+	int rc = 0;
+	const char *p = text;
+	*mask = 0;
+	while (*p) {
+		char *end;
+		long lo, hi;
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		if (*p < '0' || *p > '9') {
+			rc = -1;
+			break;
+		}
+		lo = strtol(p, &end, 10);
+		hi = lo;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (*p < '0' || *p > '9') {
+				rc = -1;
+				break;
+			}
+			hi = strtol(p, &end, 10);
+			p = end;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((*p && *p != ',') || lo < 0 || hi > 63 || lo > hi) {
+			rc = -1;
+			while (*p && *p != ',')
+				p++;
+			continue;
+		}
+		for (long n = lo; n <= hi; n++)
+			*mask |= (uint64_t)1 << n;
+	}
+	return rc;
+}
+
 static void endpoint_defaults(struct sip_endpoint *ep)
 {
 	ep->context = "default";
@@ -582,6 +624,15 @@ static void endpoint_apply(struct sip__build *b, struct ep_ctx *x,
 			ep->dtmf_mode = e;
 	} else if (!strcasecmp(k, "direct_media")) {
 		sip__get_bool(b, v, &ep->direct_media);
+	} else if (!strcasecmp(k, "call_group") ||
+		   !strcasecmp(k, "pickup_group")) {
+		uint64_t *m = !strcasecmp(k, "call_group") ? &ep->call_group
+							   : &ep->pickup_group;
+		if (sip_group_parse(val, m))
+			zv_diag_error(b->diag, v->file, v->line,
+				      "%s=%s: expected numbers or ranges "
+				      "0-63, e.g. 1,3-4",
+				      k, val);
 	} else if (!strcasecmp(k, "force_rport")) {
 		sip__get_bool(b, v, &ep->force_rport);
 	} else if (!strcasecmp(k, "rewrite_contact")) {
