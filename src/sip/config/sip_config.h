@@ -263,6 +263,9 @@ struct sip_endpoint {
 	bool direct_media;
 	uint64_t call_group; /* call_group/callgroup: bit n = group n (0..63) */
 	uint64_t pickup_group; /* pickup_group/pickupgroup */
+	/* named_call_group/namedcallgroup, named_pickup_group/
+	 * namedpickupgroup: comma-separated names as written (NULL: none) */
+	const char *named_call_group, *named_pickup_group;
 	bool force_rport;
 	bool rewrite_contact;
 	bool rtp_symmetric;

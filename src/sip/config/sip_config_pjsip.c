@@ -122,8 +122,8 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"moh_suggest", NOEFFECT},
 	{"mwi_from_user", NOEFFECT},
 	{"mwi_subscribe_replaces_unsolicited", NOEFFECT},
-	{"named_call_group", NOEFFECT},
-	{"named_pickup_group", NOEFFECT},
+	{"named_call_group", "named call groups, e.g. sales,support"},
+	{"named_pickup_group", "named groups whose ringing calls this endpoint may pick up"},
 	{"notify_early_inuse_ringing", NOEFFECT},
 	{"one_touch_recording", NOEFFECT},
 	{"overlap_context", NOEFFECT},
@@ -633,6 +633,10 @@ static void endpoint_apply(struct sip__build *b, struct ep_ctx *x,
 				      "%s=%s: expected numbers or ranges "
 				      "0-63, e.g. 1,3-4",
 				      k, val);
+	} else if (!strcasecmp(k, "named_call_group")) {
+		ep->named_call_group = *val ? val : NULL;
+	} else if (!strcasecmp(k, "named_pickup_group")) {
+		ep->named_pickup_group = *val ? val : NULL;
 	} else if (!strcasecmp(k, "force_rport")) {
 		sip__get_bool(b, v, &ep->force_rport);
 	} else if (!strcasecmp(k, "rewrite_contact")) {

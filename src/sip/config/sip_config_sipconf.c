@@ -107,8 +107,8 @@ static const struct zv_conf_option peer_opts[] = {
 	{"amaflags", NOEFFECT},
 	{"callgroup", "call groups, e.g. 1,3-4 (0..63)"},
 	{"pickupgroup", "groups whose ringing calls this peer may pick up"},
-	{"namedcallgroup", NOEFFECT},
-	{"namedpickupgroup", NOEFFECT},
+	{"namedcallgroup", "named call groups, e.g. sales,support"},
+	{"namedpickupgroup", "named groups whose ringing calls this peer may pick up"},
 	{"cid_number", NOEFFECT},
 	{"fullname", NOEFFECT},
 	{"description", NOEFFECT},
@@ -764,6 +764,10 @@ static void peer_apply(struct sip__build *b, struct peer_ctx *x,
 				      "%s=%s: expected numbers or ranges "
 				      "0-63, e.g. 1,3-4",
 				      k, val);
+	} else if (!strcasecmp(k, "namedcallgroup")) {
+		ep->named_call_group = *val ? val : NULL;
+	} else if (!strcasecmp(k, "namedpickupgroup")) {
+		ep->named_pickup_group = *val ? val : NULL;
 	} else if (!strcasecmp(k, "directmedia") ||
 		   !strcasecmp(k, "canreinvite")) {
 		bool on;
