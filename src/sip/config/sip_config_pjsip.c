@@ -21,6 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <zvonok/channel.h>
+
 #include "sip_config_int.h"
 
 #define NOEFFECT "accepted, no effect yet"
@@ -530,44 +532,7 @@ struct ep_ctx {
 
 int sip_group_parse(const char *text, uint64_t *mask)
 {
-	int rc = 0;
-	const char *p = text;
-	*mask = 0;
-	while (*p) {
-		char *end;
-		long lo, hi;
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		if (*p < '0' || *p > '9') {
-			rc = -1;
-			break;
-		}
-		lo = strtol(p, &end, 10);
-		hi = lo;
-		p = end;
-		if (*p == '-') {
-			p++;
-			if (*p < '0' || *p > '9') {
-				rc = -1;
-				break;
-			}
-			hi = strtol(p, &end, 10);
-			p = end;
-		}
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if ((*p && *p != ',') || lo < 0 || hi > 63 || lo > hi) {
-			rc = -1;
-			while (*p && *p != ',')
-				p++;
-			continue;
-		}
-		for (long n = lo; n <= hi; n++)
-			*mask |= (uint64_t)1 << n;
-	}
-	return rc;
+	return zv_group_parse(text, mask);
 }
 
 static void endpoint_defaults(struct sip_endpoint *ep)
