@@ -672,12 +672,42 @@ static bool app_known(const char *name)
 	return zv_app_find(name) != NULL;
 }
 
+static struct zv_reg provider_reg;
+static _Atomic(zv_pbx_dialplan_provider *) provider;
+
+static void provider_drop(struct zv_reg *reg)
+{
+	(void)reg;
+	atomic_store(&provider, NULL);
+}
+
+int zv_pbx_dialplan_provider_register(struct zv_module *mod, zv_pbx_dialplan_provider *cb)
+{
+	if (atomic_load(&provider))
+		return -EBUSY;
+	atomic_store(&provider, cb);
+	memset(&provider_reg, 0, sizeof(provider_reg));
+	if (mod)
+		zv_module_own(mod, &provider_reg, provider_drop);
+	return 0;
+}
+
 static int dp_prepare(struct zv_module *mod, const struct zv_snapshot *snap,
 		      struct zv_diag *diag, void **statep)
 {
 	const struct zv_conf *conf = zv_snapshot_file(snap, "extensions.conf");
 	struct dp_model *m;
-	int err = dp_model_build(conf, app_known, diag, &m);
+	struct zv_conf *extra = NULL;
+	zv_pbx_dialplan_provider *cb = atomic_load(&provider);
+	char *text = NULL;
+	if (cb && cb(snap, &text) == 0 && text) {
+		const struct zv_conf_opts opts = {.no_includes = true};
+		if (zv_conf_parse_buffer("(generated)", text, strlen(text), &opts, diag, &extra) < 0)
+			extra = NULL;
+	}
+	free(text);
+	int err = dp_model_build2(conf, extra, app_known, diag, &m);
+	zv_unref(extra);
 	if (err)
 		return err;
 	*statep = m;
