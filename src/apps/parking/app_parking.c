@@ -459,10 +459,11 @@ static enum zv_app_result parkedcall_exec(struct zv_channel *chan, const char *d
 			zv_unref(parked);
 	}
 	pthread_mutex_unlock(&park_lock);
-	free(buf);
-	if (!xb) {
+	if (!xb)
 		zv_verb(3, "ParkedCall: nothing parked on %s in lot %s", argc > 1 ? argv[1] : "any",
 			lotname);
+	free(buf); /* argv and lotname point into it */
+	if (!xb) {
 		/* Asterisk plays pbx-invalidpark and hangs up */
 		if (zv_channel_state(chan) != ZV_STATE_UP)
 			zv_channel_answer(chan);

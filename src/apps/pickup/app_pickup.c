@@ -521,7 +521,7 @@ static enum zv_app_result pickupchan_exec(struct zv_channel *chan, const char *d
 		if (items[i][0])
 			r = pick_one(chan, prefix ? PICK_PREFIX : PICK_CHAN, items[i], NULL);
 	if (!r) {
-		zv_verb(3, "No target channel found for %s.", argv[0]);
+		zv_verb(3, "No target channel found for %s.", data);
 		free(buf);
 		return zv_channel_is_hungup(chan) ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
 	}
