@@ -13,6 +13,9 @@
 #    (6 s) with comebacktoorigin=no to comebackcontext at PJSIP_201 (the
 #    parker's flattened name: PARKINGSLOT 71 stored, then Milliwatt, so
 #    the caller ends on 1004 Hz);
+#  - the transferer (201, the parker) hears the space (digits/7, digits/1)
+#    before it leaves; features.conf parkcall #72 (Dial k) parks the
+#    caller the same way and 201 hears the space;
 #  - 202 dialling 70 parks itself and hears its space said (digits/7,
 #    digits/1 played); 79 (nothing parked) plays pbx-invalidpark.
 . "$(dirname "$0")/lib.sh"
@@ -50,10 +53,15 @@ comebacktoorigin = no
 comebackcontext = back
 parkedmusicclass = parked
 EOC
+cat >"$ZV_DIR/features.conf" <<'EOC'
+[featuremap]
+blindxfer => #
+parkcall => #72
+EOC
 cat >"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 include => parkedcalls
-exten => 201,1,Dial(PJSIP/201,20,t)
+exten => 201,1,Dial(PJSIP/201,20,tk)
  same => n,Hangup()
 [back]
 exten => PJSIP_201,1,Set(DB(park/back)=${PARKINGSLOT}:${PARKEDLOT}:${PARKERDIALSTRING})
@@ -111,6 +119,9 @@ zv_in_range "$(zv_field "$talk" freq)" 690 710 || fail "after the retrieval the 
 zv_in_range "$(zv_field "$got" freq)" 990 1010 || fail "the retriever should hear the caller's 1000 Hz: $got"
 grep -q "retrieved from 71@default by PJSIP/202-" "$ZV_DIR/out.log" || fail "no retrieval in the log"
 expect_contains "$(zv_rx 'parkedcalls show')" "0 parked calls in total" "after the retrieval"
+grep -q "<PJSIP/201-[0-9a-f]*> Playing '.*/digits/7\.wav" "$ZV_DIR/out.log" &&
+	grep -q "<PJSIP/201-[0-9a-f]*> Playing '.*/digits/1\.wav" "$ZV_DIR/out.log" ||
+	fail "the transferer (parker) did not hear the space 71"
 
 # ---- 2: parked and not retrieved: back after 6 s to back,PJSIP_201 ----
 park 16
@@ -121,12 +132,28 @@ echo "caller at the end after the time-out: $tail"
 zv_in_range "$(zv_field "$tail" freq)" 994 1014 || fail "the timed-out call should reach Milliwatt in [back]: $tail"
 expect_eq "$(zv_rx 'database get park back')" "Value: 71:default:PJSIP/201" "PARKINGSLOT:PARKEDLOT:PARKERDIALSTRING"
 
-# ---- 3: 202 parks itself and hears its space; 79 has nothing ----
+# ---- 3: one-touch parkcall (#72, Dial k): 201 parks the caller ----
+dir="$ZV_DIR/caller-k"
+zv_baresip_config "$dir" "$ZV_DIR/tone1000.wav"
+zv_baresip_dial "$dir" 200 201 10
+caller=$ZV_BARESIP_PID
+zv_wait_lines "$cdir/out.txt" "Call established" $((++calls)) 10 || fail "201 did not answer"
+sleep 1
+said=$(grep -c "<PJSIP/201-[0-9a-f]*> Playing '.*/digits/1\.wav" "$ZV_DIR/out.log")
+zv_keys 3 '#' 7 2
+zv_wait_rx 5 "parkedcalls show" "Space: 71 .*Parker: PJSIP/201-" || fail "parkcall did not park the caller: $(zv_rx 'parkedcalls show')"
+sleep 1.5
+expect_eq "$(grep -c "<PJSIP/201-[0-9a-f]*> Playing '.*/digits/1\.wav" "$ZV_DIR/out.log")" $((said + 1)) "the space said to the parkcall presser"
+wait "$caller"
+sleep 0.5
+
+# ---- 4: 202 parks itself and hears its space; 79 has nothing ----
 sdir="$ZV_DIR/self"
 zv_baresip_config "$sdir" "$ZV_DIR/tone700.wav"
 zv_baresip_dial "$sdir" 202 70 4
 wait "$ZV_BARESIP_PID"
-grep -q "Playing '.*/digits/7\.wav" "$ZV_DIR/out.log" && grep -q "Playing '.*/digits/1\.wav" "$ZV_DIR/out.log" ||
+grep -q "<PJSIP/202-[0-9a-f]*> Playing '.*/digits/7\.wav" "$ZV_DIR/out.log" &&
+	grep -q "<PJSIP/202-[0-9a-f]*> Playing '.*/digits/1\.wav" "$ZV_DIR/out.log" ||
 	fail "the self-parked channel did not hear its space"
 zv_baresip_dial "$sdir" 202 79 3
 wait "$ZV_BARESIP_PID"

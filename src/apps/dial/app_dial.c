@@ -193,7 +193,7 @@ static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool
 
 /* Asterisk's Dial option letters; those we act on are in IMPLEMENTED. */
 #define ASTERISK_OPTS "AabBCcdDEefFgGhHiIjkKLmMnNoOpPQrRSstTUuwWxXz"
-#define IMPLEMENTED "ADgHhiLMmrSTtUXx"
+#define IMPLEMENTED "ADgHhiKkLMmrSTtUXx"
 
 /* Warn about every option letter we do not know or do not implement. */
 static void check_opts(const char *opts)
@@ -225,6 +225,8 @@ static unsigned side_feats(const char *opts, bool caller)
 		f |= FEAT_BIT(FEAT_DISCONNECT);
 	if (dial_opt(opts, caller ? 'X' : 'x', NULL, 0))
 		f |= FEAT_BIT(FEAT_AUTOMIXMON);
+	if (dial_opt(opts, caller ? 'K' : 'k', NULL, 0))
+		f |= FEAT_BIT(FEAT_PARKCALL);
 	return f;
 }
 

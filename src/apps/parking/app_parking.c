@@ -139,8 +139,11 @@ static void xb_run(struct xbridge *x, int me)
 
 /* ---- configuration and the lot table ------------------------------------------- */
 
+#define HOLD_SECS 15
+
 struct space {
 	bool used;
+	bool held; /* by parking_hold(), for chan, until its Park() takes it */
 	char chan[80]; /* the parked channel */
 	char parker[80];
 	time_t since;
@@ -196,12 +199,85 @@ static struct lot_state *lot_state(const struct park_lot *l)
 	return s;
 }
 
+/* Free, or held for a parkee that never came. */
+static bool space_free(const struct space *sp, time_t now)
+{
+	return !sp->used || (sp->held && now - sp->since > HOLD_SECS);
+}
+
 static struct space *space_of(struct lot_state *s, int n)
 {
 	return s && n >= s->start && n <= s->end ? &s->spaces[n - s->start] : NULL;
 }
 
 /* ---- Park() ---------------------------------------------------------------------- */
+
+/* A free space of the lot (findslot, or random), or -1.  park_lock held. */
+static int pick_space(struct lot_state *ls, const struct park_lot *lot, bool random_slot)
+{
+	int size = ls->end - ls->start + 1;
+	int first = lot->findslot_next ? ls->last + 1 - ls->start : 0;
+	if (random_slot)
+		first = (int)(random() % size);
+	time_t now = time(NULL);
+	for (int k = 0; k < size; k++) {
+		int i = (first + k) % size;
+		if (i < 0)
+			i += size;
+		if (space_free(&ls->spaces[i], now))
+			return ls->start + i;
+	}
+	return -1;
+}
+
+int parking_hold(const char *context, const char *exten, const char *parkee,
+		 const char *parker)
+{
+	int n = -ENOENT;
+	pthread_mutex_lock(&park_lock);
+	/* the lot whose parkext this is: in that context, else in any (the
+	 * transfer context usually includes the lot's: no include walk here,
+	 * so a context with its own extension of that number is taken as a
+	 * park too) */
+	const struct park_lot *l = NULL;
+	for (unsigned i = 0; i < current.n; i++) {
+		const struct park_lot *c = &current.lots[i];
+		if (c->parkext[0] && !strcmp(c->parkext, exten) &&
+		    (!l || !strcasecmp(c->context, context)))
+			l = c;
+	}
+	if (l) {
+		struct lot_state *ls = lot_state(l);
+		n = ls ? pick_space(ls, l, false) : -1;
+		struct space *sp = n >= 0 ? space_of(ls, n) : NULL;
+		if (!sp) {
+			n = -EBUSY;
+		} else {
+			zv_unref(sp->ch);
+			memset(sp, 0, sizeof(*sp));
+			sp->used = sp->held = true;
+			snprintf(sp->chan, sizeof(sp->chan), "%s", parkee);
+			snprintf(sp->parker, sizeof(sp->parker), "%s", parker);
+			sp->since = time(NULL);
+			ls->last = n;
+		}
+	}
+	pthread_mutex_unlock(&park_lock);
+	return n;
+}
+
+bool parking_default_ext(char *context, size_t csize, char *exten, size_t esize)
+{
+	pthread_mutex_lock(&park_lock);
+	const struct park_lot *l = parking_lot_find(&current, "default");
+	bool ok = l && l->parkext[0];
+	if (ok) {
+		snprintf(context, csize, "%s", l->context);
+		snprintf(exten, esize, "%s", l->parkext);
+	}
+	pthread_mutex_unlock(&park_lock);
+	return ok;
+}
 
 /* "PJSIP/202-0000000a" -> "PJSIP/202" */
 static void dial_string(const char *name, char *out, size_t size)
@@ -319,21 +395,15 @@ static enum zv_app_result park_exec(struct zv_channel *chan, const char *data)
 	int n = -1;
 	if (lp)
 		lot = *lp;
-	if (ls) {
-		int size = ls->end - ls->start + 1;
-		int first = lot.findslot_next ? ls->last + 1 - ls->start : 0;
-		if (random_slot)
-			first = (int)(random() % size);
-		for (int k = 0; k < size; k++) {
-			int i = (first + k) % size;
-			if (i < 0)
-				i += size;
-			if (!ls->spaces[i].used) {
+	if (ls) /* a space a bridge held for us (blind transfer, parkcall) */
+		for (int i = 0; n < 0 && i <= ls->end - ls->start; i++)
+			if (ls->spaces[i].used && ls->spaces[i].held &&
+			    !strcmp(ls->spaces[i].chan, zv_channel_name(chan))) {
 				n = ls->start + i;
-				break;
+				snprintf(parker, sizeof(parker), "%s", ls->spaces[i].parker);
 			}
-		}
-	}
+	if (ls && n < 0)
+		n = pick_space(ls, &lot, random_slot);
 	struct space *sp = n >= 0 ? space_of(ls, n) : NULL;
 	if (sp) {
 		memset(sp, 0, sizeof(*sp));
@@ -442,7 +512,7 @@ static enum zv_app_result parkedcall_exec(struct zv_channel *chan, const char *d
 	if (ls && n < 0) { /* no space given: the longest parked */
 		for (int i = 0; i <= ls->end - ls->start; i++) {
 			struct space *c = &ls->spaces[i];
-			if (c->used && !c->xb && (!sp || c->since < sp->since))
+			if (c->used && c->ch && !c->xb && (!sp || c->since < sp->since))
 				sp = c;
 		}
 	} else {
@@ -510,7 +580,7 @@ static unsigned print_calls(struct zv_cli_req *req, const char *only)
 			continue;
 		for (int k = 0; s->spaces && k <= s->end - s->start; k++) {
 			struct space *sp = &s->spaces[k];
-			if (!sp->used)
+			if (!sp->used || (sp->held && !sp->ch))
 				continue;
 			long left = sp->timeout_s ? (long)sp->timeout_s - (long)(now - sp->since) : 0;
 			zv_cli_printf(req, "  Space: %-6d Lot: %-12s Channel: %-30s Parker: %-30s %lds left\n",

@@ -17,6 +17,7 @@
 #define ZV_APPS_PARKING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct zv_conf;
 struct zv_diag;
@@ -59,5 +60,21 @@ const struct park_lot *parking_lot_find(const struct park_cfg *cfg, const char *
 /* The lots' extensions in extensions.conf syntax (malloc'd), or NULL on
  * ENOMEM. */
 char *parking_conf_text(const struct park_cfg *cfg);
+
+/*
+ * For Dial's bridge (blind transfer to a parking extension, features.conf
+ * parkcall): when exten@context is a lot's parkext, hold a free space of
+ * that lot for the channel named parkee, parked by parker, so the bridge
+ * can tell the parker the number before the parkee's Park() runs (it
+ * takes the space held for it).  A space held and not taken within 15 s
+ * is free again.  Returns the space, or -ENOENT (not a parking
+ * extension, or res_parking not loaded), -EBUSY (the lot is full).  Any
+ * thread.
+ */
+int parking_hold(const char *context, const char *exten, const char *parkee,
+		 const char *parker);
+/* The parkext and context of the default lot (for parkcall); false when
+ * res_parking is not loaded or the lot has no parkext. */
+bool parking_default_ext(char *context, size_t csize, char *exten, size_t esize);
 
 #endif
