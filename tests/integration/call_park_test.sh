@@ -7,6 +7,8 @@
 # default class plays 600 Hz).  Checked:
 #  - the parked caller hears 523 Hz (the lot's class); `parkedcalls show`
 #    and `parking show` list it on 71 with parker PJSIP/201-...;
+#  - with parkinghints=yes the hint park:71@parkedcalls is InUse while
+#    the call is parked and Idle after (72 stays Idle);
 #  - 202 (sending 700 Hz) dials 71: ParkedCall(default,71) connects it
 #    with the caller, who hears 700 Hz while 202 hears 1000 Hz;
 #  - a call parked again and not retrieved comes back after parkingtime
@@ -52,6 +54,7 @@ parkingtime => 6
 comebacktoorigin = no
 comebackcontext = back
 parkedmusicclass = parked
+parkinghints = yes
 EOC
 cat >"$ZV_DIR/features.conf" <<'EOC'
 [featuremap]
@@ -97,6 +100,8 @@ calls=0
 
 # ---- 1: park, then 202 retrieves it ----
 park 20
+expect_contains "$(zv_rx 'core show hints')" "71@parkedcalls +: park:71@parkedcalls +State:InUse" "the space's hint while parked"
+expect_contains "$(zv_rx 'core show hints')" "72@parkedcalls +: park:72@parkedcalls +State:Idle" "a free space's hint"
 out=$(zv_rx "parkedcalls show")
 expect_contains "$out" "Channel: PJSIP/200-[0-9a-f]+ +Parker: PJSIP/201-" "parkedcalls show"
 expect_contains "$out" "1 parked call in total" "parkedcalls show"
@@ -119,6 +124,7 @@ zv_in_range "$(zv_field "$talk" freq)" 690 710 || fail "after the retrieval the 
 zv_in_range "$(zv_field "$got" freq)" 990 1010 || fail "the retriever should hear the caller's 1000 Hz: $got"
 grep -q "retrieved from 71@default by PJSIP/202-" "$ZV_DIR/out.log" || fail "no retrieval in the log"
 expect_contains "$(zv_rx 'parkedcalls show')" "0 parked calls in total" "after the retrieval"
+expect_contains "$(zv_rx 'core show hints')" "71@parkedcalls +: park:71@parkedcalls +State:Idle" "the space's hint after the retrieval"
 grep -q "<PJSIP/201-[0-9a-f]*> Playing '.*/digits/7\.wav" "$ZV_DIR/out.log" &&
 	grep -q "<PJSIP/201-[0-9a-f]*> Playing '.*/digits/1\.wav" "$ZV_DIR/out.log" ||
 	fail "the transferer (parker) did not hear the space 71"

@@ -33,6 +33,7 @@
 #include <zvonok/cli.h>
 #include <zvonok/config.h>
 #include <zvonok/coro.h>
+#include <zvonok/devstate.h>
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/media.h>
@@ -208,6 +209,39 @@ static bool space_free(const struct space *sp, time_t now)
 static struct space *space_of(struct lot_state *s, int n)
 {
 	return s && n >= s->start && n <= s->end ? &s->spaces[n - s->start] : NULL;
+}
+
+/* ---- device state: park:71@parkedcalls ------------------------------------------ */
+
+/* A space is in use while a call is parked on it (hints for BLF keys). */
+static enum zv_device_state park_devstate(void *arg, const char *device, const char *resource)
+{
+	(void)arg;
+	(void)device;
+	const char *at = strchr(resource, '@');
+	if (!at)
+		return ZV_DEVICE_INVALID;
+	int n = atoi(resource);
+	enum zv_device_state st = ZV_DEVICE_INVALID;
+	pthread_mutex_lock(&park_lock);
+	for (unsigned i = 0; i < current.n && st == ZV_DEVICE_INVALID; i++) {
+		const struct park_lot *l = &current.lots[i];
+		if (strcasecmp(l->context, at + 1) || n < l->start || n > l->end)
+			continue;
+		struct lot_state *ls = lot_state(l);
+		struct space *sp = space_of(ls, n);
+		st = sp && sp->used && sp->ch ? ZV_DEVICE_INUSE : ZV_DEVICE_NOT_INUSE;
+	}
+	pthread_mutex_unlock(&park_lock);
+	return st;
+}
+
+/* Tell the hints; never under park_lock (subscribers may ask us). */
+static void park_announce(int space, const char *context, bool parked)
+{
+	char dev[PARK_NAME_MAX + 32];
+	snprintf(dev, sizeof(dev), "park:%d@%s", space, context);
+	zv_devstate_changed(dev, parked ? ZV_DEVICE_INUSE : ZV_DEVICE_NOT_INUSE);
 }
 
 /* ---- Park() ---------------------------------------------------------------------- */
@@ -436,6 +470,7 @@ static enum zv_app_result park_exec(struct zv_channel *chan, const char *data)
 	zv_channel_var_set(chan, "PARKERDIALSTRING", dial);
 	zv_verb(3, "%s parked on %d@%s by %s, %u s to come back", zv_channel_name(chan), n,
 		lot.name, parker, timeout_s);
+	park_announce(n, lot.context, true);
 	if (zv_channel_state(chan) != ZV_STATE_UP)
 		zv_channel_answer(chan);
 	if (!silent && !strcmp(parker, zv_channel_name(chan)))
@@ -470,6 +505,7 @@ static enum zv_app_result park_exec(struct zv_channel *chan, const char *data)
 		(void)w; /* digits do nothing while parked */
 	}
 	zv_moh_stop(chan);
+	park_announce(n, lot.context, false);
 	enum zv_app_result res = ZV_APP_HANGUP;
 	if (xb) {
 		zv_verb(3, "%s retrieved from %d@%s by %s", zv_channel_name(chan), n, lot.name,
@@ -717,6 +753,8 @@ static int parking_load(struct zv_module *mod)
 		err = zv_cli_register(mod, cli_cmds);
 	if (!err)
 		err = zv_pbx_dialplan_provider_register(mod, parking_extensions);
+	if (!err)
+		err = zv_devstate_provider_register(mod, "park", park_devstate, NULL);
 	pthread_mutex_lock(&park_lock);
 	if (!current.n) {
 		struct zv_diag d;
