@@ -257,9 +257,11 @@ static void pick_done(void *arg)
 	zv_unref(q);
 }
 
+/* Asterisk's rule: ringing, or an outgoing call not yet ringing (Down);
+ * pick_try() also wants Dial's mark, so only outgoing legs are taken. */
 static bool state_ringing(enum zv_chan_state s)
 {
-	return s == ZV_STATE_RING || s == ZV_STATE_RINGING;
+	return s == ZV_STATE_RING || s == ZV_STATE_RINGING || s == ZV_STATE_DOWN;
 }
 
 /* Does the target match the request?  On the target's loop. */
