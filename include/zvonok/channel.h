@@ -210,6 +210,7 @@ struct zv_channel_info {
 	char bridged[80];
 	time_t created;
 	time_t answered;
+	uint64_t callgroup, pickupgroup; /* call pickup groups, see below */
 };
 void zv_channel_foreach(void (*cb)(void *arg, const struct zv_channel_info *info), void *arg);
 size_t zv_channel_count(void);
@@ -484,6 +485,30 @@ bool zv_channel_has_jitterbuffer(const struct zv_channel *chan);
 /* Wake the coroutine with ZV_WAKE_FRAME (a media event: playback ended,
  * silence detected...).  Loop thread. */
 void zv_channel_queue_media_event(struct zv_channel *chan);
+
+/*
+ * Call pickup groups (Asterisk's callgroup/pickupgroup and the named
+ * ones): bit n of a mask is group n (0..63); named groups are a
+ * comma-separated list of names (NULL: none).  A channel may pick up a
+ * ringing channel whose call groups meet its pickup groups, in either
+ * form.  The SIP driver sets them from the endpoint; CHANNEL(callgroup)
+ * and friends read and write them.  Loop thread; the masks are also in
+ * zv_channel_info.
+ */
+uint64_t zv_channel_callgroup(const struct zv_channel *chan);
+uint64_t zv_channel_pickupgroup(const struct zv_channel *chan);
+void zv_channel_set_groups(struct zv_channel *chan, uint64_t callgroup, uint64_t pickupgroup);
+const char *zv_channel_named_callgroup(const struct zv_channel *chan);
+const char *zv_channel_named_pickupgroup(const struct zv_channel *chan);
+int zv_channel_set_named_groups(struct zv_channel *chan, const char *callgroup,
+				const char *pickupgroup);
+/* "1,3-4" (numbers 0..63, spaces and empty items allowed) into a mask: 0,
+ * or -1 when an item is bad (the good ones are still set). */
+int zv_group_parse(const char *text, uint64_t *mask);
+/* A mask as Asterisk prints it ("1,3,4"; "" for none). */
+void zv_group_print(uint64_t mask, char *buf, size_t size);
+/* True when the two name lists share a name (case-insensitive). */
+bool zv_named_groups_intersect(const char *a, const char *b);
 
 time_t zv_channel_created(const struct zv_channel *chan);
 time_t zv_channel_answered(const struct zv_channel *chan);

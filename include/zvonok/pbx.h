@@ -115,6 +115,31 @@ int zv_pbx_var_get(struct zv_channel *chan, const char *name, char *buf, size_t 
 int zv_pbx_start(struct zv_channel *chan);
 
 /*
+ * A module may take a new channel before its dialplan starts (features.conf
+ * pickupexten: the extension asked for picks up a ringing call, whatever
+ * the dialplan has).  The hook runs first in the coroutine of every
+ * channel started by zv_pbx_start() (Local channels excepted) and returns
+ * true when it handled the channel, which then hangs up without running
+ * the dialplan or `h`.  One hook; registered against mod (dropped when it
+ * unloads).  Main thread.  0, -EBUSY (another hook), -ENOMEM.
+ */
+typedef bool(zv_pbx_start_hook)(struct zv_channel *chan);
+int zv_pbx_start_hook_register(struct zv_module *mod, zv_pbx_start_hook *hook);
+
+/*
+ * A module may add contexts to the dialplan, as Asterisk's res_parking
+ * creates its lots' extensions: each time extensions.conf is built (load,
+ * `dialplan reload`, `core reload`), provider(snap, &text) returns .conf
+ * text in extensions.conf syntax (malloc'd, freed by the caller) made from
+ * that snapshot; its contexts are merged after extensions.conf's.  A
+ * non-zero return adds nothing.  One provider; registered against mod.
+ * Main thread.  0 or -EBUSY.
+ */
+struct zv_snapshot;
+typedef int(zv_pbx_dialplan_provider)(const struct zv_snapshot *snap, char **textp);
+int zv_pbx_dialplan_provider_register(struct zv_module *mod, zv_pbx_dialplan_provider *cb);
+
+/*
  * Collect an extension from the caller's digits, as after WaitExten() or
  * a digit pressed during Background(): first_digit (0: wait up to
  * first_timeout_ms for one), then more while the number can still grow,

@@ -90,6 +90,9 @@ struct zv_channel {
 	time_t created, answered;
 	pthread_mutex_t info_lock;
 	struct zv_channel_info info;
+	/* call pickup groups (CHANNEL(callgroup)...; see channel.h) */
+	uint64_t callgroup, pickupgroup;
+	char *named_callgroup, *named_pickupgroup;
 };
 
 /* ---- technologies ---------------------------------------------------- */
@@ -328,6 +331,8 @@ static void info_update(struct zv_channel *c)
 	copy_field(i->accountcode, sizeof(i->accountcode), c->accountcode);
 	copy_field(i->linkedid, sizeof(i->linkedid), c->linkedid);
 	i->answered = c->answered;
+	i->callgroup = c->callgroup;
+	i->pickupgroup = c->pickupgroup;
 	pthread_mutex_unlock(&c->info_lock);
 }
 
@@ -420,6 +425,8 @@ static void channel_free(void *obj)
 	free(c->language);
 	free(c->accountcode);
 	free(c->musicclass);
+	free(c->named_callgroup);
+	free(c->named_pickupgroup);
 	pthread_mutex_destroy(&c->info_lock);
 }
 
@@ -739,6 +746,123 @@ void zv_channel_get_app(const struct zv_channel *chan, char *app, size_t app_siz
 	snprintf(app, app_size, "%s", c->info.appl);
 	snprintf(data, data_size, "%s", c->info.data);
 	pthread_mutex_unlock(&c->info_lock);
+}
+
+/* ---- call pickup groups ----------------------------------------------------- */
+
+int zv_group_parse(const char *text, uint64_t *mask)
+{
+	int rc = 0;
+	const char *p = text;
+	*mask = 0;
+	while (*p) {
+		char *end;
+		long lo, hi;
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		if (*p < '0' || *p > '9') {
+			rc = -1;
+			break;
+		}
+		lo = strtol(p, &end, 10);
+		hi = lo;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (*p < '0' || *p > '9') {
+				rc = -1;
+				break;
+			}
+			hi = strtol(p, &end, 10);
+			p = end;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((*p && *p != ',') || lo < 0 || hi > 63 || lo > hi) {
+			rc = -1;
+			while (*p && *p != ',')
+				p++;
+			continue;
+		}
+		for (long n = lo; n <= hi; n++)
+			*mask |= (uint64_t)1 << n;
+	}
+	return rc;
+}
+
+void zv_group_print(uint64_t mask, char *buf, size_t size)
+{
+	size_t len = 0;
+	if (size)
+		buf[0] = '\0';
+	for (int n = 0; n < 64 && len < size; n++) {
+		if (!(mask >> n & 1))
+			continue;
+		int r = snprintf(buf + len, size - len, "%s%d", len ? "," : "", n);
+		if (r < 0)
+			return;
+		len += (size_t)r;
+	}
+}
+
+static bool named_has(const char *list, const char *name, size_t nlen)
+{
+	for (const char *p = list; p && *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		size_t k = n;
+		while (k && p[k - 1] == ' ')
+			k--;
+		if (k && k == nlen && !strncasecmp(p, name, k))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool zv_named_groups_intersect(const char *a, const char *b)
+{
+	for (const char *p = a; p && *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		size_t k = n;
+		while (k && p[k - 1] == ' ')
+			k--;
+		if (k && named_has(b, p, k))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+uint64_t zv_channel_callgroup(const struct zv_channel *c) { return c->callgroup; }
+uint64_t zv_channel_pickupgroup(const struct zv_channel *c) { return c->pickupgroup; }
+const char *zv_channel_named_callgroup(const struct zv_channel *c) { return c->named_callgroup; }
+const char *zv_channel_named_pickupgroup(const struct zv_channel *c)
+{
+	return c->named_pickupgroup;
+}
+
+void zv_channel_set_groups(struct zv_channel *c, uint64_t callgroup, uint64_t pickupgroup)
+{
+	c->callgroup = callgroup;
+	c->pickupgroup = pickupgroup;
+	info_update(c);
+}
+
+int zv_channel_set_named_groups(struct zv_channel *c, const char *callgroup,
+				const char *pickupgroup)
+{
+	if (set_str(&c->named_callgroup, callgroup && *callgroup ? callgroup : NULL) ||
+	    set_str(&c->named_pickupgroup, pickupgroup && *pickupgroup ? pickupgroup : NULL))
+		return -ENOMEM;
+	return 0;
 }
 
 /* ---- variables ------------------------------------------------------------ */

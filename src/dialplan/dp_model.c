@@ -727,6 +727,13 @@ static int ctx_order(const void *pa, const void *pb)
 int dp_model_build(const struct zv_conf *conf, bool (*known_app)(const char *name),
 		   struct zv_diag *diag, struct dp_model **modelp)
 {
+	return dp_model_build2(conf, NULL, known_app, diag, modelp);
+}
+
+int dp_model_build2(const struct zv_conf *conf, const struct zv_conf *extra,
+		    bool (*known_app)(const char *name), struct zv_diag *diag,
+		    struct dp_model **modelp)
+{
 	struct model_priv *mp = zv_obj_alloc(sizeof(*mp), model_destroy);
 	if (!mp)
 		return -ENOMEM;
@@ -748,6 +755,10 @@ int dp_model_build(const struct zv_conf *conf, bool (*known_app)(const char *nam
 		if (strcasecmp(s->name, "general") && strcasecmp(s->name, "globals"))
 			build_context(&b, s);
 	}
+	/* contexts other modules generate (res_parking's lots) */
+	for (const struct zv_conf_section *s = extra ? zv_conf_section_next(extra, NULL) : NULL;
+	     s && !b.err; s = zv_conf_section_next(extra, s))
+		build_context(&b, s);
 	free(b.last_name);
 	free(b.last_cid);
 	if (!b.err && m->ncontexts) {

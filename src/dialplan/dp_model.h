@@ -104,6 +104,11 @@ struct dp_model {
  */
 int dp_model_build(const struct zv_conf *conf, bool (*known_app)(const char *name),
 		   struct zv_diag *diag, struct dp_model **modelp);
+/* The same with extra contexts (sections of extra, may be NULL) merged
+ * after conf's: what zv_pbx_dialplan_extra_register() providers give. */
+int dp_model_build2(const struct zv_conf *conf, const struct zv_conf *extra,
+		    bool (*known_app)(const char *name), struct zv_diag *diag,
+		    struct dp_model **modelp);
 
 const struct dp_context *dp_model_context(const struct dp_model *m, const char *name);
 

@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,11 +560,36 @@ static void fallback_start(struct zv_channel *chan)
 	zv_channel_set_location(chan, "default", "s", 1);
 }
 
+/* ---- the start hook (pickupexten) ---------------------------------------------- */
+
+static struct zv_reg start_hook_reg;
+static _Atomic(zv_pbx_start_hook *) start_hook;
+
+static void start_hook_drop(struct zv_reg *reg)
+{
+	(void)reg;
+	atomic_store(&start_hook, NULL);
+}
+
+int zv_pbx_start_hook_register(struct zv_module *mod, zv_pbx_start_hook *hook)
+{
+	if (atomic_load(&start_hook))
+		return -EBUSY;
+	atomic_store(&start_hook, hook);
+	memset(&start_hook_reg, 0, sizeof(start_hook_reg));
+	if (mod)
+		zv_module_own(mod, &start_hook_reg, start_hook_drop);
+	return 0;
+}
+
 void dp_pbx_body(struct zv_channel *chan)
 {
 	struct dp_run *run = dp_run_get(chan);
 	zv_log_set_callid(zv_channel_callid(chan));
 	if (!run)
+		goto done;
+	zv_pbx_start_hook *hook = atomic_load(&start_hook);
+	if (hook && strcmp(zv_channel_tech(chan)->type, "Local") && hook(chan))
 		goto done;
 	fallback_start(chan);
 	for (;;) {
@@ -646,12 +672,42 @@ static bool app_known(const char *name)
 	return zv_app_find(name) != NULL;
 }
 
+static struct zv_reg provider_reg;
+static _Atomic(zv_pbx_dialplan_provider *) provider;
+
+static void provider_drop(struct zv_reg *reg)
+{
+	(void)reg;
+	atomic_store(&provider, NULL);
+}
+
+int zv_pbx_dialplan_provider_register(struct zv_module *mod, zv_pbx_dialplan_provider *cb)
+{
+	if (atomic_load(&provider))
+		return -EBUSY;
+	atomic_store(&provider, cb);
+	memset(&provider_reg, 0, sizeof(provider_reg));
+	if (mod)
+		zv_module_own(mod, &provider_reg, provider_drop);
+	return 0;
+}
+
 static int dp_prepare(struct zv_module *mod, const struct zv_snapshot *snap,
 		      struct zv_diag *diag, void **statep)
 {
 	const struct zv_conf *conf = zv_snapshot_file(snap, "extensions.conf");
 	struct dp_model *m;
-	int err = dp_model_build(conf, app_known, diag, &m);
+	struct zv_conf *extra = NULL;
+	zv_pbx_dialplan_provider *cb = atomic_load(&provider);
+	char *text = NULL;
+	if (cb && cb(snap, &text) == 0 && text) {
+		const struct zv_conf_opts opts = {.no_includes = true};
+		if (zv_conf_parse_buffer("(generated)", text, strlen(text), &opts, diag, &extra) < 0)
+			extra = NULL;
+	}
+	free(text);
+	int err = dp_model_build2(conf, extra, app_known, diag, &m);
+	zv_unref(extra);
 	if (err)
 		return err;
 	*statep = m;

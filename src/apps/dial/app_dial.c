@@ -44,6 +44,7 @@
 #include <zvonok/moh.h>
 #include <zvonok/obj.h>
 #include <zvonok/pbx.h>
+#include <zvonok/pickup.h>
 #include <zvonok/tones.h>
 
 #include "apps/dial/dial.h"
@@ -95,6 +96,8 @@ static bool leg_start(struct zv_channel *caller, struct leg *l, int timeout_ms,
 		zv_channel_var_set(l->chan, "PJSIP_FOLLOW_REDIRECTS", "no");
 	zv_channel_copy_cid(l->chan, caller);
 	zv_channel_set_coro(l->chan, zv_channel_coro(caller));
+	/* a ringing leg Dial waits for may be picked up (zvonok/pickup.h) */
+	zv_channel_datastore_set(l->chan, ZV_PICKUP_LEG, l, NULL);
 	if (tech->call(l->chan, l->dest, timeout_ms) < 0) {
 		leg_end(l);
 		return false;
@@ -190,7 +193,7 @@ static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool
 
 /* Asterisk's Dial option letters; those we act on are in IMPLEMENTED. */
 #define ASTERISK_OPTS "AabBCcdDEefFgGhHiIjkKLmMnNoOpPQrRSstTUuwWxXz"
-#define IMPLEMENTED "ADgHhiLMmrSTtUXx"
+#define IMPLEMENTED "ADgHhiKkLMmrSTtUXx"
 
 /* Warn about every option letter we do not know or do not implement. */
 static void check_opts(const char *opts)
@@ -222,6 +225,8 @@ static unsigned side_feats(const char *opts, bool caller)
 		f |= FEAT_BIT(FEAT_DISCONNECT);
 	if (dial_opt(opts, caller ? 'X' : 'x', NULL, 0))
 		f |= FEAT_BIT(FEAT_AUTOMIXMON);
+	if (dial_opt(opts, caller ? 'K' : 'k', NULL, 0))
+		f |= FEAT_BIT(FEAT_PARKCALL);
 	return f;
 }
 
@@ -442,6 +447,23 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 			struct leg *l = &legs[i];
 			if (l->gone)
 				continue;
+			struct zv_channel *repl = zv_pickup_take(l->chan);
+			if (repl) {
+				/* Picked up: the picker's channel answered in the
+				 * leg's place; the leg stops ringing. */
+				if (early == l) {
+					early_bridge(chan, l->chan, false);
+					early = NULL;
+				}
+				zv_verb(3, "%s picked up by %s", zv_channel_name(l->chan),
+					zv_channel_name(repl));
+				zv_channel_set_hangupcause(l->chan, ZV_CAUSE_ANSWERED_ELSEWHERE);
+				leg_end(l);
+				l->chan = repl;
+				zv_channel_set_coro(repl, zv_channel_coro(chan));
+				winner = l;
+				break;
+			}
 			int r;
 			while ((r = zv_channel_poll(l->chan)) != 0) {
 				if (r == ZV_WAKE_ANSWER) {

@@ -67,6 +67,7 @@
 
 #include "apps/dial/dial.h"
 #include "apps/features/features.h"
+#include "apps/parking/parking.h"
 
 struct side {
 	struct zv_channel *chan;
@@ -289,13 +290,40 @@ static bool xfer_start(struct bridge *b, struct side *x, const char *ctx, char *
 	return false;
 }
 
+static void xfer_move(struct bridge *b, struct side *x, const char *ctx, const char *target);
+
 static void blind_transfer(struct bridge *b, struct side *x)
 {
-	struct side *xferee = x->other;
 	const char *ctx = xfer_context(x->chan);
 	char target[80];
 	if (!xfer_start(b, x, ctx, target, sizeof(target)))
 		return;
+	xfer_move(b, x, ctx, target);
+}
+
+/* The transferee goes to target@ctx, the transferer leaves.  A target
+ * that is a parking extension first holds a space for the transferee and
+ * says its number to the transferer (the parker), as Asterisk does. */
+static void xfer_move(struct bridge *b, struct side *x, const char *ctx, const char *target)
+{
+	struct side *xferee = x->other;
+	int space = parking_hold(ctx, target, zv_channel_name(xferee->chan), zv_channel_name(x->chan));
+	if (space == -EBUSY) {
+		zv_verb(3, "Parking %s: the lot of %s@%s is full", zv_channel_name(xferee->chan),
+			target, ctx);
+		play(x->chan, xferee->chan, "pbx-parkingfailed", false);
+		bridge_restore(&b->s[0]);
+		return;
+	}
+	if (space >= 0) {
+		char num[16];
+		snprintf(num, sizeof(num), "%d", space);
+		zv_verb(3, "%s: parking %s on %d", zv_channel_name(x->chan),
+			zv_channel_name(xferee->chan), space);
+		const struct zv_app *say = zv_app_find("SayDigits");
+		if (say)
+			zv_app_exec(x->chan, say, num);
+	}
 	zv_verb(3, "Blind transferring %s to '%s@%s' (by %s)", zv_channel_name(xferee->chan), target,
 		ctx, zv_channel_name(x->chan));
 	dial_quiet(xferee->chan);
@@ -664,6 +692,24 @@ static void automixmon(struct side *s)
 	peer->mixmon = true;
 }
 
+/* ---- one-touch parking -------------------------------------------------------------------------- */
+
+/* parkcall: the presser's peer is parked in the default lot (a blind
+ * transfer to its parkext); the presser hears the space and leaves. */
+static void park_call(struct bridge *b, struct side *x)
+{
+	char ctx[80], ext[80];
+	if (!parking_default_ext(ctx, sizeof(ctx), ext, sizeof(ext))) {
+		zv_verb(3, "%s: parkcall without a parking lot; ignored", zv_channel_name(x->chan));
+		return;
+	}
+	relay(x, false);
+	relay(x->other, false);
+	dial_quiet(x->chan);
+	moh(x->other->chan);
+	xfer_move(b, x, ctx, ext);
+}
+
 /* ---- feature digits -------------------------------------------------------------------------- */
 
 static void feature_run(struct bridge *b, struct side *s, enum feat_id id)
@@ -684,6 +730,9 @@ static void feature_run(struct bridge *b, struct side *s, enum feat_id id)
 		break;
 	case FEAT_AUTOMIXMON:
 		automixmon(s);
+		break;
+	case FEAT_PARKCALL:
+		park_call(b, s);
 		break;
 	default:
 		zv_verb(3, "Feature '%s' is not implemented; ignored", features_key(id));

@@ -113,8 +113,8 @@ static void set_sound(const struct zv_conf_var *v, char *dst)
  * without using them yet (no warning for a stock file). */
 static const char *const general_ignored[] = {
 	"atxferdropcall", "atxferloopdelay", "atxfercallbackretries", "transferdialattempts",
-	"transferretrysound", "transferinvalidsound", "transferannouncesound", "pickupsound",
-	"pickupfailsound", "recordingfailsound", "parkedplay", "parkedcalltransfers",
+	"transferretrysound", "transferinvalidsound", "transferannouncesound",
+	"recordingfailsound", "parkedplay", "parkedcalltransfers",
 	"parkedcallreparking", "parkedcallhangup", "parkedcallrecording", NULL,
 };
 
@@ -154,6 +154,10 @@ static void parse_general(const struct zv_conf_section *sec, struct zv_diag *dia
 			set_sound(v, cfg->xferfailsound);
 		else if (!strcasecmp(k, "courtesytone"))
 			set_sound(v, cfg->courtesytone);
+		else if (!strcasecmp(k, "pickupsound"))
+			set_sound(v, cfg->pickupsound);
+		else if (!strcasecmp(k, "pickupfailsound"))
+			set_sound(v, cfg->pickupfailsound);
 		else if (!ignored(k))
 			zv_diag_warn(diag, v->file, v->line, "features.conf [general]: unknown option '%s'",
 				     k);

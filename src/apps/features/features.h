@@ -46,6 +46,8 @@ struct features_cfg {
 	char xfersound[FEAT_SOUND_MAX]; /* beep */
 	char xferfailsound[FEAT_SOUND_MAX]; /* beeperr */
 	char courtesytone[FEAT_SOUND_MAX];
+	char pickupsound[FEAT_SOUND_MAX]; /* played to the picker on success: none */
+	char pickupfailsound[FEAT_SOUND_MAX]; /* ... when nothing was picked up: none */
 	char code[FEAT_N][FEAT_CODE_MAX]; /* "" when the feature is off */
 };
 

@@ -60,6 +60,8 @@ static void test_options(void **state)
 			   "atxferabort = *9\n"
 			   "atxfercomplete = #9\n"
 			   "pickupexten = **\n"
+			   "pickupsound = beep\n"
+			   "pickupfailsound = beeperr\n"
 			   "atxferdropcall = no\n"
 			   "[featuremap]\n"
 			   "blindxfer => #1\n"
@@ -74,6 +76,8 @@ static void test_options(void **state)
 	assert_string_equal(cfg.atxferabort, "*9");
 	assert_string_equal(cfg.atxfercomplete, "#9");
 	assert_string_equal(cfg.pickupexten, "**");
+	assert_string_equal(cfg.pickupsound, "beep");
+	assert_string_equal(cfg.pickupfailsound, "beeperr");
 	assert_string_equal(cfg.code[FEAT_BLINDXFER], "#1");
 	assert_string_equal(cfg.code[FEAT_DISCONNECT], "*0");
 	assert_string_equal(cfg.code[FEAT_ATXFER], "*2");

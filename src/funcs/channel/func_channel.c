@@ -300,7 +300,17 @@ static int channel_read(struct zv_channel *chan, const char *name, char *data, c
 	} else if (!strcasecmp(data, "hangupcause")) {
 		snprintf(tmp, sizeof(tmp), "%d", zv_channel_hangupcause(chan));
 		v = tmp;
-	}
+	} else if (!strcasecmp(data, "callgroup") || !strcasecmp(data, "pickupgroup")) {
+		char groups[200]; /* 0..63 all set: 183 characters */
+		zv_group_print(!strcasecmp(data, "callgroup") ? zv_channel_callgroup(chan)
+							     : zv_channel_pickupgroup(chan),
+			       groups, sizeof(groups));
+		snprintf(buf, len, "%s", groups);
+		return 0;
+	} else if (!strcasecmp(data, "namedcallgroup"))
+		v = nz(zv_channel_named_callgroup(chan));
+	else if (!strcasecmp(data, "namedpickupgroup"))
+		v = nz(zv_channel_named_pickupgroup(chan));
 	if (!v) {
 		zv_warn("CHANNEL: unknown or unsupported item '%s'", data);
 		return -EINVAL;
@@ -334,6 +344,22 @@ static int channel_write(struct zv_channel *chan, const char *name, char *data,
 			}
 		zv_warn("CHANNEL(amaflags): unknown flag '%s'", value);
 		return -EINVAL;
+	} else if (!strcasecmp(data, "callgroup") || !strcasecmp(data, "pickupgroup")) {
+		uint64_t m;
+		if (zv_group_parse(value, &m) < 0) {
+			zv_warn("CHANNEL(%s): '%s' is not a group list such as 1,3-4 (0..63)", data,
+				value);
+			return -EINVAL;
+		}
+		if (!strcasecmp(data, "callgroup"))
+			zv_channel_set_groups(chan, m, zv_channel_pickupgroup(chan));
+		else
+			zv_channel_set_groups(chan, zv_channel_callgroup(chan), m);
+	} else if (!strcasecmp(data, "namedcallgroup")) {
+		return zv_channel_set_named_groups(chan, value, zv_channel_named_pickupgroup(chan));
+	} else if (!strcasecmp(data, "namedpickupgroup")) {
+		/* (the set copies a value before it frees the old one) */
+		return zv_channel_set_named_groups(chan, zv_channel_named_callgroup(chan), value);
 	} else {
 		zv_warn("CHANNEL: item '%s' cannot be set", data);
 		return -EPERM;
@@ -704,8 +730,9 @@ static const struct zv_func funcs[] = {
 	 callerpres_read, callerpres_write},
 	{"CHANNEL", "Gets/sets various pieces of information about the channel.", "CHANNEL(item)",
 	 "Readable: name, state, language, accountcode, uniqueid, linkedid, context, exten, "
-	 "priority, callid, musicclass, tonezone, channeltype, amaflags, hangupcause.  Writable: "
-	 "language, accountcode, musicclass, tonezone, amaflags.",
+	 "priority, callid, musicclass, tonezone, channeltype, amaflags, hangupcause, callgroup, "
+	 "pickupgroup, namedcallgroup, namedpickupgroup.  Writable: language, accountcode, "
+	 "musicclass, tonezone, amaflags, callgroup, pickupgroup, namedcallgroup, namedpickupgroup.",
 	 channel_read, channel_write},
 	{"GLOBAL", "Gets or sets the global variable specified.", "GLOBAL(varname)", "",
 	 global_read, global_write},

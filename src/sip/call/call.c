@@ -602,6 +602,10 @@ static int send_cancel(struct call *c)
 {
 	struct sip_uac_request r =
 		dialog_request(c, "CANCEL", c->ruri, c->invite_branch, c->invite_cseq);
+	/* a call picked up elsewhere (RFC 3326, as Asterisk): phones then
+	 * log no missed call */
+	if (c->chan && zv_channel_hangupcause(c->chan) == 26)
+		r.extra = "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n";
 	struct sip_buf req;
 	sip_buf_init(&req);
 	int err = sip_uac_build_request(&r, &req);
@@ -1316,6 +1320,8 @@ static void chan_setup(struct zv_channel *chan, const struct sip_endpoint *ep,
 		zv_channel_set_language(chan, ep->language);
 	if (ep->accountcode)
 		zv_channel_set_accountcode(chan, ep->accountcode);
+	zv_channel_set_groups(chan, ep->call_group, ep->pickup_group);
+	zv_channel_set_named_groups(chan, ep->named_call_group, ep->named_pickup_group);
 	for (size_t i = 0; i < ep->nset_vars; i++)
 		zv_channel_var_set(chan, ep->set_vars[i].name, ep->set_vars[i].value);
 	char callid[256];
@@ -2556,6 +2562,9 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	zv_channel_set_tech_pvt(chan, c); /* the driver's reference: ours */
 	zv_channel_set_native_codec(chan, ZV_CODEC_ULAW);
 	chan_jb_setup(chan, d.ep);
+	/* call pickup: the called endpoint's groups, as Asterisk */
+	zv_channel_set_groups(chan, d.ep->call_group, d.ep->pickup_group);
+	zv_channel_set_named_groups(chan, d.ep->named_call_group, d.ep->named_pickup_group);
 	zv_unref(cfg);
 	return 0;
 fail:

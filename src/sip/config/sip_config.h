@@ -250,6 +250,10 @@ enum sip_dm_glare {
 	SIP_DM_GLARE_OUTGOING,
 	SIP_DM_GLARE_INCOMING,
 };
+/* Parses an Asterisk group list ("1,3-4", numbers 0..63) into a bit mask.
+ * Returns 0, or -1 when an item is not a number or range in 0..63 (the
+ * well-formed items are still set in *mask). */
+int sip_group_parse(const char *text, uint64_t *mask);
 
 struct sip_endpoint {
 	struct sip_def def;
@@ -269,6 +273,11 @@ struct sip_endpoint {
 	bool direct_media_update;	  /* direct_media_method=update */
 	bool direct_media_nonat;	  /* disable_direct_media_on_nat */
 	enum sip_dm_glare direct_media_glare; /* parsed; not acted on */
+	uint64_t call_group; /* call_group/callgroup: bit n = group n (0..63) */
+	uint64_t pickup_group; /* pickup_group/pickupgroup */
+	/* named_call_group/namedcallgroup, named_pickup_group/
+	 * namedpickupgroup: comma-separated names as written (NULL: none) */
+	const char *named_call_group, *named_pickup_group;
 	bool force_rport;
 	bool rewrite_contact;
 	bool rtp_symmetric;

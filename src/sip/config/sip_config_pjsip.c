@@ -21,6 +21,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <zvonok/channel.h>
+
 #include "sip_config_int.h"
 
 #define NOEFFECT "accepted, no effect yet"
@@ -84,8 +86,8 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"asymmetric_rtp_codec", NOEFFECT},
 	{"bind_rtp_to_media_address", NOEFFECT},
 	{"bundle", NOEFFECT},
-	{"call_group", NOEFFECT},
 	{"callerid_privacy", "presentation of the caller ID"},
+	{"call_group", "call groups, e.g. 1,3-4 (0..63)"},
 	{"callerid_tag", NOEFFECT},
 	{"codec_prefs_incoming_answer", NOEFFECT},
 	{"codec_prefs_incoming_offer", NOEFFECT},
@@ -122,12 +124,12 @@ static const struct zv_conf_option endpoint_opts[] = {
 	{"moh_suggest", NOEFFECT},
 	{"mwi_from_user", NOEFFECT},
 	{"mwi_subscribe_replaces_unsolicited", NOEFFECT},
-	{"named_call_group", NOEFFECT},
-	{"named_pickup_group", NOEFFECT},
+	{"named_call_group", "named call groups, e.g. sales,support"},
+	{"named_pickup_group", "named groups whose ringing calls this endpoint may pick up"},
 	{"notify_early_inuse_ringing", NOEFFECT},
 	{"one_touch_recording", NOEFFECT},
 	{"overlap_context", NOEFFECT},
-	{"pickup_group", NOEFFECT},
+	{"pickup_group", "groups whose ringing calls this endpoint may pick up"},
 	{"preferred_codec_only", NOEFFECT},
 	{"record_off_feature", NOEFFECT},
 	{"record_on_feature", NOEFFECT},
@@ -537,6 +539,11 @@ struct ep_ctx {
 	const char *owner;
 };
 
+int sip_group_parse(const char *text, uint64_t *mask)
+{
+	return zv_group_parse(text, mask);
+}
+
 static void endpoint_defaults(struct sip_endpoint *ep)
 {
 	ep->context = "default";
@@ -605,6 +612,19 @@ static void endpoint_apply(struct sip__build *b, struct ep_ctx *x,
 					     "resolved by 491 and retry only",
 					     k, val);
 		}
+	} else if (!strcasecmp(k, "call_group") ||
+		   !strcasecmp(k, "pickup_group")) {
+		uint64_t *m = !strcasecmp(k, "call_group") ? &ep->call_group
+							   : &ep->pickup_group;
+		if (sip_group_parse(val, m))
+			zv_diag_error(b->diag, v->file, v->line,
+				      "%s=%s: expected numbers or ranges "
+				      "0-63, e.g. 1,3-4",
+				      k, val);
+	} else if (!strcasecmp(k, "named_call_group")) {
+		ep->named_call_group = *val ? val : NULL;
+	} else if (!strcasecmp(k, "named_pickup_group")) {
+		ep->named_pickup_group = *val ? val : NULL;
 	} else if (!strcasecmp(k, "force_rport")) {
 		sip__get_bool(b, v, &ep->force_rport);
 	} else if (!strcasecmp(k, "rewrite_contact")) {

@@ -107,10 +107,10 @@ static const struct zv_conf_option peer_opts[] = {
 	{"permit", NOEFFECT},
 	{"acl", NOEFFECT},
 	{"amaflags", NOEFFECT},
-	{"callgroup", NOEFFECT},
-	{"pickupgroup", NOEFFECT},
-	{"namedcallgroup", NOEFFECT},
-	{"namedpickupgroup", NOEFFECT},
+	{"callgroup", "call groups, e.g. 1,3-4 (0..63)"},
+	{"pickupgroup", "groups whose ringing calls this peer may pick up"},
+	{"namedcallgroup", "named call groups, e.g. sales,support"},
+	{"namedpickupgroup", "named groups whose ringing calls this peer may pick up"},
 	{"cid_number", NOEFFECT},
 	{"fullname", NOEFFECT},
 	{"description", NOEFFECT},
@@ -774,6 +774,19 @@ static void peer_apply(struct sip__build *b, struct peer_ctx *x,
 				      "dtmfmode=%s: expected rfc2833, inband, "
 				      "info or auto",
 				      val);
+	} else if (!strcasecmp(k, "callgroup") ||
+		   !strcasecmp(k, "pickupgroup")) {
+		uint64_t *m = !strcasecmp(k, "callgroup") ? &ep->call_group
+							  : &ep->pickup_group;
+		if (sip_group_parse(val, m))
+			zv_diag_error(b->diag, v->file, v->line,
+				      "%s=%s: expected numbers or ranges "
+				      "0-63, e.g. 1,3-4",
+				      k, val);
+	} else if (!strcasecmp(k, "namedcallgroup")) {
+		ep->named_call_group = *val ? val : NULL;
+	} else if (!strcasecmp(k, "namedpickupgroup")) {
+		ep->named_pickup_group = *val ? val : NULL;
 	} else if (!strcasecmp(k, "directmedia") ||
 		   !strcasecmp(k, "canreinvite")) {
 		/* yes, no, or a comma list of nonat, update, outgoing

@@ -1695,6 +1695,88 @@ static void test_direct_media(void **state)
 	zv_diag_clear(&d);
 }
 
+/* Call and pickup groups: lists and ranges into masks, named groups as
+ * written, in both files (templates too); bad items name file:line. */
+static void test_groups(void **state)
+{
+	uint64_t m;
+	assert_int_equal(sip_group_parse("1,3-4", &m), 0);
+	assert_true(m == ((1ull << 1) | (1ull << 3) | (1ull << 4)));
+	assert_int_equal(sip_group_parse("0, 63", &m), 0);
+	assert_true(m == (1ull | (1ull << 63)));
+	assert_int_equal(sip_group_parse("0-63", &m), 0);
+	assert_true(m == ~0ull);
+	assert_int_equal(sip_group_parse("", &m), 0);
+	assert_true(m == 0);
+	assert_int_equal(sip_group_parse(" 2 ,,5 ", &m), 0);
+	assert_true(m == ((1ull << 2) | (1ull << 5)));
+	/* bad items: the good ones are still set */
+	assert_int_equal(sip_group_parse("1,64", &m), -1);
+	assert_true(m == (1ull << 1));
+	assert_int_equal(sip_group_parse("4-2", &m), -1);
+	assert_int_equal(sip_group_parse("x", &m), -1);
+	assert_int_equal(sip_group_parse("1-", &m), -1);
+	assert_int_equal(sip_group_parse("-3", &m), -1);
+	assert_int_equal(sip_group_parse("1;2", &m), -1);
+	assert_int_equal(sip_group_parse("3,7 8", &m), -1);
+	assert_true(m == (1ull << 3));
+	assert_int_equal(sip_group_parse("99999999999999999999999", &m), -1);
+
+	struct sip_config *cfg;
+	assert_clean_build("[t](!)\n"
+			   "type=endpoint\n"
+			   "call_group=1,3-4\n"
+			   "pickup_group=1\n"
+			   "[200](t)\n"
+			   "named_call_group=sales, support\n"
+			   "named_pickup_group=sales\n"
+			   "[201](t)\n"
+			   "pickup_group=\n",
+			   "[100]\n"
+			   "type=friend\n"
+			   "host=dynamic\n"
+			   "callgroup=2\n"
+			   "pickupgroup=0-2\n"
+			   "namedcallgroup=ops\n"
+			   "namedpickupgroup=ops,sales\n",
+			   &cfg);
+	const struct sip_endpoint *ep = sip_config_endpoint_find(cfg, "200");
+	assert_non_null(ep);
+	assert_true(ep->call_group == 0x1a);
+	assert_true(ep->pickup_group == 0x2);
+	assert_string_equal(ep->named_call_group, "sales, support");
+	assert_string_equal(ep->named_pickup_group, "sales");
+	ep = sip_config_endpoint_find(cfg, "201");
+	assert_true(ep->call_group == 0x1a);
+	assert_true(ep->pickup_group == 0);
+	assert_null(ep->named_call_group);
+	ep = sip_config_endpoint_find(cfg, "100");
+	assert_true(ep->call_group == 0x4);
+	assert_true(ep->pickup_group == 0x7);
+	assert_string_equal(ep->named_call_group, "ops");
+	assert_string_equal(ep->named_pickup_group, "ops,sales");
+	zv_unref(cfg);
+
+	struct zv_diag d;
+	assert_int_equal(build("[e]\n"			/* 1 */
+			       "type=endpoint\n"	/* 2 */
+			       "call_group=1,70\n"	/* 3 */
+			       "pickup_group=a-b\n",	/* 4 */
+			       "[p]\n"			/* 1 */
+			       "type=friend\n"		/* 2 */
+			       "host=dynamic\n"	/* 3 */
+			       "pickupgroup=5-1\n"	/* 4 */
+			       "callgroup=1 2\n",	/* 5 */
+			       &d, &cfg),
+			 -EINVAL);
+	assert_null(cfg);
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "pjsip.conf", 3, "call_group=1,70"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "pjsip.conf", 4, "pickup_group=a-b"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "sip.conf", 4, "pickupgroup=5-1"));
+	assert_true(has_diag(&d, ZV_DIAG_ERROR, "sip.conf", 5, "callgroup=1 2"));
+	zv_diag_clear(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1734,6 +1816,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_callerid_privacy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seed_snippets, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
