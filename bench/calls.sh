@@ -36,33 +36,7 @@ trap cleanup EXIT
 ulimit -n 65536 2>/dev/null
 
 ZPORT=$(free_port)
-zvonok_dir "$TMP/zv"
-cat >"$TMP/zv/pjsip.conf" <<EOC
-[global]
-type=global
-unauth_rate_limit=0
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-[bench]
-type=endpoint
-context=bench
-disallow=all
-allow=ulaw
-[bench]
-type=identify
-endpoint=bench
-match=127.0.0.1
-EOC
-cat >"$TMP/zv/extensions.conf" <<'EOC'
-[bench]
-exten => answer,1,Answer()
- same => n,Hangup()
-exten => wait,1,Answer()
- same => n,Wait(1)
- same => n,Hangup()
-EOC
+calls_dir "$TMP/zv" "$ZPORT"
 "$ZVONOK" -f -C "$TMP/zv" >"$TMP/zv/out.log" 2>&1 &
 SERVER_PID=$!
 sleep 1

@@ -10,6 +10,10 @@
 #       failure, no retransmission).  Sets LAST_CPU.
 #   zvonok_dir DIR            DIR/run, DIR/log and DIR/zvonok.conf (verbose 0,
 #                             WORKERS worker loops) for `zvonok -C DIR`
+#   calls_dir DIR PORT        zvonok_dir plus the call set-up benches' SIP
+#                             (UDP on PORT, callers from 127.0.0.1 without
+#                             digest, PCMU) and dialplan: extension "answer"
+#                             (Answer+Hangup) and "wait" (Answer+Wait(1)+Hangup)
 # Needs TMP (a scratch directory) and SERVER_PID.
 
 free_port() {
@@ -83,5 +87,35 @@ astdatadir => /usr/share/asterisk
 [options]
 verbose = 0
 workers = $WORKERS
+EOC
+}
+
+calls_dir() {
+	zvonok_dir "$1"
+	cat >"$1/pjsip.conf" <<EOC
+[global]
+type=global
+unauth_rate_limit=0
+[udp]
+type=transport
+protocol=udp
+bind=127.0.0.1:$2
+[bench]
+type=endpoint
+context=bench
+disallow=all
+allow=ulaw
+[bench]
+type=identify
+endpoint=bench
+match=127.0.0.1
+EOC
+	cat >"$1/extensions.conf" <<'EOC'
+[bench]
+exten => answer,1,Answer()
+ same => n,Hangup()
+exten => wait,1,Answer()
+ same => n,Wait(1)
+ same => n,Hangup()
 EOC
 }
