@@ -807,37 +807,45 @@ void zv_group_print(uint64_t mask, char *buf, size_t size)
 	}
 }
 
-static bool named_has(const char *list, const char *name, size_t nlen)
+/* The next name of a comma-separated group list at *pp (spaces around
+ * names ignored): its start, or NULL at the end; *lenp its length. */
+static const char *named_next(const char **pp, size_t *lenp)
 {
-	for (const char *p = list; p && *p;) {
-		while (*p == ' ' || *p == ',')
+	const char *p = *pp;
+	for (;;) {
+		while (p && (*p == ' ' || *p == ','))
 			p++;
+		if (!p || !*p)
+			return NULL;
 		const char *e = strchr(p, ',');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		size_t k = n;
 		while (k && p[k - 1] == ' ')
 			k--;
-		if (k && k == nlen && !strncasecmp(p, name, k))
-			return true;
+		*pp = p + n;
+		if (k) {
+			*lenp = k;
+			return p;
+		}
 		p += n;
 	}
+}
+
+static bool named_has(const char *list, const char *name, size_t nlen)
+{
+	size_t k;
+	for (const char *p = list, *nm; (nm = named_next(&p, &k));)
+		if (k == nlen && !strncasecmp(nm, name, k))
+			return true;
 	return false;
 }
 
 bool zv_named_groups_intersect(const char *a, const char *b)
 {
-	for (const char *p = a; p && *p;) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		const char *e = strchr(p, ',');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		size_t k = n;
-		while (k && p[k - 1] == ' ')
-			k--;
-		if (k && named_has(b, p, k))
+	size_t k;
+	for (const char *p = a, *nm; (nm = named_next(&p, &k));)
+		if (named_has(b, nm, k))
 			return true;
-		p += n;
-	}
 	return false;
 }
 

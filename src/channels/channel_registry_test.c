@@ -2,7 +2,7 @@
  * Unit tests for the registry of live channels (src/channels/channel.c):
  * lookups by name (case-insensitive) and by uniqueid among a few thousand
  * channels, through renames and removals in any order, so that the hash
- * chains and the array they index stay consistent.
+ * chains and the array they index stay consistent; named group lists.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,10 +97,25 @@ static void test_many(void **state)
 	assert_null(zv_channel_find("nosuch"));
 }
 
+/* Named call/pickup groups: comma lists, spaces around names ignored,
+ * names compared without case; empty items and lists match nothing. */
+static void test_named_groups(void **state)
+{
+	assert_true(zv_named_groups_intersect("sales, support", "Support"));
+	assert_true(zv_named_groups_intersect(" ,a,, b ", "c,b"));
+	assert_false(zv_named_groups_intersect("sales,support", "sale,supports"));
+	assert_false(zv_named_groups_intersect("a b", "a"));
+	assert_false(zv_named_groups_intersect(", ,", ","));
+	assert_false(zv_named_groups_intersect(NULL, "a"));
+	assert_false(zv_named_groups_intersect("a", NULL));
+	assert_false(zv_named_groups_intersect("", ""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_named_groups),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -42,7 +42,9 @@ zv_sipp_uac call_uac_486.xml busy uac-busy.out || fail "busy: the caller did not
 el=$(( $(zv_now_ms) - t0 ))
 wait "$ZV_UAS_PID" || fail "busy: the callee scenario failed: $(tail -20 uas-busy.out)"
 expect_eq "$(zv_rx 'database get result busy')" "Value: BUSY" "DIALSTATUS after a 486"
-[ "$el" -lt 2500 ] || fail "busy: the caller waited $el ms for its 486"
+# Wall time includes starting SIPp, seconds on a loaded host; the Dial
+# timeout is 10 s, so a 486 relayed at once arrives well before 8 s.
+[ "$el" -lt 8000 ] || fail "busy: the caller waited $el ms for its 486"
 echo "busy: 486 to the caller after $el ms"
 
 # No answer in 3 s.
@@ -54,7 +56,9 @@ el=$(( $(zv_now_ms) - t0 ))
 wait "$ZV_UAS_PID" || fail "no answer: the callee was not CANCELled: $(tail -20 uas-ring.out)"
 expect_eq "$(zv_rx 'database get result ring')" "Value: NOANSWER" "DIALSTATUS after the Dial timeout"
 expect_eq "$(zv_rx 'database get result ringtime')" "Value: 3" "DIALEDTIME after a 3 s timeout"
-[ "$el" -ge 2900 ] && [ "$el" -lt 5000 ] || fail "no answer: the caller got its 480 after $el ms, expected ~3 s"
+# DIALEDTIME above is the PBX's own measure (3 s, not 4); the caller's
+# wall time cannot be shorter, and only a loaded host makes it longer.
+[ "$el" -ge 2900 ] && [ "$el" -lt 9000 ] || fail "no answer: the caller got its 480 after $el ms, expected ~3 s"
 echo "no answer: 480 to the caller after $el ms"
 
 sleep 0.3

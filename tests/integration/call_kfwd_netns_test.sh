@@ -67,6 +67,7 @@ s.settimeout(0.5)
 audio = open(sys.argv[2], "rb").read()
 chunks = [audio[i:i + 160] for i in range(0, len(audio) - 159, 160)]
 n = bad = 0
+first = -1
 ssrcs = set()
 prev = None
 end = time.time() + 30
@@ -91,9 +92,11 @@ while time.time() < end:
         pk, pseq, pts = prev
         ok = ok and (seq - pseq) % 65536 == k - pk and (ts - pts) % 2**32 == 160 * (k - pk)
     bad += not ok
+    if prev is None:
+        first = k
     prev = (k, seq, ts)
     n += 1
-print("packets %d of %d, bad %d, ssrcs %d" % (n, len(chunks), bad, len(ssrcs)))
+print("packets %d of %d, bad %d, ssrcs %d, first %d" % (n, len(chunks), bad, len(ssrcs), first))
 EOP
 SINK_PID=$!
 (cd "$ZV_DIR" && exec ip netns exec "$NB" timeout -s KILL 40 sipp -sf "$ZV_SRC/bench/media_uas.xml" \
@@ -117,8 +120,13 @@ csum1=$(ip netns exec "$NB" awk '/^Udp:/ { if (h) print $(i); else for (j = 1; j
 expect_eq "$((csum1 - csum0))" 0 "UDP checksum errors in the callee's namespace"
 python3 - "$out" <<'EOP' || fail "what the callee received: $out"
 import re, sys
-n, total, bad, ssrcs = map(int, re.match(r"packets (\d+) of (\d+), bad (\d+), ssrcs (\d+)", sys.argv[1]).groups())
-assert n == total and bad == 0 and ssrcs == 1
+n, total, bad, ssrcs, first = map(int, re.match(
+    r"packets (\d+) of (\d+), bad (\d+), ssrcs (\d+), first (-?\d+)", sys.argv[1]).groups())
+# What SIPp sends before the bridge is up (right after its ACK, while
+# Dial still connects the legs) is not relayed: none alone, 3 in a full
+# parallel test run, 79 (1.6 s) with three CPU hogs beside it; from the
+# first packet through, none may miss.
+assert 0 <= first <= 100 and n == total - first and bad == 0 and ssrcs == 1
 EOP
 kern=$(zv_rx "rtp show kernel")
 u=$(sed -n 's/^User-space relayed packets: //p' <<<"$kern")

@@ -26,44 +26,12 @@ SIPDIR="$ZV_SRC/tests/sip"
 zv_setup
 ZPORT=$(zv_free_port udp)
 CALLEE_PORT=$(zv_free_port udp)
-cat >"$ZV_DIR/pjsip.conf" <<EOC
-[300]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-trust_id_inbound=yes
-
-[301]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-
-[plain]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-aors=plain
-send_pai=yes
-send_rpid=yes
-[plain]
-type=aor
-contact=sip:plain@127.0.0.1:$CALLEE_PORT
-
-[trusted]
-type=endpoint
-context=calls
-disallow=all
-allow=ulaw
-aors=trusted
-send_pai=yes
-trust_id_outbound=yes
-[trusted]
-type=aor
-contact=sip:trusted@127.0.0.1:$CALLEE_PORT
-EOC
+{
+	zv_pjsip_endpoint 300 calls trust_id_inbound=yes
+	zv_pjsip_endpoint 301 calls
+	zv_pjsip_static plain calls "$CALLEE_PORT" send_pai=yes send_rpid=yes
+	zv_pjsip_static trusted calls "$CALLEE_PORT" send_pai=yes trust_id_outbound=yes
+} >"$ZV_DIR/pjsip.conf"
 cat >"$ZV_DIR/sip.conf" <<EOC
 [general]
 udpbindaddr=127.0.0.1:$ZPORT

@@ -132,6 +132,9 @@ void sip__get_bool(struct sip__build *b, const struct zv_conf_var *v,
 		   bool *outp);
 void sip__get_uint(struct sip__build *b, const struct zv_conf_var *v,
 		   unsigned long max, unsigned *outp);
+/* A call or pickup group list ("1,3-4", groups 0..63) into a bit mask. */
+void sip__get_groups(struct sip__build *b, const struct zv_conf_var *v,
+		     uint64_t *outp);
 /* A caller ID presentation (callerid_privacy, callingpres): a ZV_PRES_*
  * name or number. */
 void sip__get_pres(struct sip__build *b, const struct zv_conf_var *v, int *outp);

@@ -612,15 +612,10 @@ static void endpoint_apply(struct sip__build *b, struct ep_ctx *x,
 					     "resolved by 491 and retry only",
 					     k, val);
 		}
-	} else if (!strcasecmp(k, "call_group") ||
-		   !strcasecmp(k, "pickup_group")) {
-		uint64_t *m = !strcasecmp(k, "call_group") ? &ep->call_group
-							   : &ep->pickup_group;
-		if (sip_group_parse(val, m))
-			zv_diag_error(b->diag, v->file, v->line,
-				      "%s=%s: expected numbers or ranges "
-				      "0-63, e.g. 1,3-4",
-				      k, val);
+	} else if (!strcasecmp(k, "call_group")) {
+		sip__get_groups(b, v, &ep->call_group);
+	} else if (!strcasecmp(k, "pickup_group")) {
+		sip__get_groups(b, v, &ep->pickup_group);
 	} else if (!strcasecmp(k, "named_call_group")) {
 		ep->named_call_group = *val ? val : NULL;
 	} else if (!strcasecmp(k, "named_pickup_group")) {

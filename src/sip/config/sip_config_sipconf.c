@@ -774,15 +774,10 @@ static void peer_apply(struct sip__build *b, struct peer_ctx *x,
 				      "dtmfmode=%s: expected rfc2833, inband, "
 				      "info or auto",
 				      val);
-	} else if (!strcasecmp(k, "callgroup") ||
-		   !strcasecmp(k, "pickupgroup")) {
-		uint64_t *m = !strcasecmp(k, "callgroup") ? &ep->call_group
-							  : &ep->pickup_group;
-		if (sip_group_parse(val, m))
-			zv_diag_error(b->diag, v->file, v->line,
-				      "%s=%s: expected numbers or ranges "
-				      "0-63, e.g. 1,3-4",
-				      k, val);
+	} else if (!strcasecmp(k, "callgroup")) {
+		sip__get_groups(b, v, &ep->call_group);
+	} else if (!strcasecmp(k, "pickupgroup")) {
+		sip__get_groups(b, v, &ep->pickup_group);
 	} else if (!strcasecmp(k, "namedcallgroup")) {
 		ep->named_call_group = *val ? val : NULL;
 	} else if (!strcasecmp(k, "namedpickupgroup")) {

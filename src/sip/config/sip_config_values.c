@@ -403,6 +403,15 @@ void sip__get_bool(struct sip__build *b, const struct zv_conf_var *v,
 			      "%s=%s: expected yes or no", v->name, v->value);
 }
 
+void sip__get_groups(struct sip__build *b, const struct zv_conf_var *v,
+		     uint64_t *outp)
+{
+	if (sip_group_parse(v->value, outp))
+		zv_diag_error(b->diag, v->file, v->line,
+			      "%s=%s: expected numbers or ranges 0-63, e.g. 1,3-4",
+			      v->name, v->value);
+}
+
 void sip__get_pres(struct sip__build *b, const struct zv_conf_var *v, int *outp)
 {
 	int p = zv_pres_parse(v->value);
