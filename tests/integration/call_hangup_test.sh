@@ -52,14 +52,16 @@ call() {
 }
 
 call 900 plain
-# 2 s of call after the ACK, the BYE, the caller's 300 ms pause at the end.
-[ "$EL" -ge 2000 ] && [ "$EL" -lt 4500 ] || fail "plain: the caller's BYE came after $EL ms (expected ~2.5 s)"
+# 2 s of call after the ACK, the BYE, the caller's 300 ms pause at the end;
+# the upper bounds leave room for SIPp starting slowly on a loaded host
+# (ASan run beside other tests: +3 s).
+[ "$EL" -ge 2000 ] && [ "$EL" -lt 8000 ] || fail "plain: the caller's BYE came after $EL ms (expected ~2.5 s)"
 expect_eq "$(zv_rx 'database get hup plain')" "Value: h:ANSWER" "DIALSTATUS in h"
 expect_contains "$(zv_rx 'database get hup after')" "not found" "the dialplan after Dial without g"
 echo "plain: the callee's BYE reached the caller after $EL ms"
 
 call 901 g
-[ "$EL" -ge 2400 ] && [ "$EL" -lt 5000 ] || fail "g: the caller's BYE came after $EL ms (expected ~3 s)"
+[ "$EL" -ge 2400 ] && [ "$EL" -lt 8500 ] || fail "g: the caller's BYE came after $EL ms (expected ~3 s)"
 expect_eq "$(zv_rx 'database get hup gstatus')" "Value: ANSWER" "DIALSTATUS after Dial with g"
 expect_eq "$(zv_rx 'database get hup g')" "Value: h:ANSWER" "DIALSTATUS in h (g)"
 echo "g: the dialplan went on, BYE after $EL ms"
