@@ -30,7 +30,7 @@ GREETING=hello
 exten => 100,1,Gosub(sub,s,1(${GREETING}))
  same => n(second),Answer()
  same => n,Verbose(0,dialplan says ${GOSUB_RETVAL})
- same => n,Wait(1)
+ same => n,Wait(3)
 exten => 100,hint,Custom:dptest
 exten => 200,1,Verbose(0,extension 200 reached on ${CHANNEL})
 exten => _3XX,1,Goto(100,second)
@@ -90,12 +90,9 @@ wait_log "(^|[^a-z])hello$"
 zv_rx "channel originate Local/100@ctx extension 200@ctx" >/dev/null || fail "originate extension failed"
 wait_log "extension 200 reached on Local/100@ctx-[0-9a-f]{8};1"
 zv_rx "channel originate Local/300@ctx application Wait 5" >/dev/null
-for _ in $(seq 1 40); do
-	zv_rx "core show channels" | grep -q "Local/300@ctx" && break
-	sleep 0.05
-done
-out=$(zv_rx "core show channels concise")
-expect_contains "$out" "Local/300@ctx-[0-9a-f]{8};2!ctx!100!4!Up!Wait!1"
+# the ;2 half in its Wait(3) (3 s to catch it on a loaded host)
+zv_wait_rx 5 "core show channels concise" "Local/300@ctx-[0-9a-f]{8};2!ctx!100!4!Up!Wait!3" ||
+	fail "core show channels concise lacks the ;2 half in Wait: $(zv_rx 'core show channels concise')"
 out=$(zv_rx "channel request hangup all")
 expect_contains "$out" "Requested Hangup on channel 'Local/300@ctx-[0-9a-f]{8};[12]'"
 for _ in $(seq 1 40); do
