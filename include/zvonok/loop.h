@@ -69,6 +69,8 @@ int zv_loop_on_fini(zv_loop_fn *fn, void *arg);
 /* Milliseconds of CLOCK_MONOTONIC (for durations and deadlines; any
  * thread). */
 uint64_t zv_mono_ms(void);
+/* The same clock in microseconds. */
+uint64_t zv_mono_us(void);
 
 /* One-shot or periodic timer on a loop.  Embed it in the owner's struct.
  * init/start/stop only on the loop's thread; a stopped timer never fires.

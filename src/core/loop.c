@@ -57,6 +57,7 @@ struct zv_loop {
 	_Atomic uint32_t qmax;
 	_Atomic uint64_t busy_ns;
 	struct fini_hook *fini; /* zv_loop_on_fini(), newest first; own thread */
+	struct zv_overload overload; /* the SIP layer feeds it; own thread */
 };
 
 static struct zv_loop main_loop;
@@ -106,6 +107,16 @@ struct zv_loop *zv_worker_for_key(const void *key, size_t len)
 		h *= 16777619u;
 	}
 	return nworkers ? &workers[h % nworkers] : &main_loop;
+}
+
+struct zv_overload *zv__overload_current(void)
+{
+	return current_loop && current_loop != &main_loop ? &current_loop->overload : NULL;
+}
+
+struct zv_overload *zv__loop_overload(struct zv_loop *loop)
+{
+	return &loop->overload;
 }
 
 struct zv_loop *zv_main_loop(void)
@@ -502,4 +513,11 @@ uint64_t zv_mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t zv_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
