@@ -521,3 +521,53 @@ uint64_t zv_mono_us(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
+
+/* ---- per-thread scratch ------------------------------------------------ */
+
+struct scratch {
+	struct scratch *next;
+	void **slot;
+	void *mem;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free_all(void *arg)
+{
+	for (struct scratch *s = arg, *next; s; s = next) {
+		next = s->next;
+		*s->slot = NULL;
+		free(s->mem);
+		free(s);
+	}
+}
+
+static void scratch_key_init(void)
+{
+	pthread_key_create(&scratch_key, scratch_free_all);
+}
+
+void *zv_thread_scratch(void **slot, size_t size)
+{
+	if (*slot)
+		return *slot;
+	pthread_once(&scratch_once, scratch_key_init);
+	struct scratch *s = malloc(sizeof(*s));
+	void *mem = calloc(1, size);
+	if (!s || !mem) {
+		free(s);
+		free(mem);
+		return NULL;
+	}
+	s->slot = slot;
+	s->mem = mem;
+	s->next = pthread_getspecific(scratch_key);
+	if (pthread_setspecific(scratch_key, s) != 0) {
+		free(s);
+		free(mem);
+		return NULL;
+	}
+	*slot = mem;
+	return mem;
+}

@@ -1250,14 +1250,19 @@ static int offer_take(struct sip_stsx *st, const struct sip_rx *rx,
 		sip_stsx_respond(st, 415, NULL, NULL, "Accept: application/sdp\r\n", NULL, NULL);
 		return -ENOTSUP;
 	}
-	static _Thread_local struct sdp_session sdp;
-	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0) {
-		zv_notice("Bad SDP from %s: line %u: %s", ep->def.name, sdp.err_line,
-			  sdp.err ? sdp.err : "?");
+	static _Thread_local void *sdp_mem; /* zv_thread_scratch(): 17 KB, call threads only */
+	struct sdp_session *sdp = zv_thread_scratch(&sdp_mem, sizeof(*sdp));
+	if (!sdp) {
+		sip_stsx_respond(st, 500, NULL, NULL, NULL, NULL, NULL);
+		return -ENOMEM;
+	}
+	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, sdp) < 0) {
+		zv_notice("Bad SDP from %s: line %u: %s", ep->def.name, sdp->err_line,
+			  sdp->err ? sdp->err : "?");
 		sip_stsx_respond(st, 400, "Bad SDP", NULL, NULL, NULL, NULL);
 		return -EBADMSG;
 	}
-	int err = call_negotiate(&sdp, ep, out);
+	int err = call_negotiate(sdp, ep, out);
 	if (err) {
 		zv_notice("No codec in common with %s's offer", ep->def.name);
 		sip_stsx_respond(st, 488, NULL, NULL, NULL, NULL, NULL);
@@ -1506,11 +1511,14 @@ static void target_refresh(struct call *c, const struct sip_rx *rx)
  * stays) into media; -EBADMSG when it does not parse. */
 static int remote_media(const struct sip_rx *rx, struct call_media *media)
 {
-	static _Thread_local struct sdp_session sdp;
-	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0)
+	static _Thread_local void *sdp_mem; /* zv_thread_scratch(): 17 KB, call threads only */
+	struct sdp_session *sdp = zv_thread_scratch(&sdp_mem, sizeof(*sdp));
+	if (!sdp)
+		return -ENOMEM;
+	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, sdp) < 0)
 		return -EBADMSG;
-	for (unsigned i = 0; i < sdp.n_media; i++) {
-		const struct sdp_media *m = &sdp.media[i];
+	for (unsigned i = 0; i < sdp->n_media; i++) {
+		const struct sdp_media *m = &sdp->media[i];
 		if (m->type != SDP_MEDIA_AUDIO)
 			continue;
 		media->dir = m->dir;
@@ -1983,11 +1991,14 @@ static int answer_take(struct call *c, const struct sip_rx *rx)
 {
 	if (!has_sdp(&rx->msg))
 		return -ENOENT;
-	static _Thread_local struct sdp_session sdp;
-	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0)
+	static _Thread_local void *sdp_mem; /* zv_thread_scratch(): 17 KB, call threads only */
+	struct sdp_session *sdp = zv_thread_scratch(&sdp_mem, sizeof(*sdp));
+	if (!sdp)
+		return -ENOMEM;
+	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, sdp) < 0)
 		return -EBADMSG;
-	for (unsigned i = 0; i < sdp.n_media; i++) {
-		const struct sdp_media *m = &sdp.media[i];
+	for (unsigned i = 0; i < sdp->n_media; i++) {
+		const struct sdp_media *m = &sdp->media[i];
 		if (m->type != SDP_MEDIA_AUDIO || !m->port)
 			continue;
 		c->media.dtmf_pt = -1;
