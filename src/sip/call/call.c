@@ -1361,14 +1361,16 @@ static void late_answer(struct call *c, const struct sip_rx *rx)
 
 static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 {
+	char retry[40]; /* zvonok.conf overload_retry_after */
+	snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", zv_core_retry_after());
 	if (!zv_core_accepting_calls()) {
 		/* core stop gracefully, or maxcalls reached */
-		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
+		sip_stsx_respond(st, 503, NULL, NULL, retry, NULL, NULL);
 		return;
 	}
 	struct sip_config *cfg = sip_config_ref_current();
 	if (!cfg) {
-		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
+		sip_stsx_respond(st, 503, NULL, NULL, retry, NULL, NULL);
 		return;
 	}
 	const struct sip_endpoint *ep = sip_registrar_authenticate(st, rx, cfg, "INVITE");
@@ -1430,7 +1432,7 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 	}
 	if (media_open(c, ep) < 0) {
 		zv_warn("No RTP port for a call from %s", ep->def.name);
-		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
+		sip_stsx_respond(st, 503, NULL, NULL, retry, NULL, NULL);
 		goto out;
 	}
 	if (c->media.srtp && (zv_rtp_srtp_set_remote_key(c->rtp, c->media.suite,

@@ -674,7 +674,9 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 			struct timespec ts;
 			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
 			uint64_t t = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-			if (t && t <= real && real - t < mono)
+			/* A wall clock stepped since (NTP) shows as a wait
+			 * beyond 10 s or in the future: taken as now. */
+			if (t && t <= real && real - t < mono && real - t < 10000000u)
 				arrived = mono - (real - t);
 		}
 		sip__rx_dispatch(w->tp, NULL, &src, iov[i].iov_base, len, arrived);
