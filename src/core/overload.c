@@ -78,9 +78,20 @@ void zv__overload_sample(struct zv_overload *o, uint64_t now_us, uint64_t arrive
 void zv_core_load_sample(uint64_t arrived_us)
 {
 	struct zv_overload *o = zv__overload_current();
-	if (o)
-		zv__overload_sample(o, zv_mono_us(), arrived_us,
-				    (uint64_t)zv_settings.overload_delay_ms * 1000u);
+	if (!o)
+		return;
+	bool was = atomic_load_explicit(&o->on, memory_order_relaxed);
+	zv__overload_sample(o, zv_mono_us(), arrived_us,
+			    (uint64_t)zv_settings.overload_delay_ms * 1000u);
+	bool on = atomic_load_explicit(&o->on, memory_order_relaxed);
+	if (on && !was)
+		zv_warn("%s overloaded: SIP messages wait %.0f ms (overload_delay %u ms): new calls "
+			"get 503", zv_loop_name(zv_loop_current()), o->delay_us / 1000.0,
+			zv_settings.overload_delay_ms);
+	else if (was && !on)
+		zv_notice("%s no longer overloaded (%llu calls refused so far)",
+			  zv_loop_name(zv_loop_current()),
+			  (unsigned long long)atomic_load(&o->refused));
 }
 
 double zv__loadavg(void)
