@@ -410,7 +410,8 @@ static const struct zv_cli_cmd core_cli[] = {
 	{"core show overload", "Show overload protection state",
 	 "Usage: core show overload\n"
 	 "       Shows the limits that make new calls get 503 + Retry-After, each\n"
-	 "       worker's smoothed SIP message delay and the calls refused.\n",
+	 "       worker's smoothed SIP message delay and the calls refused.  A\n"
+	 "       worker's state and delay are as of the last SIP message it handled.\n",
 	 cli_overload},
 	{"core set verbose", "Set level of verbose chatter",
 	 "Usage: core set verbose <level>|off\n", cli_set_verbose},
