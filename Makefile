@@ -46,6 +46,7 @@ bench: build
 	bash bench/register.sh $(abspath $(BUILD))/zvonok
 	bash bench/calls.sh $(abspath $(BUILD))/zvonok
 	bash bench/media.sh $(abspath $(BUILD))/zvonok
+	bash bench/overload.sh $(abspath $(BUILD))/zvonok
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -48,8 +48,9 @@
 # Environment: STEPS ("50 100 200 400" simultaneous calls), STEP (20: seconds
 #              of audio per call, i.e. the hold time), RAMP (100 new calls
 #              per second while a step ramps up), STARTS (3), WORKERS (nproc),
-#              MODES ("user kernel"), MEDIA_DEBUG=1 lists the channels left
-#              at the end.
+#              MODES ("user kernel"), SETTLE (15: seconds after the last
+#              step before the RSS after load is read), MEDIA_DEBUG=1 lists
+#              the channels left at the end.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ZVONOK=${1:-${ZVONOK:-$HERE/../build/zvonok}}
@@ -58,6 +59,7 @@ STEP=${STEP:-20}
 RAMP=${RAMP:-100}
 STARTS=${STARTS:-3}
 MODES=${MODES:-"user kernel"}
+SETTLE=${SETTLE:-15}
 WORKERS=${WORKERS:-$(nproc)}
 command -v sipp >/dev/null || { echo "sipp (sip-tester) is needed" >&2; exit 1; }
 command -v sox >/dev/null || { echo "sox is needed" >&2; exit 1; }
@@ -334,6 +336,22 @@ sleep 1
 left=$("$ZVONOK" -C "$TMP/zv" -rx "core show channels" 2>/dev/null | grep -oiE '^[0-9]+ active channels?' | awk '{ print $1 }')
 [ -n "${MEDIA_DEBUG:-}" ] && "$ZVONOK" -C "$TMP/zv" -rx "core show channels" | tail -8
 echo "channels still listed by \"core show channels\" 1 s after the last step's calls ended: ${left:-?}"
+# Memory after load: the RSS once the last step's calls have been gone
+# SETTLE seconds (the RTP pool closes idle pairs after 10 s, the daemon
+# trims the heap once calls stop ending), against the idle RSS and the
+# highest RSS of the steps.
+sleep "$SETTLE"
+SETTLED_RSS=$(rss_kb "$SERVER_PID")
+"$PY" - "$TMP/results.$MODE" "$IDLE_RSS" "$SETTLED_RSS" "$SETTLE" <<'EOP'
+import json, sys
+steps = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+idle, settled, settle = int(sys.argv[2]) / 1024, int(sys.argv[3]) / 1024, sys.argv[4]
+peak = max([s["rss"] for s in steps] or [0]) / 1024
+print("RSS after load: idle %.1f MB, peak %.1f MB (with the calls up), %.1f MB %s s after the"
+      " last calls ended (%.1f MB above idle, %.0f%% of the growth returned)"
+      % (idle, peak, settled, settle, settled - idle,
+         (peak - settled) / (peak - idle) * 100 if peak > idle else 100))
+EOP
 echo
 echo "-- $MODE:"
 "$PY" - "$TMP/results.$MODE" "$IDLE_RSS" "$STARTUP" <<'EOP'

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Calls (channels) alive now; `core stop gracefully` waits for 0. */
 long zv_core_active_calls(void);
@@ -18,6 +19,29 @@ void zv_core_call_started(void);
 void zv_core_call_ended(void);
 /* Channels ended since start (`core show channels`' "calls processed"). */
 unsigned long zv_core_calls_processed(void);
+
+/*
+ * Overload protection (zvonok.conf [options] overload_delay,
+ * overload_setup_calls, overload_retry_after, maxload; see
+ * src/core/overload.c for the criteria).
+ *
+ * zv_core_load_sample: the calling worker handles a message that arrived
+ * on the host at arrived_us (zv_mono_us()); feeds its delay detector.
+ * Other threads: ignored.
+ * zv_core_shed_call: true when a new call must be refused now (SIP: 503
+ * with Retry-After: zv_core_retry_after()); the refusal is counted.
+ * Any thread (the delay criterion is the calling worker's).
+ * zv_core_setup_begin/end: a call's set-up began (INVITE received) and
+ * ended (final answer sent, or the transaction gone).  Any thread.
+ */
+void zv_core_load_sample(uint64_t arrived_us);
+bool zv_core_shed_call(void);
+unsigned zv_core_retry_after(void);
+void zv_core_setup_begin(void);
+void zv_core_setup_end(void);
+long zv_core_calls_in_setup(void);
+/* Calls refused by zv_core_shed_call() since start. */
+unsigned long zv_core_overload_refused(void);
 
 /* n cryptographically random bytes (a per-thread pool refilled from
  * OpenSSL's DRBG); for tags, Call-IDs, SSRCs.  Key material should call

@@ -66,9 +66,22 @@ int zv_loop_post(struct zv_loop *loop, zv_loop_fn *fn, void *arg);
  */
 int zv_loop_on_fini(zv_loop_fn *fn, void *arg);
 
+/*
+ * Per-thread scratch memory in place of a big _Thread_local array: every
+ * thread of the process pays for static TLS (glibc zero-fills it at
+ * thread creation, so it is resident), while only the threads that use a
+ * buffer should.  *slot is the caller's _Thread_local pointer: NULL the
+ * first time on a thread, when size zeroed bytes are allocated for it;
+ * freed (and *slot cleared) when the thread exits.  NULL on ENOMEM (the
+ * next call tries again).  Any thread.
+ */
+void *zv_thread_scratch(void **slot, size_t size);
+
 /* Milliseconds of CLOCK_MONOTONIC (for durations and deadlines; any
  * thread). */
 uint64_t zv_mono_ms(void);
+/* The same clock in microseconds. */
+uint64_t zv_mono_us(void);
 
 /* One-shot or periodic timer on a loop.  Embed it in the owner's struct.
  * init/start/stop only on the loop's thread; a stopped timer never fires.

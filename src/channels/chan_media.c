@@ -92,9 +92,10 @@ static void native_check(struct zv_chan_media *m);
  * buffers are a small stack.
  */
 #define SCRATCH_DEPTH 6
-static _Thread_local uint8_t scratch[SCRATCH_DEPTH][ZV_FRAME_MAX_BYTES];
+typedef uint8_t media_scratch[SCRATCH_DEPTH][ZV_FRAME_MAX_BYTES];
+/* zv_thread_scratch(): allocated by the threads that carry media only */
+static _Thread_local void *scratch_mem, *gen_mem;
 static _Thread_local unsigned scratch_top;
-static _Thread_local int16_t gen_pcm[ZV_FRAME_MAX_SAMPLES];
 
 static struct zv_chan_media *media_of(struct zv_channel *c)
 {
@@ -223,6 +224,9 @@ int zv_channel_write_frame(struct zv_channel *c, const struct zv_frame *f)
 		return -ENOMEM;
 	if (scratch_top >= SCRATCH_DEPTH)
 		return -ELOOP;
+	uint8_t(*scratch)[ZV_FRAME_MAX_BYTES] = zv_thread_scratch(&scratch_mem, sizeof(media_scratch));
+	if (!scratch)
+		return -ENOMEM;
 	struct zv_frame out;
 	int err = xlate_frame(&m->wr, f, m->native, &out, scratch[scratch_top++]);
 	if (err < 0) {
@@ -269,6 +273,9 @@ static void gen_tick(void *arg)
 	if (!m->gen)
 		return;
 	unsigned samples = m->gen_rate / 1000u * GEN_MS;
+	int16_t *gen_pcm = zv_thread_scratch(&gen_mem, ZV_FRAME_MAX_SAMPLES * sizeof(int16_t));
+	if (!gen_pcm)
+		return; /* no memory: the next tick tries again */
 	memset(gen_pcm, 0, samples * sizeof(int16_t));
 	bool more = m->gen(m->gen_arg, m->chan, gen_pcm, samples);
 	if (more) {

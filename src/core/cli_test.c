@@ -371,13 +371,14 @@ static void test_help(void **state)
 	assert_non_null(strstr(out, "core show uptime"));
 	assert_non_null(strstr(out, "core show settings"));
 	assert_non_null(strstr(out, "core show threads"));
+	assert_non_null(strstr(out, "core show overload"));
 	assert_non_null(strstr(out, "core show help"));
 	assert_null(strstr(out, "core set verbose"));
 	assert_null(strstr(out, "core set debug"));
 	assert_null(strstr(out, "core reload"));
 	assert_null(strstr(out, "zvtest"));
 	assert_null(strstr(out, "module"));
-	assert_int_equal(count_lines(out), 5);
+	assert_int_equal(count_lines(out), 6);
 	/* One line each: the command padded to 30, then the summary. */
 	assert_non_null(strstr(out, "core show version              Display version info\n"));
 

@@ -241,6 +241,11 @@ static enum zv_cli_result cli_settings(struct zv_cli_req *req, int argc, char **
 			      zv_core_active_calls());
 	else
 		zv_cli_printf(req, "  %-29sNot set\n", "Maximum calls:");
+	if (s->maxload > 0)
+		zv_cli_printf(req, "  %-29s%f\n", "Maximum load average:", s->maxload);
+	else
+		zv_cli_printf(req, "  %-29sNot set\n", "Maximum load average:");
+	zv_cli_printf(req, "  %-29s%lu\n", "Calls refused (overload):", zv_core_overload_refused());
 	zv_cli_printf(req, "  %-29s%llu\n", "Maximum open file handles:",
 		      (unsigned long long)rl.rlim_cur);
 	zv_cli_printf(req, "  %-29s%d\n", "Root console verbosity:", zv_log_verbose_level());
@@ -289,6 +294,14 @@ static enum zv_cli_result cli_threads(struct zv_cli_req *req, int argc, char **a
 	for (unsigned i = 0; i < n; i++)
 		print_loop(req, zv_worker_peek(i));
 	zv_cli_printf(req, "%u threads listed.\n", n + 1);
+	return ZV_CLI_SUCCESS;
+}
+
+static enum zv_cli_result cli_overload(struct zv_cli_req *req, int argc, char **argv)
+{
+	if (argc != zv_cli_nfixed(req))
+		return ZV_CLI_SHOWUSAGE;
+	zv__overload_show(req);
 	return ZV_CLI_SUCCESS;
 }
 
@@ -394,6 +407,12 @@ static const struct zv_cli_cmd core_cli[] = {
 	{"core show threads", "Show running threads", "Usage: core show threads\n"
 	 "       Shows the main loop and the worker loops with their counters.\n",
 	 cli_threads},
+	{"core show overload", "Show overload protection state",
+	 "Usage: core show overload\n"
+	 "       Shows the limits that make new calls get 503 + Retry-After, each\n"
+	 "       worker's smoothed SIP message delay and the calls refused.  A\n"
+	 "       worker's state and delay are as of the last SIP message it handled.\n",
+	 cli_overload},
 	{"core set verbose", "Set level of verbose chatter",
 	 "Usage: core set verbose <level>|off\n", cli_set_verbose},
 	{"core set debug", "Set level of debug chatter",

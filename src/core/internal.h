@@ -31,6 +31,10 @@ struct zv_settings {
 	unsigned workers; /* 0: one per core */
 	int verbose, debug;
 	unsigned maxcalls;
+	double maxload; /* refuse calls above this 1-minute load average; 0 off */
+	unsigned overload_delay_ms; /* enter overload above this message delay; 0 off */
+	unsigned overload_setup_calls; /* refuse at this many calls in set-up; 0 off */
+	unsigned overload_retry_after; /* Retry-After of the 503, seconds */
 	bool foreground, console, dump_core;
 };
 
@@ -74,6 +78,42 @@ void zv_main_loop_exit(void);
 /* Stop and join the workers and the pool; pending posts are dropped. */
 void zv_loops_fini(void);
 uint64_t zv_loops_start_time_us(void);
+
+/* ---- overload (overload.c) ------------------------------------------- */
+
+/*
+ * A worker's overload detector: the queueing delay of the SIP messages it
+ * handles (arrival on the host to handling), smoothed over time, with
+ * hysteresis.  Written only by the worker's thread; the atomics are read
+ * by the CLI.
+ */
+struct zv_overload {
+	uint64_t last_us; /* time of the last sample, 0: none yet */
+	int64_t delay_us; /* smoothed delay (time-weighted, ZV_OVERLOAD_TAU_US) */
+	uint64_t since_us; /* when the current state began */
+	_Atomic uint32_t shown_delay_us; /* delay_us for the CLI */
+	_Atomic uint32_t max_delay_us; /* highest single sample */
+	_Atomic bool on;
+	_Atomic uint64_t episodes; /* times it went on */
+	_Atomic uint64_t refused; /* calls refused while on (any criterion) */
+};
+
+#define ZV_OVERLOAD_TAU_US 100000 /* smoothing time constant */
+#define ZV_OVERLOAD_HOLD_US 500000 /* shortest overload episode */
+
+/* One sample: a message that arrived at arrived_us was handled at now_us
+ * (both zv_mono_us()).  Turns the detector on above high_us, off below
+ * high_us / 4 once on for ZV_OVERLOAD_HOLD_US.  high_us 0: never on.
+ * Pure (no clock read): unit-tested with made-up times. */
+void zv__overload_sample(struct zv_overload *o, uint64_t now_us, uint64_t arrived_us,
+			 uint64_t high_us);
+/* The calling worker's detector (NULL on other threads) and worker idx's. */
+struct zv_overload *zv__overload_current(void);
+struct zv_overload *zv__loop_overload(struct zv_loop *loop);
+/* Cached 1-minute load average (refreshed at most once a second). */
+double zv__loadavg(void);
+struct zv_cli_req;
+void zv__overload_show(struct zv_cli_req *req);
 
 /* ---- snapshots -------------------------------------------------------- */
 

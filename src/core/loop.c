@@ -57,6 +57,7 @@ struct zv_loop {
 	_Atomic uint32_t qmax;
 	_Atomic uint64_t busy_ns;
 	struct fini_hook *fini; /* zv_loop_on_fini(), newest first; own thread */
+	struct zv_overload overload; /* the SIP layer feeds it; own thread */
 };
 
 static struct zv_loop main_loop;
@@ -106,6 +107,16 @@ struct zv_loop *zv_worker_for_key(const void *key, size_t len)
 		h *= 16777619u;
 	}
 	return nworkers ? &workers[h % nworkers] : &main_loop;
+}
+
+struct zv_overload *zv__overload_current(void)
+{
+	return current_loop && current_loop != &main_loop ? &current_loop->overload : NULL;
+}
+
+struct zv_overload *zv__loop_overload(struct zv_loop *loop)
+{
+	return &loop->overload;
 }
 
 struct zv_loop *zv_main_loop(void)
@@ -502,4 +513,61 @@ uint64_t zv_mono_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t zv_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- per-thread scratch ------------------------------------------------ */
+
+struct scratch {
+	struct scratch *next;
+	void **slot;
+	void *mem;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free_all(void *arg)
+{
+	for (struct scratch *s = arg, *next; s; s = next) {
+		next = s->next;
+		*s->slot = NULL;
+		free(s->mem);
+		free(s);
+	}
+}
+
+static void scratch_key_init(void)
+{
+	pthread_key_create(&scratch_key, scratch_free_all);
+}
+
+void *zv_thread_scratch(void **slot, size_t size)
+{
+	if (*slot)
+		return *slot;
+	pthread_once(&scratch_once, scratch_key_init);
+	struct scratch *s = malloc(sizeof(*s));
+	void *mem = calloc(1, size);
+	if (!s || !mem) {
+		free(s);
+		free(mem);
+		return NULL;
+	}
+	s->slot = slot;
+	s->mem = mem;
+	s->next = pthread_getspecific(scratch_key);
+	if (pthread_setspecific(scratch_key, s) != 0) {
+		free(s);
+		free(mem);
+		return NULL;
+	}
+	*slot = mem;
+	return mem;
 }

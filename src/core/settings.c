@@ -45,7 +45,10 @@ const struct zv_conf_option zv_settings_options[] = {
 	{"verbose", "initial verbosity"},
 	{"debug", "initial debug level"},
 	{"maxcalls", "refuse calls beyond this number"},
-	{"maxload", "accepted for compatibility"},
+	{"maxload", "refuse new calls above this 1-minute load average"},
+	{"overload_delay", "refuse new calls while SIP messages wait longer (ms; 0 off)"},
+	{"overload_setup_calls", "refuse new calls while this many are being set up (0 off)"},
+	{"overload_retry_after", "Retry-After of the 503 for refused calls (s)"},
 	{"systemname", "name used in unique ids"},
 	{"workers", "worker loops (0: one per core)"},
 	{"dumpcore", "allow core dumps"},
@@ -134,7 +137,9 @@ void zv_settings_check(const struct zv_conf *conf, struct zv_diag *diag)
 			zv_diag_warn(diag, s->file, s->line, "unknown section [%s]", s->name);
 	}
 	const struct zv_conf_section *o = zv_conf_section_find(conf, "options");
-	static const char *const numeric[] = {"verbose", "debug", "maxcalls", "workers"};
+	static const char *const numeric[] = {"verbose", "debug", "maxcalls", "workers",
+					      "overload_delay", "overload_setup_calls",
+					      "overload_retry_after"};
 	for (size_t i = 0; i < sizeof(numeric) / sizeof(*numeric); i++) {
 		long v;
 		const struct zv_conf_var *var = zv_conf_var_next(o, numeric[i], NULL);
@@ -142,6 +147,15 @@ void zv_settings_check(const struct zv_conf *conf, struct zv_diag *diag)
 			zv_diag_error(diag, var->file, var->line,
 				      "%s: '%s' is not a number from 0 to 1000000",
 				      numeric[i], var->value);
+	}
+	const struct zv_conf_var *ml = zv_conf_var_next(o, "maxload", NULL);
+	if (ml) {
+		char *end;
+		double d = strtod(ml->value, &end);
+		if (end == ml->value || *end || d < 0)
+			zv_diag_error(diag, ml->file, ml->line,
+				      "maxload: '%s' is not a load average (a number, 0 off)",
+				      ml->value);
 	}
 }
 
@@ -256,6 +270,21 @@ int zv_settings_load(const char *path, struct zv_diag *diag)
 		zv_settings.maxcalls = (unsigned)v;
 	if (!zv_conf_parse_int(zv_conf_get(o, "workers"), 0, 1024, &v))
 		zv_settings.workers = (unsigned)v;
+	zv_settings.overload_delay_ms = 200;
+	zv_settings.overload_retry_after = 5;
+	if (!zv_conf_parse_int(zv_conf_get(o, "overload_delay"), 0, 1000000, &v))
+		zv_settings.overload_delay_ms = (unsigned)v;
+	if (!zv_conf_parse_int(zv_conf_get(o, "overload_setup_calls"), 0, 1000000, &v))
+		zv_settings.overload_setup_calls = (unsigned)v;
+	if (!zv_conf_parse_int(zv_conf_get(o, "overload_retry_after"), 0, 1000000, &v))
+		zv_settings.overload_retry_after = (unsigned)v;
+	const char *ml = zv_conf_get(o, "maxload");
+	if (ml) {
+		char *end;
+		double load = strtod(ml, &end);
+		if (end != ml && !*end && load >= 0)
+			zv_settings.maxload = load;
+	}
 	bool b;
 	if (!zv_conf_parse_bool(zv_conf_get(o, "dumpcore"), &b))
 		zv_settings.dump_core = b;

@@ -48,6 +48,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <linux/if_ether.h>
 #include <linux/rtnetlink.h>
@@ -138,12 +139,30 @@ static void slots_reset(void)
 	}
 }
 
+/* Map the slots array on first use (kf.lock held).  Never unmapped
+ * before exit: sessions on other loops read their slots without the lock. */
+static bool slots_map(void)
+{
+	if (kf.slots)
+		return true;
+	if (kf.slots_fd < 0)
+		return false;
+	void *m = mmap(NULL, sizeof(struct kf_slot) * KF_MAX_FLOWS, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, kf.slots_fd, 0);
+	if (m == MAP_FAILED) {
+		zv_warn("kernel forwarding: the flow table does not map: %s", strerror(errno));
+		return false;
+	}
+	__atomic_store_n(&kf.slots, (struct kf_slot *)m, __ATOMIC_RELEASE);
+	return true;
+}
+
 /* A free slot index, or -1. */
 static int slot_alloc(void)
 {
 	pthread_mutex_lock(&kf.lock);
 	int i = -1;
-	if (kf.free_len) {
+	if (kf.free_len && slots_map()) {
 		i = (int)kf.free_q[kf.free_head];
 		kf.free_head = (kf.free_head + 1) % KF_MAX_FLOWS;
 		kf.free_len--;
@@ -592,6 +611,16 @@ static void detach_all(void)
 	}
 }
 
+static void close_fds(void)
+{
+	int *fds[] = {&kf.prog_fd, &kf.flows_fd, &kf.slots_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
 static int kf_load(void)
 {
 	libbpf_set_print(libbpf_quiet);
@@ -611,24 +640,28 @@ static int kf_load(void)
 		return -1;
 	}
 	struct bpf_program *prog = bpf_object__find_program_by_name(kf.obj, "rtp_kfwd");
-	kf.prog_fd = bpf_program__fd(prog);
-	kf.flows_fd = bpf_object__find_map_fd_by_name(kf.obj, "kf_flows");
-	kf.slots_fd = bpf_object__find_map_fd_by_name(kf.obj, "kf_slots");
+	/* Keep our own descriptors and let libbpf's object go: it holds the
+	 * ELF, BTF and relocation data (heap that would stay resident). */
+	kf.prog_fd = fcntl(bpf_program__fd(prog), F_DUPFD_CLOEXEC, 0);
+	kf.flows_fd = fcntl(bpf_object__find_map_fd_by_name(kf.obj, "kf_flows"), F_DUPFD_CLOEXEC, 0);
+	kf.slots_fd = fcntl(bpf_object__find_map_fd_by_name(kf.obj, "kf_slots"), F_DUPFD_CLOEXEC, 0);
+	bpf_object__close(kf.obj);
+	kf.obj = NULL;
+	struct kf_slot owner = {.packets = (uint64_t)getpid()};
+	uint32_t okey = KF_OWNER_SLOT;
+	if (kf.prog_fd < 0 || kf.flows_fd < 0 || kf.slots_fd < 0 ||
+	    bpf_map_update_elem(kf.slots_fd, &okey, &owner, BPF_ANY) < 0) {
+		snprintf(kf.why, sizeof(kf.why), "the BPF maps are not usable: %s", strerror(errno));
+		close_fds();
+		return -1;
+	}
 	struct bpf_prog_info info = {0};
 	uint32_t len = sizeof(info);
 	if (bpf_obj_get_info_by_fd(kf.prog_fd, &info, &len) == 0)
 		kf.prog_id = info.id;
-	void *m = mmap(NULL, sizeof(struct kf_slot) * KF_MAX_FLOWS, PROT_READ | PROT_WRITE,
-		       MAP_SHARED, kf.slots_fd, 0);
-	if (m == MAP_FAILED) {
-		snprintf(kf.why, sizeof(kf.why), "the flow table does not map: %s",
-			 strerror(errno));
-		bpf_object__close(kf.obj);
-		kf.obj = NULL;
-		return -1;
-	}
-	kf.slots = m;
-	kf.slots[KF_OWNER_SLOT].packets = (uint64_t)getpid();
+	/* The slots are mapped at the first flow (slots_map()): the map's
+	 * 2 MB are resident in the process from the mmap on, and a PBX
+	 * that never bridges natively should not carry them. */
 	slots_reset();
 	kf.loaded = true;
 	return 0;

@@ -252,6 +252,40 @@ static void test_drop_on_unlink_and_free(void **state)
 	rig_down(&r);
 }
 
+/* A pooled pair goes to the next call without the old call's flow: the
+ * source session's free drops its flow (the kernel would otherwise keep
+ * forwarding what arrives on that port to the old target), and the
+ * session that reuses the port starts with none. */
+static void test_pooled_port_reuse_has_no_flow(void **state)
+{
+	struct rig r;
+	rig_up(&r);
+	send_a(&r, 0, 1, 160, 0x42);
+	rt_run_for(30);
+	assert_non_null(flow(&r));
+	assert_int_equal(flow(&r)->key.dport, htons(zv_rtp_local_port(r.a)));
+	assert_int_equal(rtp__kfwd_free_slots(), nfree - 1);
+	uint16_t port = zv_rtp_local_port(r.a);
+	rtp__port_set_quarantine(1);
+	zv_rtp_free(r.a); /* back to the pool */
+	r.a = NULL;
+	assert_int_equal(rtp__kfwd_free_slots(), nfree);
+	rt_run_for(10); /* past the quarantine */
+	struct zv_rtp *d = rt_new(&cb, NULL);
+	assert_int_equal(zv_rtp_local_port(d), port); /* the pooled pair */
+	assert_int_equal(d->relay.kf.slot, 0);
+	assert_null(d->relay.to);
+	/* The old peer keeps sending to the port: nothing is installed for
+	 * the new session, which relays nowhere. */
+	uint8_t p[160] = {0};
+	rt_raw_rtp(r.raw[0], port, 0, false, 2, 320, 0x42, p, sizeof(p));
+	rt_run_for(30);
+	assert_int_equal(rtp__kfwd_free_slots(), nfree);
+	zv_rtp_free(d);
+	rtp__port_set_quarantine(RTP_POOL_QUARANTINE_MS);
+	rig_down(&r);
+}
+
 static void test_srtp_stays_in_user_space(void **state)
 {
 	struct rig r;
@@ -272,6 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_install_and_fold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_on_unlink_and_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pooled_port_reuse_has_no_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_srtp_stays_in_user_space, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

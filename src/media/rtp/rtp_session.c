@@ -43,7 +43,11 @@
 
 #define RTP_GAP_MS 60
 
-static _Thread_local uint8_t rx_bufs[RTP_BATCH][RTP_MAX_PKT];
+/* Receive and send-queue buffers: per thread, allocated on the first
+ * packet (zv_thread_scratch(): threads without RTP carry none). */
+typedef uint8_t rtp_rx_bufs[RTP_BATCH][RTP_MAX_PKT];
+typedef uint8_t rtp_tx_bufs[RTP_BATCH][RTP_MAX_PKT + 64];
+static _Thread_local void *rx_scratch, *tx_scratch;
 /* Room for the SRTP trailer after the largest packet we build. */
 static _Thread_local uint8_t tx_buf[RTP_MAX_PKT + 64];
 
@@ -60,7 +64,7 @@ static _Thread_local struct {
 	struct zv_rtp *rtp; /* whose packets are queued */
 	unsigned n;
 	size_t len[RTP_BATCH];
-	uint8_t buf[RTP_BATCH][RTP_MAX_PKT + 64];
+	uint8_t (*buf)[RTP_MAX_PKT + 64]; /* tx_scratch */
 } txq;
 
 static void txq_flush(void)
@@ -106,7 +110,7 @@ static void txq_flush_for(struct zv_rtp *rtp)
  * else the single send buffer. */
 static uint8_t *tx_slot(struct zv_rtp *rtp)
 {
-	if (!txq.open)
+	if (!txq.open || !txq.buf)
 		return tx_buf;
 	if ((txq.rtp && txq.rtp != rtp) || txq.n == RTP_BATCH)
 		txq_flush();
@@ -294,6 +298,10 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
 	if (!rtp)
 		return; /* a pooled pair: drained */
 	bool is_rtcp = fd == rtp->fd[1];
+	uint8_t(*rx_bufs)[RTP_MAX_PKT] = zv_thread_scratch(&rx_scratch, sizeof(rtp_rx_bufs));
+	if (!rx_bufs)
+		return; /* no memory: the datagrams wait in the socket */
+	txq.buf = zv_thread_scratch(&tx_scratch, sizeof(rtp_tx_bufs));
 	struct mmsghdr msgs[RTP_BATCH];
 	struct iovec iov[RTP_BATCH];
 	struct sockaddr_storage addrs[RTP_BATCH];

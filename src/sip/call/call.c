@@ -1257,14 +1257,19 @@ static int offer_take(struct sip_stsx *st, const struct sip_rx *rx,
 		sip_stsx_respond(st, 415, NULL, NULL, "Accept: application/sdp\r\n", NULL, NULL);
 		return -ENOTSUP;
 	}
-	static _Thread_local struct sdp_session sdp;
-	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0) {
-		zv_notice("Bad SDP from %s: line %u: %s", ep->def.name, sdp.err_line,
-			  sdp.err ? sdp.err : "?");
+	static _Thread_local void *sdp_mem; /* zv_thread_scratch(): 17 KB, call threads only */
+	struct sdp_session *sdp = zv_thread_scratch(&sdp_mem, sizeof(*sdp));
+	if (!sdp) {
+		sip_stsx_respond(st, 500, NULL, NULL, NULL, NULL, NULL);
+		return -ENOMEM;
+	}
+	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, sdp) < 0) {
+		zv_notice("Bad SDP from %s: line %u: %s", ep->def.name, sdp->err_line,
+			  sdp->err ? sdp->err : "?");
 		sip_stsx_respond(st, 400, "Bad SDP", NULL, NULL, NULL, NULL);
 		return -EBADMSG;
 	}
-	int err = call_negotiate(&sdp, ep, out);
+	int err = call_negotiate(sdp, ep, out);
 	if (err) {
 		zv_notice("No codec in common with %s's offer", ep->def.name);
 		sip_stsx_respond(st, 488, NULL, NULL, NULL, NULL, NULL);
@@ -1371,14 +1376,16 @@ static void late_answer(struct call *c, const struct sip_rx *rx)
 
 static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 {
+	char retry[40]; /* zvonok.conf overload_retry_after */
+	snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", zv_core_retry_after());
 	if (!zv_core_accepting_calls()) {
 		/* core stop gracefully, or maxcalls reached */
-		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
+		sip_stsx_respond(st, 503, NULL, NULL, retry, NULL, NULL);
 		return;
 	}
 	struct sip_config *cfg = sip_config_ref_current();
 	if (!cfg) {
-		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
+		sip_stsx_respond(st, 503, NULL, NULL, retry, NULL, NULL);
 		return;
 	}
 	const struct sip_endpoint *ep = sip_registrar_authenticate(st, rx, cfg, "INVITE");
@@ -1441,7 +1448,7 @@ static void on_invite_new(struct sip_stsx *st, const struct sip_rx *rx)
 	}
 	if (media_open(c, ep) < 0) {
 		zv_warn("No RTP port for a call from %s", ep->def.name);
-		sip_stsx_respond(st, 503, NULL, NULL, "Retry-After: 5\r\n", NULL, NULL);
+		sip_stsx_respond(st, 503, NULL, NULL, retry, NULL, NULL);
 		goto out;
 	}
 	if (c->media.srtp && (zv_rtp_srtp_set_remote_key(c->rtp, c->media.suite,
@@ -1522,11 +1529,14 @@ static void target_refresh(struct call *c, const struct sip_rx *rx)
  * stays) into media; -EBADMSG when it does not parse. */
 static int remote_media(const struct sip_rx *rx, struct call_media *media)
 {
-	static _Thread_local struct sdp_session sdp;
-	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0)
+	static _Thread_local void *sdp_mem; /* zv_thread_scratch(): 17 KB, call threads only */
+	struct sdp_session *sdp = zv_thread_scratch(&sdp_mem, sizeof(*sdp));
+	if (!sdp)
+		return -ENOMEM;
+	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, sdp) < 0)
 		return -EBADMSG;
-	for (unsigned i = 0; i < sdp.n_media; i++) {
-		const struct sdp_media *m = &sdp.media[i];
+	for (unsigned i = 0; i < sdp->n_media; i++) {
+		const struct sdp_media *m = &sdp->media[i];
 		if (m->type != SDP_MEDIA_AUDIO)
 			continue;
 		media->dir = m->dir;
@@ -1999,11 +2009,14 @@ static int answer_take(struct call *c, const struct sip_rx *rx)
 {
 	if (!has_sdp(&rx->msg))
 		return -ENOENT;
-	static _Thread_local struct sdp_session sdp;
-	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, &sdp) < 0)
+	static _Thread_local void *sdp_mem; /* zv_thread_scratch(): 17 KB, call threads only */
+	struct sdp_session *sdp = zv_thread_scratch(&sdp_mem, sizeof(*sdp));
+	if (!sdp)
+		return -ENOMEM;
+	if (sdp_parse(rx->msg.body.p, rx->msg.body.len, sdp) < 0)
 		return -EBADMSG;
-	for (unsigned i = 0; i < sdp.n_media; i++) {
-		const struct sdp_media *m = &sdp.media[i];
+	for (unsigned i = 0; i < sdp->n_media; i++) {
+		const struct sdp_media *m = &sdp->media[i];
 		if (m->type != SDP_MEDIA_AUDIO || !m->port)
 			continue;
 		c->media.dtmf_pt = -1;

@@ -67,7 +67,7 @@ struct sip_rx {
 	struct sip_tp *tp; /* borrowed: transports live until stop */
 	struct sip_conn *conn; /* referenced; NULL for UDP */
 	struct sip_sockaddr src;
-	uint64_t rx_ms;
+	uint64_t rx_us; /* arrival on the host, zv_mono_us() (overload detector) */
 };
 
 /*
@@ -125,9 +125,11 @@ struct sip_conn *sip_conn_ref(struct sip_conn *conn);
 void sip_conn_unref(struct sip_conn *conn);
 
 /* Called by transports for each message received (any worker): parses,
- * answers 400 to malformed requests, and hands it to its owner. */
+ * answers 400 to malformed requests, and hands it to its owner.
+ * arrived_us: when it reached the host (zv_mono_us()), 0 for now. */
 void sip__rx_dispatch(struct sip_tp *tp, struct sip_conn *conn,
-		      const struct sip_sockaddr *src, const char *buf, size_t len);
+		      const struct sip_sockaddr *src, const char *buf, size_t len,
+		      uint64_t arrived_us);
 
 /* Release a received message. */
 void sip_rx_free(struct sip_rx *rx);

@@ -261,7 +261,7 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			conn_close(c);
 			break;
 		}
-		sip__rx_dispatch(c->tp, c, &c->peer, p + skip, (size_t)n);
+		sip__rx_dispatch(c->tp, c, &c->peer, p + skip, (size_t)n, 0);
 		if (c->closed)
 			break; /* closed while handling it: in is gone */
 		evbuffer_drain(in, (size_t)n);
@@ -547,7 +547,7 @@ static void ws_fail(struct sip_conn *c, unsigned code)
 
 static void ws_message(struct sip_conn *c, const uint8_t *data, size_t len)
 {
-	sip__rx_dispatch(c->tp, c, &c->peer, (const char *)data, len);
+	sip__rx_dispatch(c->tp, c, &c->peer, (const char *)data, len, 0);
 }
 
 static void ws_read(struct sip_conn *c, struct evbuffer *in)
@@ -632,6 +632,12 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 	struct mmsghdr msgs[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_storage addrs[UDP_BATCH];
+	/* SO_TIMESTAMPNS: when each datagram reached the host, so the
+	 * overload detector sees time spent in a full socket buffer too. */
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl[UDP_BATCH];
 	for (int i = 0; i < UDP_BATCH; i++) {
 		iov[i].iov_base = bufs + (size_t)i * UDP_MAX;
 		iov[i].iov_len = UDP_MAX;
@@ -640,8 +646,18 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 		msgs[i].msg_hdr.msg_iovlen = 1;
 		msgs[i].msg_hdr.msg_name = &addrs[i];
 		msgs[i].msg_hdr.msg_namelen = sizeof(addrs[i]);
+		msgs[i].msg_hdr.msg_control = ctl[i].buf;
+		msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
 	}
 	int n = recvmmsg(fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	/* Kernel timestamps are CLOCK_REALTIME: convert to monotonic once
+	 * per batch. */
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	uint64_t mono = zv_mono_us();
+	uint64_t real = (uint64_t)rt.tv_sec * 1000000u + (uint64_t)rt.tv_nsec / 1000u;
 	for (int i = 0; i < n; i++) {
 		struct sip_sockaddr src = {.len = msgs[i].msg_hdr.msg_namelen};
 		memcpy(&src.ss, &addrs[i], src.len);
@@ -650,7 +666,20 @@ static void udp_read(evutil_socket_t fd, short what, void *arg)
 			continue;
 		if (len <= 4)
 			continue; /* CRLF keep-alive (RFC 5626) or empty */
-		sip__rx_dispatch(w->tp, NULL, &src, iov[i].iov_base, len);
+		uint64_t arrived = mono;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msgs[i].msg_hdr); cm;
+		     cm = CMSG_NXTHDR(&msgs[i].msg_hdr, cm)) {
+			if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS)
+				continue;
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			uint64_t t = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+			/* A wall clock stepped since (NTP) shows as a wait
+			 * beyond 10 s or in the future: taken as now. */
+			if (t && t <= real && real - t < mono && real - t < 10000000u)
+				arrived = mono - (real - t);
+		}
+		sip__rx_dispatch(w->tp, NULL, &src, iov[i].iov_base, len, arrived);
 	}
 }
 
@@ -664,6 +693,7 @@ static int udp_socket(const struct sip_sockaddr *bind_addr, struct sip_sockaddr 
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	int rcv = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&bind_addr->ss, bind_addr->len) < 0) {
 		int err = -errno;
 		close(fd);
@@ -1014,7 +1044,8 @@ unsigned long sip__malformed_count(void)
 }
 
 void sip__rx_dispatch(struct sip_tp *tp, struct sip_conn *conn,
-		      const struct sip_sockaddr *src, const char *buf, size_t len)
+		      const struct sip_sockaddr *src, const char *buf, size_t len,
+		      uint64_t arrived_us)
 {
 	if (sip_logger_on)
 		sip_log_msg(true, tp, src, buf, len);
@@ -1038,7 +1069,7 @@ void sip__rx_dispatch(struct sip_tp *tp, struct sip_conn *conn,
 	rx->tp = tp;
 	rx->conn = zv_ref(conn);
 	rx->src = *src;
-	rx->rx_ms = zv_mono_ms();
+	rx->rx_us = arrived_us ? arrived_us : zv_mono_us();
 	if (sip_msg_parse(rx->buf, len, &rx->msg) < 0) {
 		atomic_fetch_add(&malformed_count, 1);
 		char a[80];

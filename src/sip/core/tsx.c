@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #define ZV_LOG_MODULE "sip"
+#include <zvonok/core.h>
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/obj.h>
@@ -73,6 +74,7 @@ struct sip_stsx {
 	size_t last_len;
 	unsigned last_status;
 	struct sip_stsx *acc_next, **acc_pprev; /* INVITE in Accepted */
+	bool setup; /* a new call's INVITE without final answer (zv_core_setup_*) */
 	char to_tag[24];
 };
 
@@ -411,6 +413,8 @@ static void stsx_trim_acked(struct sip_stsx *st)
 
 static void stsx_free(struct sip_stsx *st)
 {
+	if (st->setup)
+		zv_core_setup_end();
 	zv_timer_fini(&st->c.retrans);
 	zv_timer_fini(&st->c.timeout);
 	unlink_tsx(&st->c);
@@ -496,6 +500,10 @@ int sip_stsx_respond(struct sip_stsx *st, unsigned status, const char *reason,
 	if (status < 200) {
 		st->c.state = TSX_PROCEEDING;
 		return err;
+	}
+	if (st->setup) {
+		st->setup = false;
+		zv_core_setup_end();
 	}
 	bool invite = st->c.method == SIP_METHOD_INVITE;
 	if (!invite) {
@@ -678,6 +686,20 @@ static void handle_request(struct sip_rx *rx)
 		key_fini(&key);
 		return;
 	}
+	bool new_call = method == SIP_METHOD_INVITE && !rx->msg.to.has_tag;
+	if (new_call && zv_core_shed_call()) {
+		/* Overload: refuse the new call before it costs a transaction
+		 * or a channel.  Stateless (RFC 3261 8.2.7): a retransmission
+		 * gets the same answer, and the ACK matches nothing.  Requests
+		 * of calls in progress and retransmissions (matched above) are
+		 * served as usual. */
+		char ra[40];
+		snprintf(ra, sizeof(ra), "Retry-After: %u\r\n", zv_core_retry_after());
+		key_fini(&key);
+		sip_respond_stateless(rx, 503, NULL, ra);
+		sip_rx_free(rx);
+		return;
+	}
 	struct sip_stsx *st = stsx_new(rx, &key);
 	key_fini(&key);
 	if (!st) {
@@ -690,6 +712,10 @@ static void handle_request(struct sip_rx *rx)
 	 * datagram per call. */
 	if (method == SIP_METHOD_INVITE)
 		zv_timer_start(&st->c.retrans, TRYING_MS, 0);
+	if (new_call) {
+		st->setup = true;
+		zv_core_setup_begin();
+	}
 	sip_request_cb *h = (unsigned)method < SIP_METHOD__COUNT ? handlers[method] : NULL;
 	if (!h) {
 		sip_stsx_respond(st, method == SIP_METHOD_UNKNOWN ? 501 : 405, NULL, NULL,
@@ -920,6 +946,7 @@ void sip__tsx_rx(struct sip_rx *rx)
 		sip_rx_free(rx);
 		return;
 	}
+	zv_core_load_sample(rx->rx_us);
 	sip_rx_filter_cb *filter = atomic_load(&rx_filter);
 	if (rx->msg.is_request && filter && !filter(rx)) {
 		sip_rx_free(rx);
