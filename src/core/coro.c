@@ -345,6 +345,29 @@ int zv_coro_wait(uint32_t timeout_ms)
 	return co->timed_out ? -ETIMEDOUT : 0;
 }
 
+/* Bytes below the stack pointer that the frames of the calls made from
+ * zv_coro_trim_stack() (madvise itself, a signal frame needs its own
+ * stack anyway) may still touch: the x86-64 red zone and then some. */
+#define TRIM_MARGIN 512
+
+size_t zv_coro_trim_stack(void)
+{
+	struct zv_coro *co = current;
+	if (!co)
+		return 0;
+	size_t ps = page_size();
+	uintptr_t lo = (uintptr_t)co->stack_map + ps; /* above the guard page */
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (sp < lo + TRIM_MARGIN)
+		return 0;
+	uintptr_t end = (sp - TRIM_MARGIN) & ~(uintptr_t)(ps - 1);
+	if (end <= lo)
+		return 0;
+	if (madvise((void *)lo, end - lo, MADV_DONTNEED) < 0)
+		return 0;
+	return end - lo;
+}
+
 int zv_coro_sleep(uint32_t ms)
 {
 	uint64_t end = zv_mono_ms() + ms;
