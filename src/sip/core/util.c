@@ -158,6 +158,20 @@ void sip_buf_free(struct sip_buf *b)
 	sip_buf_init(b);
 }
 
+char *sip_buf_take(struct sip_buf *b)
+{
+	char *p = b->oom ? NULL : b->p;
+	if (b->oom)
+		free(b->p);
+	else if (p && b->cap > b->len + 1) {
+		char *q = realloc(p, b->len + 1);
+		if (q)
+			p = q;
+	}
+	sip_buf_init(b);
+	return p;
+}
+
 static bool reserve(struct sip_buf *b, size_t more)
 {
 	if (b->oom)
