@@ -61,8 +61,8 @@ struct leg {
 
 /* Dial's state that lives as long as the call (heap). */
 struct dial_state {
-	struct zv_tonegen rb; /* r: the ringback tone's generator */
-	char dtmf_called[128], dtmf_calling[128]; /* D() */
+	struct zv_tonegen *rb; /* r: the ringback tone's generator (1 KiB) */
+	char *dtmf_called, *dtmf_calling; /* D(), NULL without */
 	struct leg legs[]; /* as many as the destinations */
 };
 
@@ -165,16 +165,24 @@ static int parse_dests(char *list, struct leg *legs, size_t max)
 /* What the caller hears while dialing: m([class]) music on hold of that
  * class (else the channel's, else default), or r the ringback tone of the
  * channel's tone zone (indications: CHANNEL(tonezone), else the default
- * country); g is the tone generator's state, on the caller's stack. */
-static void dialing_sound(struct zv_channel *chan, const char *opts, struct zv_tonegen *g)
+ * country); *gp gets the tone generator's state (the caller frees it
+ * after dial_quiet()). */
+static void dialing_sound(struct zv_channel *chan, const char *opts, struct zv_tonegen **gp)
 {
 	char mclass[80];
 	if (dial_opt(opts, 'm', mclass, sizeof(mclass))) {
 		zv_moh_start(chan, mclass[0] ? mclass : NULL);
 		return;
 	}
-	if (dial_opt(opts, 'r', NULL, 0) && zv_tonegen_init(g, chan, "ring") == 0)
+	if (!dial_opt(opts, 'r', NULL, 0))
+		return;
+	struct zv_tonegen *g = malloc(sizeof(*g));
+	if (g && zv_tonegen_init(g, chan, "ring") == 0) {
+		*gp = g;
 		zv_channel_set_generator(chan, 8000, zv_tonegen_fill, g);
+	} else {
+		free(g);
+	}
 }
 
 /* D(): digits to one side after the answer, 250 ms apart; 'w' waits. */
@@ -432,8 +440,8 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		char *colon = strchr(oarg, ':');
 		if (colon)
 			*colon++ = '\0';
-		snprintf(ds->dtmf_called, sizeof(ds->dtmf_called), "%s", oarg);
-		snprintf(ds->dtmf_calling, sizeof(ds->dtmf_calling), "%s", colon ? colon : "");
+		ds->dtmf_called = strdup(oarg);
+		ds->dtmf_calling = strdup(colon ? colon : "");
 	}
 	dialing_sound(chan, opts, &ds->rb);
 	struct leg *legs = ds->legs;
@@ -524,6 +532,8 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	}
 	/* Ringback or music while dialing ends here. */
 	dial_quiet(chan);
+	free(ds->rb);
+	ds->rb = NULL;
 	if (early && early != winner)
 		early_bridge(chan, early->chan, false);
 	for (int i = 0; i < n; i++)
@@ -547,13 +557,15 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 			zv_channel_set_connected(chan, zv_channel_connected_name(winner->chan), cnum);
 		if (zv_channel_state(chan) != ZV_STATE_UP)
 			zv_channel_answer(chan);
-		res = connected(chan, winner, opts, ds->dtmf_called, ds->dtmf_calling, limit_ms,
-				opt_g);
+		res = connected(chan, winner, opts, ds->dtmf_called ? ds->dtmf_called : "",
+				ds->dtmf_calling ? ds->dtmf_calling : "", limit_ms, opt_g);
 	} else {
 		zv_channel_var_set(chan, "DIALSTATUS", status);
 		res = caller_gone ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
 	}
 	zv_verb(3, "Dial %s: DIALSTATUS=%s", argv[0], status);
+	free(ds->dtmf_called);
+	free(ds->dtmf_calling);
 	free(ds);
 	free(buf);
 	return res;
