@@ -24,6 +24,7 @@
 #include <zvonok/channel.h>
 #include <zvonok/event.h>
 #include <zvonok/obj.h>
+#include <zvonok/str.h>
 
 #include "cdr/cdr.h"
 
@@ -382,7 +383,7 @@ void cdr_live_finish(const struct cdr_live *l, const struct cdr_settings *s,
 		     const struct timeval *now, struct cdr_record *out)
 {
 	memset(out, 0, sizeof(*out));
-#define PUT(fld, f) snprintf(out->fld, sizeof(out->fld), "%s", cdr_live_get(l, f))
+#define PUT(fld, f) zv_str_copy(zv_str_c(cdr_live_get(l, f)), out->fld, sizeof(out->fld))
 	PUT(accountcode, CDR_S_ACCOUNTCODE);
 	PUT(peeraccount, CDR_S_PEERACCOUNT);
 	PUT(src, CDR_S_SRC);

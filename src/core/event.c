@@ -131,6 +131,22 @@ int zv_event_add(struct zv_event *ev, const char *key, const char *fmt, ...)
 		if (vlen >= b->cap - b->used && !(b = block_with_room(ev, vlen + 1)))
 			return -ENOMEM;
 		memcpy(b->data + b->used, v, vlen + 1);
+	} else if (fmt[0] == '%' && fmt[1] == 'd' && !fmt[2]) {
+		/* States, priorities, causes: an int, without printf either. */
+		int iv = va_arg(ap, int);
+		va_end(ap);
+		char tmp[16], *e = tmp + sizeof(tmp), *p = e;
+		unsigned u = iv < 0 ? 0u - (unsigned)iv : (unsigned)iv;
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10));
+		if (iv < 0)
+			*--p = '-';
+		n = (int)(e - p);
+		if ((size_t)n >= b->cap - b->used && !(b = block_with_room(ev, (size_t)n + 1)))
+			return -ENOMEM;
+		memcpy(b->data + b->used, p, (size_t)n);
+		b->data[b->used + (size_t)n] = '\0';
 	} else {
 		n = vsnprintf(b->data + b->used, b->cap - b->used, fmt, ap);
 		va_end(ap);

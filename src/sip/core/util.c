@@ -205,6 +205,21 @@ void sip_buf_str(struct sip_buf *b, struct zv_str s)
 	sip_buf_append(b, s.p, s.len);
 }
 
+void sip_buf_cstr(struct sip_buf *b, const char *s)
+{
+	sip_buf_append(b, s, strlen(s));
+}
+
+void sip_buf_uint(struct sip_buf *b, unsigned long long v)
+{
+	char tmp[24];
+	char *e = tmp + sizeof(tmp), *p = e;
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	sip_buf_append(b, p, (size_t)(e - p));
+}
+
 void sip_buf_printf(struct sip_buf *b, const char *fmt, ...)
 {
 	va_list ap;
