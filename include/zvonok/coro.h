@@ -18,7 +18,8 @@
  * few KiB) and runs on the thread of the loop that started it, never
  * anywhere else.  It gives control back only in zv_coro_yield() and the
  * wait helpers built on it; per-packet media work never runs in a
- * coroutine.  Switching uses ucontext (with ASan fiber annotations).
+ * coroutine.  Switching is a small stack switch of our own on x86-64
+ * (ucontext elsewhere), with ASan fiber annotations.
  *
  * A coroutine is a refcounted object.  A wake-up posted to the loop holds
  * a reference, so dropping yours while a wake is in flight is safe; the
