@@ -50,7 +50,10 @@
 #              per second while a step ramps up), STARTS (3), WORKERS (nproc),
 #              MODES ("user kernel"), SETTLE (15: seconds after the last
 #              step before the RSS after load is read), MEDIA_DEBUG=1 lists
-#              the channels left at the end.
+#              the channels left at the end, MEDIA_HOOK (a command run with
+#              Zvonok's pid, the step's calls and the mode once the RSS is
+#              read, every call still up: e.g. to copy /proc/<pid>/smaps;
+#              its output goes to stderr).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ZVONOK=${1:-${ZVONOK:-$HERE/../build/zvonok}}
@@ -257,6 +260,7 @@ for n in $STEPS; do
 	c1=$(cpu_ticks "$SERVER_PID") t1=$(now)
 	o1="$(cpu_ticks "$MEDIA_PID") $(cpu_ticks "$UAC_PID") $(cpu_ticks "$UAS_PID") $(host_busy)"
 	rss=$(rss_kb "$SERVER_PID")
+	[ -n "${MEDIA_HOOK:-}" ] && $MEDIA_HOOK "$SERVER_PID" "$n" "$MODE" >&2
 	drops=$(sock_drops)
 	kern=$("$ZVONOK" -C "$TMP/zv" -rx "rtp show kernel" 2>/dev/null)
 	kfwd=$(sed -n 's/^Kernel-forwarded packets: //p' <<<"$kern")

@@ -18,7 +18,8 @@
  * few KiB) and runs on the thread of the loop that started it, never
  * anywhere else.  It gives control back only in zv_coro_yield() and the
  * wait helpers built on it; per-packet media work never runs in a
- * coroutine.  Switching uses ucontext (with ASan fiber annotations).
+ * coroutine.  Switching is a small stack switch of our own on x86-64
+ * (ucontext elsewhere), with ASan fiber annotations.
  *
  * A coroutine is a refcounted object.  A wake-up posted to the loop holds
  * a reference, so dropping yours while a wake is in flight is safe; the
@@ -89,6 +90,18 @@ int zv_coro_wake(struct zv_coro *co, int value);
  * inside a coroutine on a loop thread.
  */
 int zv_coro_blocking(void (*work)(void *arg), void *arg);
+
+/*
+ * Give back the stack pages of the running coroutine that lie wholly
+ * below its current depth (MADV_DONTNEED: they read as zeros and cost a
+ * page fault when touched again).  For a coroutine about to park for a
+ * long time (Dial bridged, a long Wait(), music on hold): the deep frames
+ * of its set-up (SIP, SDP, logging) left their pages resident, and a
+ * parked call then holds them for its whole length.  One madvise(); not
+ * worth it before short waits.  Returns the bytes given back (0 outside a
+ * coroutine or when nothing lies below).
+ */
+size_t zv_coro_trim_stack(void);
 
 /* Coroutines alive on this thread, and their resident stack estimate, for
  * `core show threads` and the benchmark. */

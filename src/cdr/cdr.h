@@ -116,8 +116,35 @@ void cdr_vars_free(struct cdr_var *vars);
 
 /* ---- the record being built (channel loop only) ---------------------- */
 
+/* The text fields of a live record. */
+enum cdr_live_str {
+	CDR_S_CHANNEL,
+	CDR_S_SRC,
+	CDR_S_CLID,
+	CDR_S_ACCOUNTCODE,
+	CDR_S_DST,
+	CDR_S_DCONTEXT,
+	CDR_S_UNIQUEID,
+	CDR_S_LINKEDID,
+	CDR_S_DSTCHANNEL,
+	CDR_S_PEERACCOUNT,
+	CDR_S_LASTAPP,
+	CDR_S_LASTDATA,
+	CDR_S_USERFIELD,
+	CDR_S_COUNT
+};
+
+/* The record being built.  Its text is kept as heap strings of their own
+ * length (NULL: empty), not in a struct cdr_record's fixed fields (1.7
+ * KiB a channel, two per bridged call, for ~150 bytes of text); the
+ * fixed-width record is made by cdr_live_finish(), which truncates as the
+ * record's fields do. */
 struct cdr_live {
-	struct cdr_record rec; /* fields filled as the call goes */
+	char *str[CDR_S_COUNT];
+	struct timeval start, answer, end;
+	int amaflags;
+	unsigned sequence;
+	struct cdr_var *vars; /* CDR(name)=value */
 	int state; /* last channel state seen (enum zv_chan_state) */
 	int cause; /* hang-up cause of this channel */
 	bool answered, ended, disabled;
@@ -136,6 +163,12 @@ struct cdr_live {
 /* A new live record (refcounted with zv_obj) from a Newchannel event, or
  * NULL on ENOMEM.  sequence is the CDR's global sequence number. */
 struct cdr_live *cdr_live_alloc(const struct zv_event *ev, unsigned sequence);
+
+/* A text field ("" when empty). */
+const char *cdr_live_get(const struct cdr_live *live, enum cdr_live_str f);
+/* Set a text field (NULL or "": empty); unchanged text costs nothing.
+ * 0, or -ENOMEM (the field is then empty). */
+int cdr_live_set(struct cdr_live *live, enum cdr_live_str f, const char *value);
 
 /* Apply Newstate / Hangup (other names are ignored). */
 void cdr_live_apply(struct cdr_live *live, const struct zv_event *ev);

@@ -330,11 +330,12 @@ static void refresh_app(struct cdr_live *l)
 {
 	if (!l->chan)
 		return;
-	char appl[sizeof(l->rec.lastapp)], data[sizeof(l->rec.lastdata)];
+	char appl[sizeof(((struct cdr_record *)0)->lastapp)];
+	char data[sizeof(((struct cdr_record *)0)->lastdata)];
 	zv_channel_get_app(l->chan, appl, sizeof(appl), data, sizeof(data));
 	if (*appl) {
-		memcpy(l->rec.lastapp, appl, sizeof(appl));
-		memcpy(l->rec.lastdata, data, sizeof(data));
+		cdr_live_set(l, CDR_S_LASTAPP, appl);
+		cdr_live_set(l, CDR_S_LASTDATA, data);
 	}
 }
 
@@ -364,7 +365,7 @@ static void on_newchannel(const struct zv_event *ev)
 /* A leg created in its caller's coroutine that ran nothing itself. */
 static bool confirm_dialed(struct cdr_live *l)
 {
-	if (!l->parent || *l->rec.lastapp)
+	if (!l->parent || l->str[CDR_S_LASTAPP])
 		return false;
 	struct zv_coro *co = zv_channel_coro(l->chan);
 	struct zv_channel *pc = l->parent->chan;
@@ -376,7 +377,7 @@ static void finish_live(struct cdr_live *l)
 	struct cdr_settings s;
 	settings_get(&s);
 	refresh_app(l);
-	l->rec.amaflags = zv_channel_amaflags(l->chan);
+	l->amaflags = zv_channel_amaflags(l->chan);
 	l->dialed = confirm_dialed(l);
 	if (l->dialed)
 		cdr_live_set_peer(l->parent, l);
@@ -389,7 +390,7 @@ static void finish_live(struct cdr_live *l)
 	cdr_live_finish(l, &s, &now, &tmp);
 	if (!cdr_should_post(l, &tmp, &s))
 		return;
-	tmp.vars = l->rec.vars;
+	tmp.vars = l->vars;
 	struct cdr_record *rec = cdr_record_dup(&tmp);
 	if (!rec) {
 		zv_error("Out of memory: CDR of %s lost", tmp.channel);
@@ -445,23 +446,24 @@ static char *split_field(char *args, bool *rawp)
 /* Bring the fields the dialplan can change without an event up to date. */
 static void refresh_from_channel(struct cdr_live *l, struct zv_channel *chan)
 {
-	struct cdr_record *r = &l->rec;
 	const char *num = zv_channel_cid_num(chan), *name = zv_channel_cid_name(chan);
 	num = num ? num : "";
 	name = name ? name : "";
-	snprintf(r->channel, sizeof(r->channel), "%s", zv_channel_name(chan));
-	snprintf(r->src, sizeof(r->src), "%s", num);
-	if (*name && *num)
-		snprintf(r->clid, sizeof(r->clid), "\"%s\" <%s>", name, num);
-	else
-		snprintf(r->clid, sizeof(r->clid), "%s", *name ? name : num);
-	const char *acct = zv_channel_accountcode(chan);
-	snprintf(r->accountcode, sizeof(r->accountcode), "%s", acct ? acct : "");
-	if (strcmp(zv_channel_exten(chan), "h")) {
-		snprintf(r->dst, sizeof(r->dst), "%s", zv_channel_exten(chan));
-		snprintf(r->dcontext, sizeof(r->dcontext), "%s", zv_channel_context(chan));
+	cdr_live_set(l, CDR_S_CHANNEL, zv_channel_name(chan));
+	cdr_live_set(l, CDR_S_SRC, num);
+	if (*name && *num) {
+		char clid[sizeof(((struct cdr_record *)0)->clid)];
+		snprintf(clid, sizeof(clid), "\"%s\" <%s>", name, num);
+		cdr_live_set(l, CDR_S_CLID, clid);
+	} else {
+		cdr_live_set(l, CDR_S_CLID, *name ? name : num);
 	}
-	r->amaflags = zv_channel_amaflags(chan);
+	cdr_live_set(l, CDR_S_ACCOUNTCODE, zv_channel_accountcode(chan));
+	if (strcmp(zv_channel_exten(chan), "h")) {
+		cdr_live_set(l, CDR_S_DST, zv_channel_exten(chan));
+		cdr_live_set(l, CDR_S_DCONTEXT, zv_channel_context(chan));
+	}
+	l->amaflags = zv_channel_amaflags(chan);
 }
 
 static int cdr_read(struct zv_channel *chan, const char *fname, char *args, char *buf,
@@ -487,7 +489,7 @@ static int cdr_read(struct zv_channel *chan, const char *fname, char *args, char
 	cdr_live_finish(l, &s, &now, &tmp);
 	if (!l->ended)
 		tmp.end = (struct timeval){0};
-	tmp.vars = l->rec.vars;
+	tmp.vars = l->vars;
 	cdr_record_field(&tmp, name, raw, buf, len);
 	return 0;
 }
@@ -536,10 +538,9 @@ static int cdr_write(struct zv_channel *chan, const char *fname, char *args, con
 		return 0;
 	}
 	if (!strcasecmp(name, "userfield")) {
-		snprintf(l->rec.userfield, sizeof(l->rec.userfield), "%s", value);
-		return 0;
+		return cdr_live_set(l, CDR_S_USERFIELD, value);
 	}
-	return cdr_vars_set(&l->rec.vars, name, value);
+	return cdr_vars_set(&l->vars, name, value);
 }
 
 static int cdr_prop_write(struct zv_channel *chan, const char *fname, char *args,

@@ -24,6 +24,7 @@
 #include <zvonok/channel.h>
 #include <zvonok/event.h>
 #include <zvonok/obj.h>
+#include <zvonok/str.h>
 
 #include "cdr/cdr.h"
 
@@ -242,8 +243,30 @@ bool cdr_field_readonly(const char *name)
 static void live_free(void *obj)
 {
 	struct cdr_live *l = obj;
-	cdr_vars_free(l->rec.vars);
+	for (int i = 0; i < CDR_S_COUNT; i++)
+		free(l->str[i]);
+	cdr_vars_free(l->vars);
 	zv_unref(l->parent);
+}
+
+const char *cdr_live_get(const struct cdr_live *l, enum cdr_live_str f)
+{
+	return l->str[f] ? l->str[f] : "";
+}
+
+int cdr_live_set(struct cdr_live *l, enum cdr_live_str f, const char *v)
+{
+	char **sp = &l->str[f];
+	if (!v || !*v) {
+		free(*sp);
+		*sp = NULL;
+		return 0;
+	}
+	if (*sp && !strcmp(*sp, v))
+		return 0;
+	free(*sp);
+	*sp = strdup(v);
+	return *sp ? 0 : -ENOMEM;
 }
 
 static struct timeval tv_of(double t)
@@ -261,24 +284,24 @@ static const char *field(const struct zv_event *ev, const char *key)
 	return v && strcmp(v, "<unknown>") ? v : "";
 }
 
-#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
-
 /* The parts of the channel every event carries. */
 static void take_common(struct cdr_live *l, const struct zv_event *ev)
 {
-	struct cdr_record *r = &l->rec;
 	const char *num = field(ev, "CallerIDNum"), *name = field(ev, "CallerIDName");
-	COPY(r->channel, field(ev, "Channel"));
-	COPY(r->src, num);
-	if (*name && *num)
-		snprintf(r->clid, sizeof(r->clid), "\"%s\" <%s>", name, num);
-	else
-		COPY(r->clid, *name ? name : num);
-	COPY(r->accountcode, field(ev, "AccountCode"));
+	cdr_live_set(l, CDR_S_CHANNEL, field(ev, "Channel"));
+	cdr_live_set(l, CDR_S_SRC, num);
+	if (*name && *num) {
+		char clid[sizeof(((struct cdr_record *)0)->clid)];
+		snprintf(clid, sizeof(clid), "\"%s\" <%s>", name, num);
+		cdr_live_set(l, CDR_S_CLID, clid);
+	} else {
+		cdr_live_set(l, CDR_S_CLID, *name ? name : num);
+	}
+	cdr_live_set(l, CDR_S_ACCOUNTCODE, field(ev, "AccountCode"));
 	const char *exten = field(ev, "Exten");
-	if (strcmp(exten, "h") || !*r->dst) {
-		COPY(r->dst, exten);
-		COPY(r->dcontext, field(ev, "Context"));
+	if (strcmp(exten, "h") || !l->str[CDR_S_DST]) {
+		cdr_live_set(l, CDR_S_DST, exten);
+		cdr_live_set(l, CDR_S_DCONTEXT, field(ev, "Context"));
 	}
 	const char *st = zv_event_get(ev, "ChannelState");
 	if (st)
@@ -291,13 +314,13 @@ struct cdr_live *cdr_live_alloc(const struct zv_event *ev, unsigned sequence)
 	if (!l)
 		return NULL;
 	take_common(l, ev);
-	COPY(l->rec.uniqueid, field(ev, "Uniqueid"));
-	COPY(l->rec.linkedid, field(ev, "Linkedid"));
-	l->rec.start = tv_of(ev->time);
-	l->rec.sequence = sequence;
+	cdr_live_set(l, CDR_S_UNIQUEID, field(ev, "Uniqueid"));
+	cdr_live_set(l, CDR_S_LINKEDID, field(ev, "Linkedid"));
+	l->start = tv_of(ev->time);
+	l->sequence = sequence;
 	if (l->state == ZV_STATE_UP) {
 		l->answered = true;
-		l->rec.answer = l->rec.start;
+		l->answer = l->start;
 	}
 	return l;
 }
@@ -312,11 +335,11 @@ void cdr_live_apply(struct cdr_live *l, const struct zv_event *ev)
 	take_common(l, ev);
 	if (l->state == ZV_STATE_UP && !l->answered) {
 		l->answered = true;
-		l->rec.answer = tv_of(ev->time);
+		l->answer = tv_of(ev->time);
 	}
 	if (hangup) {
 		l->ended = true;
-		l->rec.end = tv_of(ev->time);
+		l->end = tv_of(ev->time);
 		const char *cause = zv_event_get(ev, "Cause");
 		l->cause = cause ? atoi(cause) : 0;
 	}
@@ -329,8 +352,8 @@ void cdr_live_set_peer(struct cdr_live *l, const struct cdr_live *leg)
 	l->has_peer = true;
 	l->peer_answered = leg->answered;
 	l->peer_cause = leg->cause;
-	COPY(l->rec.dstchannel, leg->rec.channel);
-	COPY(l->rec.peeraccount, leg->rec.accountcode);
+	cdr_live_set(l, CDR_S_DSTCHANNEL, cdr_live_get(leg, CDR_S_CHANNEL));
+	cdr_live_set(l, CDR_S_PEERACCOUNT, cdr_live_get(leg, CDR_S_ACCOUNTCODE));
 }
 
 /* ---- finishing -------------------------------------------------------------------- */
@@ -359,10 +382,28 @@ static int disposition_of(int cause, const struct cdr_settings *s)
 void cdr_live_finish(const struct cdr_live *l, const struct cdr_settings *s,
 		     const struct timeval *now, struct cdr_record *out)
 {
-	*out = l->rec;
+	memset(out, 0, sizeof(*out));
+#define PUT(fld, f) zv_str_copy(zv_str_c(cdr_live_get(l, f)), out->fld, sizeof(out->fld))
+	PUT(accountcode, CDR_S_ACCOUNTCODE);
+	PUT(peeraccount, CDR_S_PEERACCOUNT);
+	PUT(src, CDR_S_SRC);
+	PUT(dst, CDR_S_DST);
+	PUT(dcontext, CDR_S_DCONTEXT);
+	PUT(clid, CDR_S_CLID);
+	PUT(channel, CDR_S_CHANNEL);
+	PUT(dstchannel, CDR_S_DSTCHANNEL);
+	PUT(lastapp, CDR_S_LASTAPP);
+	PUT(lastdata, CDR_S_LASTDATA);
+	PUT(userfield, CDR_S_USERFIELD);
+	PUT(uniqueid, CDR_S_UNIQUEID);
+	PUT(linkedid, CDR_S_LINKEDID);
+#undef PUT
+	out->start = l->start;
+	out->answer = l->answer;
+	out->end = l->ended ? l->end : *now;
+	out->amaflags = l->amaflags;
+	out->sequence = l->sequence;
 	out->vars = NULL; /* the caller copies them if it needs them */
-	if (!l->ended)
-		out->end = *now;
 	long ms = tv_diff_ms(&out->end, &out->start);
 	out->duration = ms > 0 ? ms / 1000 : 0;
 	out->billsec = 0;

@@ -34,6 +34,7 @@
 #include <zvonok/loop.h>
 #include <zvonok/module.h>
 #include <zvonok/obj.h>
+#include <zvonok/str.h>
 
 #include "channels/chan_int.h"
 
@@ -313,9 +314,51 @@ void zv_channel_foreach(void (*cb)(void *arg, const struct zv_channel_info *info
 	free(copy);
 }
 
+/* A plain copy: snprintf("%s") was 8% of a call's instructions here
+ * (info_update() runs on every state and location change). */
 static void copy_field(char *dst, size_t size, const char *src)
 {
-	snprintf(dst, size, "%s", src ? src : "");
+	zv_str_copy(zv_str_c(src ? src : ""), dst, size);
+}
+
+/* Building an identifier in a fixed buffer, truncated as snprintf would. */
+struct idbuf {
+	char *p;
+	size_t size, len;
+};
+
+static void id_putn(struct idbuf *b, const char *s, size_t n)
+{
+	if (b->len + 1 >= b->size)
+		return;
+	if (n > b->size - 1 - b->len)
+		n = b->size - 1 - b->len;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void id_put(struct idbuf *b, const char *s)
+{
+	id_putn(b, s, strlen(s));
+}
+
+/* "%08x" of a 32-bit value: always 8 digits. */
+static void id_hex8(struct idbuf *b, uint32_t v)
+{
+	char t[8];
+	for (int i = 7; i >= 0; i--, v >>= 4)
+		t[i] = "0123456789abcdef"[v & 15];
+	id_putn(b, t, 8);
+}
+
+static void id_dec(struct idbuf *b, unsigned long long v)
+{
+	char t[24], *e = t + sizeof(t), *p = e;
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	id_putn(b, p, (size_t)(e - p));
 }
 
 static void info_update(struct zv_channel *c)
@@ -459,14 +502,28 @@ struct zv_channel *zv_channel_alloc(const struct zv_channel_tech *tech, const ch
 	c->priority = 1;
 	c->snap = zv_snapshot_ref_current();
 	c->created = time(NULL);
+	/* Assembled by hand: three snprintf() were 2% of a call's set-up. */
 	unsigned seq = atomic_fetch_add(&name_seq, 1) + 1;
-	snprintf(c->name, sizeof(c->name), "%s/%s-%08x", tech->type, peer ? peer : "", seq);
+	struct idbuf nb = {c->name, sizeof(c->name), 0};
+	id_put(&nb, tech->type);
+	id_put(&nb, "/");
+	id_put(&nb, peer ? peer : "");
+	id_put(&nb, "-");
+	id_hex8(&nb, seq); /* "%s/%s-%08x" */
 	const char *sys = zv_core_systemname();
 	unsigned uid = atomic_fetch_add(&uid_seq, 1);
-	snprintf(c->uniqueid, sizeof(c->uniqueid), "%s%s%ld.%u", sys, *sys ? "-" : "",
-		 (long)c->created, uid);
-	snprintf(c->linkedid, sizeof(c->linkedid), "%s", c->uniqueid);
-	snprintf(c->callid, sizeof(c->callid), "C-%08x", atomic_fetch_add(&callid_seq, 1) + 1);
+	struct idbuf ub = {c->uniqueid, sizeof(c->uniqueid), 0};
+	if (*sys) {
+		id_put(&ub, sys);
+		id_put(&ub, "-");
+	}
+	id_dec(&ub, (unsigned long long)c->created);
+	id_put(&ub, ".");
+	id_dec(&ub, uid); /* "%s%s%ld.%u" */
+	copy_field(c->linkedid, sizeof(c->linkedid), c->uniqueid);
+	struct idbuf cb = {c->callid, sizeof(c->callid), 0};
+	id_put(&cb, "C-");
+	id_hex8(&cb, atomic_fetch_add(&callid_seq, 1) + 1); /* "C-%08x" */
 	if (set_str(&c->context, context ? context : "default") ||
 	    set_str(&c->exten, exten ? exten : "s") || set_str(&c->language, "en"))
 		return zv_unref(c);
@@ -509,7 +566,7 @@ int zv_channel_set_name(struct zv_channel *c, const char *name)
 	bool linked = c->reg_index < nlive && live[c->reg_index] == c;
 	if (linked)
 		name_unlink(c);
-	snprintf(c->name, sizeof(c->name), "%s", name);
+	copy_field(c->name, sizeof(c->name), name);
 	if (linked) {
 		struct zv_channel **head = &by_name[key_hash(c->name, true)];
 		c->name_next = *head;
@@ -743,8 +800,8 @@ void zv_channel_get_app(const struct zv_channel *chan, char *app, size_t app_siz
 {
 	struct zv_channel *c = (struct zv_channel *)chan; /* the lock, not the fields */
 	pthread_mutex_lock(&c->info_lock);
-	snprintf(app, app_size, "%s", c->info.appl);
-	snprintf(data, data_size, "%s", c->info.data);
+	copy_field(app, app_size, c->info.appl);
+	copy_field(data, data_size, c->info.data);
 	pthread_mutex_unlock(&c->info_lock);
 }
 
@@ -953,7 +1010,7 @@ int zv_channel_inherit_vars(struct zv_channel *child, const struct zv_channel *p
 		if (err)
 			return err;
 	}
-	snprintf(child->linkedid, sizeof(child->linkedid), "%s", parent->linkedid);
+	copy_field(child->linkedid, sizeof(child->linkedid), parent->linkedid);
 	info_update(child);
 	return 0;
 }

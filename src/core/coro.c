@@ -1,5 +1,6 @@
 /*
- * Coroutines on ucontext.  See include/zvonok/coro.h.
+ * Coroutines: a stack switch of our own on x86-64, ucontext elsewhere.
+ * See include/zvonok/coro.h.
  *
  * DESIGN
  * Each coroutine remembers the context that resumed it and returns there
@@ -44,11 +45,65 @@ void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_
 				     size_t *size_old);
 #endif
 
+/*
+ * The switch.  On x86-64 a few instructions save what the ABI says a
+ * callee keeps (rbx, rbp, r12-r15, the MXCSR and x87 control words) and
+ * swap stack pointers.  ucontext's swapcontext() also saves the signal
+ * mask, a system call per switch (two per resume), and its ucontext_t
+ * is 968 bytes of every coroutine; nothing here changes signal masks
+ * per coroutine.  Other architectures keep ucontext.
+ */
+#if defined(__x86_64__) && !defined(ZV_CORO_UCONTEXT)
+#define ZV_CORO_ASM 1
+/* Save the current context at *from_sp, switch to the one saved at to_sp. */
+void zv_ctx_switch(void **from_sp, void *to_sp);
+void zv_ctx_entry(void);
+__asm__(".text\n"
+	".p2align 4\n"
+	".type zv_ctx_switch,@function\n"
+	"zv_ctx_switch:\n"
+	"\tpushq %rbp\n"
+	"\tpushq %rbx\n"
+	"\tpushq %r12\n"
+	"\tpushq %r13\n"
+	"\tpushq %r14\n"
+	"\tpushq %r15\n"
+	"\tsubq $8, %rsp\n"
+	"\tstmxcsr (%rsp)\n"
+	"\tfnstcw 4(%rsp)\n"
+	"\tmovq %rsp, (%rdi)\n"
+	"\tmovq %rsi, %rsp\n"
+	"\tldmxcsr (%rsp)\n"
+	"\tfldcw 4(%rsp)\n"
+	"\taddq $8, %rsp\n"
+	"\tpopq %r15\n"
+	"\tpopq %r14\n"
+	"\tpopq %r13\n"
+	"\tpopq %r12\n"
+	"\tpopq %rbx\n"
+	"\tpopq %rbp\n"
+	"\tret\n"
+	".size zv_ctx_switch, .-zv_ctx_switch\n"
+	".p2align 4\n"
+	".type zv_ctx_entry,@function\n"
+	"zv_ctx_entry:\n"
+	"\tmovq %r12, %rdi\n"
+	"\tcallq *%r13\n"
+	"\tud2\n"
+	".size zv_ctx_entry, .-zv_ctx_entry\n"
+	".previous\n");
+#endif
+
 enum coro_state { CORO_NEW, CORO_RUNNING, CORO_WAITING, CORO_READY, CORO_DONE };
 
 struct zv_coro {
+#ifdef ZV_CORO_ASM
+	void *sp;	 /* saved stack pointer while switched out */
+	void *caller_sp; /* the resumer's, while this one runs */
+#else
 	ucontext_t ctx;
 	ucontext_t *caller;
+#endif
 	zv_coro_fn *fn;
 	void *arg;
 	void *stack_map; /* mapping including the guard page */
@@ -147,8 +202,10 @@ static void coro_destroy(void *obj)
 
 static void switch_in(struct zv_coro *co)
 {
+#ifndef ZV_CORO_ASM
 	ucontext_t here;
 	co->caller = &here;
+#endif
 	co->prev_current = current;
 	current = co;
 	/* The log's call id is per thread: each coroutine keeps its own, so a
@@ -161,7 +218,11 @@ static void switch_in(struct zv_coro *co)
 	__sanitizer_start_switch_fiber(&fake, (char *)co->stack_map + page_size(),
 				       co->map_size - page_size());
 #endif
+#ifdef ZV_CORO_ASM
+	zv_ctx_switch(&co->caller_sp, co->sp);
+#else
 	swapcontext(&here, &co->ctx);
+#endif
 #ifdef ZV_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
@@ -176,19 +237,24 @@ static void switch_out(struct zv_coro *co, bool ending)
 	__sanitizer_start_switch_fiber(ending ? NULL : &co->fake_stack, co->caller_bottom,
 				       co->caller_size);
 #endif
+#ifdef ZV_CORO_ASM
+	zv_ctx_switch(&co->sp, co->caller_sp); /* when ending, never resumed */
+	if (ending)
+		abort(); /* not reached */
+#else
 	if (ending) {
 		setcontext(co->caller);
 		abort(); /* not reached */
 	}
 	swapcontext(&co->ctx, co->caller);
+#endif
 #ifdef ZV_ASAN
 	__sanitizer_finish_switch_fiber(co->fake_stack, &co->caller_bottom, &co->caller_size);
 #endif
 }
 
-static void trampoline(unsigned hi, unsigned lo)
+static void coro_main(struct zv_coro *co)
 {
-	struct zv_coro *co = (struct zv_coro *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
 #ifdef ZV_ASAN
 	__sanitizer_finish_switch_fiber(NULL, &co->caller_bottom, &co->caller_size);
 #endif
@@ -197,6 +263,38 @@ static void trampoline(unsigned hi, unsigned lo)
 	switch_out(co, true);
 }
 
+#ifdef ZV_CORO_ASM
+static void trampoline_asm(struct zv_coro *co)
+{
+	coro_main(co);
+}
+#else
+static void trampoline(unsigned hi, unsigned lo)
+{
+	coro_main((struct zv_coro *)(((uintptr_t)hi << 32) | (uintptr_t)lo));
+}
+#endif
+
+#ifdef ZV_CORO_ASM
+/* The first switch into a coroutine "returns" into zv_ctx_entry, which
+ * calls trampoline(r12 = co).  Frame (from the saved sp up): MXCSR and
+ * x87 control word, r15, r14, r13, r12, rbx, rbp, return address; the
+ * slot above the return address is left so that the call in
+ * zv_ctx_entry finds the stack 16-byte aligned. */
+static int context_init(struct zv_coro *co, size_t stack_size)
+{
+	uintptr_t top = ((uintptr_t)co->stack_map + page_size() + stack_size) & ~(uintptr_t)15;
+	uint64_t *f = (uint64_t *)(top - 80);
+	memset(f, 0, 80);
+	uint32_t ctl[2] = {0x1f80, 0x037f}; /* MXCSR, x87 control word: the defaults */
+	memcpy(&f[0], ctl, sizeof(ctl));
+	f[4] = (uint64_t)(uintptr_t)co;		    /* r12 */
+	f[3] = (uint64_t)(uintptr_t)trampoline_asm; /* r13 */
+	f[7] = (uint64_t)(uintptr_t)zv_ctx_entry;   /* return address */
+	co->sp = f;
+	return 0;
+}
+#else
 /* Kept out of line: getcontext() returns like setjmp(), which would make
  * the compiler distrust the caller's locals. */
 static __attribute__((noinline)) int context_init(struct zv_coro *co, size_t stack_size)
@@ -211,6 +309,7 @@ static __attribute__((noinline)) int context_init(struct zv_coro *co, size_t sta
 		    (unsigned)(p & 0xffffffffu));
 	return 0;
 }
+#endif
 
 struct zv_coro *zv_coro_alloc(zv_coro_fn *fn, void *arg, size_t stack_size)
 {
@@ -343,6 +442,29 @@ int zv_coro_wait(uint32_t timeout_ms)
 		return co->wake_value;
 	}
 	return co->timed_out ? -ETIMEDOUT : 0;
+}
+
+/* Bytes below the stack pointer that the frames of the calls made from
+ * zv_coro_trim_stack() (madvise itself, a signal frame needs its own
+ * stack anyway) may still touch: the x86-64 red zone and then some. */
+#define TRIM_MARGIN 512
+
+size_t zv_coro_trim_stack(void)
+{
+	struct zv_coro *co = current;
+	if (!co)
+		return 0;
+	size_t ps = page_size();
+	uintptr_t lo = (uintptr_t)co->stack_map + ps; /* above the guard page */
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (sp < lo + TRIM_MARGIN)
+		return 0;
+	uintptr_t end = (sp - TRIM_MARGIN) & ~(uintptr_t)(ps - 1);
+	if (end <= lo)
+		return 0;
+	if (madvise((void *)lo, end - lo, MADV_DONTNEED) < 0)
+		return 0;
+	return end - lo;
 }
 
 int zv_coro_sleep(uint32_t ms)

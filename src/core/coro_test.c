@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -244,6 +246,69 @@ static void test_nested(void **state)
 	zv_loops_fini();
 }
 
+/* zv_coro_trim_stack(): the pages a deep call touched are given back
+ * once it has returned, and the stack still works below that. */
+static __attribute__((noinline)) unsigned deep(unsigned seed)
+{
+	volatile unsigned char buf[48 * 1024];
+	for (size_t i = 0; i < sizeof(buf); i += 64)
+		buf[i] = (unsigned char)(seed + i);
+	unsigned sum = 0;
+	for (size_t i = 0; i < sizeof(buf); i += 64)
+		sum += buf[i];
+	return sum;
+}
+
+static unsigned resident_below(uintptr_t sp, size_t len)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t hi = (sp & ~(uintptr_t)(ps - 1)) - ps; /* skip sp's own page and one more */
+	uintptr_t lo = hi - len;
+	unsigned char vec[64];
+	assert_true(len / ps <= sizeof(vec));
+	assert_int_equal(mincore((void *)lo, len, vec), 0);
+	unsigned n = 0;
+	for (size_t i = 0; i < len / ps; i++)
+		n += vec[i] & 1;
+	return n;
+}
+
+struct trim_result {
+	unsigned before, after, sum1, sum2;
+	size_t trimmed;
+};
+
+static void trimmer(void *arg)
+{
+	struct trim_result *r = arg;
+	char here;
+	uintptr_t sp = (uintptr_t)&here;
+	r->sum1 = deep(1);
+	r->before = resident_below(sp, 32 * 1024);
+	r->trimmed = zv_coro_trim_stack();
+	r->after = resident_below(sp, 32 * 1024);
+	zv_coro_wait(1);
+	r->sum2 = deep(1); /* the zeroed pages work again */
+	zv_main_loop_exit();
+}
+
+static void test_trim_stack(void **state)
+{
+	assert_int_equal(zv_loops_init(1), 0);
+	assert_int_equal(zv_coro_trim_stack(), 0); /* not in a coroutine */
+	struct trim_result r = {0};
+	struct zv_coro *c = zv_coro_alloc(trimmer, &r, 0);
+	assert_true(zv_coro_start(c));
+	zv_main_loop_run();
+	assert_true(zv_coro_finished(c));
+	assert_int_equal(r.before, 8);
+	assert_int_equal(r.after, 0);
+	assert_true(r.trimmed >= 40 * 1024);
+	assert_int_equal(r.sum1, r.sum2);
+	zv_unref(c);
+	zv_loops_fini();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_sleep),
 		cmocka_unit_test(test_many_parked),
 		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_trim_stack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

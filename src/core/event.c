@@ -131,6 +131,22 @@ int zv_event_add(struct zv_event *ev, const char *key, const char *fmt, ...)
 		if (vlen >= b->cap - b->used && !(b = block_with_room(ev, vlen + 1)))
 			return -ENOMEM;
 		memcpy(b->data + b->used, v, vlen + 1);
+	} else if (fmt[0] == '%' && fmt[1] == 'd' && !fmt[2]) {
+		/* States, priorities, causes: an int, without printf either. */
+		int iv = va_arg(ap, int);
+		va_end(ap);
+		char tmp[16], *e = tmp + sizeof(tmp), *p = e;
+		unsigned u = iv < 0 ? 0u - (unsigned)iv : (unsigned)iv;
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10));
+		if (iv < 0)
+			*--p = '-';
+		n = (int)(e - p);
+		if ((size_t)n >= b->cap - b->used && !(b = block_with_room(ev, (size_t)n + 1)))
+			return -ENOMEM;
+		memcpy(b->data + b->used, p, (size_t)n);
+		b->data[b->used + (size_t)n] = '\0';
 	} else {
 		n = vsnprintf(b->data + b->used, b->cap - b->used, fmt, ap);
 		va_end(ap);
@@ -154,8 +170,14 @@ int zv_event_add(struct zv_event *ev, const char *key, const char *fmt, ...)
 
 const char *zv_event_get(const struct zv_event *ev, const char *key)
 {
+	/* The first letter rules out most fields before strcasecmp() (this
+	 * scan was 7% of a call's instructions: the CDR reads a dozen fields
+	 * of every channel event).  c | 0x20 folds ASCII letters and leaves
+	 * anything equal under strcasecmp() equal. */
+	unsigned char k0 = (unsigned char)key[0] | 0x20;
 	for (size_t i = 0; i < ev->nfields; i++)
-		if (!strcasecmp(ev->fields[i].key, key))
+		if (((unsigned char)ev->fields[i].key[0] | 0x20) == k0 &&
+		    !strcasecmp(ev->fields[i].key, key))
 			return ev->fields[i].value;
 	return NULL;
 }

@@ -8,6 +8,7 @@
  * a worker run the main loop until the worker says it is done.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -117,6 +118,16 @@ static void test_many_fields(void **state)
 		snprintf(want, sizeof(want), "v%d", i);
 		assert_string_equal(ev->fields[i].value, want);
 	}
+	assert_string_equal(zv_event_get(ev, "last"), "100");
+	/* "%d" is formatted without printf: the edges as printf has them */
+	assert_int_equal(zv_event_add(ev, "Zero", "%d", 0), 0);
+	assert_int_equal(zv_event_add(ev, "Neg", "%d", -17), 0);
+	assert_int_equal(zv_event_add(ev, "Min", "%d", INT_MIN), 0);
+	assert_int_equal(zv_event_add(ev, "Max", "%d", INT_MAX), 0);
+	assert_string_equal(zv_event_get(ev, "Zero"), "0");
+	assert_string_equal(zv_event_get(ev, "Neg"), "-17");
+	assert_string_equal(zv_event_get(ev, "Min"), "-2147483648");
+	assert_string_equal(zv_event_get(ev, "Max"), "2147483647");
 	assert_string_equal(zv_event_get(ev, "last"), "100");
 
 	/* Values longer than a storage block, by "%s" and by a format, and

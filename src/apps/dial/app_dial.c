@@ -60,6 +60,13 @@ struct leg {
 	bool busy, congested, no_answer, gone;
 };
 
+/* Dial's state that lives as long as the call (heap). */
+struct dial_state {
+	struct zv_tonegen *rb; /* r: the ringback tone's generator (1 KiB) */
+	char *dtmf_called, *dtmf_calling; /* D(), NULL without */
+	struct leg legs[]; /* as many as the destinations */
+};
+
 static void leg_end(struct leg *l)
 {
 	if (!l->chan)
@@ -135,11 +142,12 @@ static bool dial_opt(const char *opts, char c, char *arg, size_t size)
 	return false;
 }
 
-static int parse_dests(char *list, struct leg *legs)
+/* Up to max destinations of list into legs. */
+static int parse_dests(char *list, struct leg *legs, size_t max)
 {
 	char *items[MAX_DEST];
 	size_t n = 0;
-	if (dp_args_split(list, '&', 0, items, MAX_DEST, &n) < 0)
+	if (dp_args_split(list, '&', 0, items, max, &n) < 0)
 		return 0;
 	int k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -160,16 +168,24 @@ static int parse_dests(char *list, struct leg *legs)
 /* What the caller hears while dialing: m([class]) music on hold of that
  * class (else the channel's, else default), or r the ringback tone of the
  * channel's tone zone (indications: CHANNEL(tonezone), else the default
- * country); g is the tone generator's state, on the caller's stack. */
-static void dialing_sound(struct zv_channel *chan, const char *opts, struct zv_tonegen *g)
+ * country); *gp gets the tone generator's state (the caller frees it
+ * after dial_quiet()). */
+static void dialing_sound(struct zv_channel *chan, const char *opts, struct zv_tonegen **gp)
 {
 	char mclass[80];
 	if (dial_opt(opts, 'm', mclass, sizeof(mclass))) {
 		zv_moh_start(chan, mclass[0] ? mclass : NULL);
 		return;
 	}
-	if (dial_opt(opts, 'r', NULL, 0) && zv_tonegen_init(g, chan, "ring") == 0)
+	if (!dial_opt(opts, 'r', NULL, 0))
+		return;
+	struct zv_tonegen *g = malloc(sizeof(*g));
+	if (g && zv_tonegen_init(g, chan, "ring") == 0) {
+		*gp = g;
 		zv_channel_set_generator(chan, 8000, zv_tonegen_fill, g);
+	} else {
+		free(g);
+	}
 }
 
 /* D(): digits to one side after the answer, 250 ms apart; 'w' waits. */
@@ -410,18 +426,31 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		limit_ms = (uint64_t)(strtod(oarg, NULL) * 1000);
 	if (dial_opt(opts, 'L', oarg, sizeof(oarg)))
 		limit_ms = strtoull(oarg, NULL, 10);
-	char dtmf_called[128] = "", dtmf_calling[128] = "";
+	/* What lives as long as the call (the legs, the D() digits, the
+	 * ringback generator) is on the heap, not in this frame: the
+	 * coroutine parks in the bridge below it for the whole call, and
+	 * every page of stack it spans stays resident (the legs alone were
+	 * 5.5 KiB). */
+	size_t max = 1;
+	for (const char *p = argv[0]; *p; p++)
+		max += *p == '&';
+	if (max > MAX_DEST)
+		max = MAX_DEST;
+	struct dial_state *ds = calloc(1, sizeof(*ds) + max * sizeof(struct leg));
+	if (!ds) {
+		free(buf);
+		return ZV_APP_HANGUP;
+	}
 	if (dial_opt(opts, 'D', oarg, sizeof(oarg))) {
 		char *colon = strchr(oarg, ':');
 		if (colon)
 			*colon++ = '\0';
-		snprintf(dtmf_called, sizeof(dtmf_called), "%s", oarg);
-		snprintf(dtmf_calling, sizeof(dtmf_calling), "%s", colon ? colon : "");
+		ds->dtmf_called = strdup(oarg);
+		ds->dtmf_calling = strdup(colon ? colon : "");
 	}
-	struct zv_tonegen rb;
-	dialing_sound(chan, opts, &rb);
-	struct leg legs[MAX_DEST];
-	int n = parse_dests(argv[0], legs);
+	dialing_sound(chan, opts, &ds->rb);
+	struct leg *legs = ds->legs;
+	int n = parse_dests(argv[0], legs, max);
 	int live = 0;
 	uint64_t start = zv_mono_ms();
 	for (int i = 0; i < n; i++) {
@@ -525,6 +554,8 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	}
 	/* Ringback or music while dialing ends here. */
 	dial_quiet(chan);
+	free(ds->rb);
+	ds->rb = NULL;
 	if (early && early != winner)
 		early_bridge(chan, early->chan, false);
 	for (int i = 0; i < n; i++)
@@ -551,12 +582,16 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		}
 		if (zv_channel_state(chan) != ZV_STATE_UP)
 			zv_channel_answer(chan);
-		res = connected(chan, winner, opts, dtmf_called, dtmf_calling, limit_ms, opt_g);
+		res = connected(chan, winner, opts, ds->dtmf_called ? ds->dtmf_called : "",
+				ds->dtmf_calling ? ds->dtmf_calling : "", limit_ms, opt_g);
 	} else {
 		zv_channel_var_set(chan, "DIALSTATUS", status);
 		res = caller_gone ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
 	}
 	zv_verb(3, "Dial %s: DIALSTATUS=%s", argv[0], status);
+	free(ds->dtmf_called);
+	free(ds->dtmf_calling);
+	free(ds);
 	free(buf);
 	return res;
 }

@@ -825,6 +825,7 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 static void bridge_loop(struct bridge *b, uint64_t end)
 {
 	struct side *c = &b->s[0], *p = &b->s[1];
+	bool trimmed = false;
 	while (!b->done) {
 		if (zv_channel_is_hungup(c->chan)) {
 			b->result = DIAL_BRIDGE_CALLER_GONE;
@@ -849,6 +850,12 @@ static void bridge_loop(struct bridge *b, uint64_t end)
 			return;
 		}
 		uint64_t next = earliest(end, earliest(c->held_until, p->held_until));
+		/* Parked for the length of the call from here on: the pages
+		 * the call's set-up touched below this depth go back once. */
+		if (!trimmed) {
+			zv_coro_trim_stack();
+			trimmed = true;
+		}
 		zv_coro_wait(next ? (uint32_t)(next > now ? next - now : 1) : 0);
 	}
 }

@@ -23,6 +23,9 @@
  */
 #include <errno.h>
 
+#define ZV_LOG_MODULE "rtp"
+#include <zvonok/log.h>
+
 #include "media/rtp/rtp_int.h"
 
 #define DTMF_UPDATE_MS 50
@@ -55,6 +58,22 @@ static void drx_report(struct zv_rtp *rtp, bool begin)
 	rtp__hold(rtp);
 	rtp->cb.on_dtmf(rtp->arg, rtp, digit, ms, begin);
 	rtp__release(rtp); /* the caller holds it too: never frees here */
+}
+
+/* The digit timers are made on first use: most calls never see a digit,
+ * and two libevent events per session were 512 bytes of every call (and
+ * an allocation and free each). */
+static void dtx_tick(void *arg);
+static void drx_timeout(void *arg);
+
+static void timer_arm(struct zv_rtp *rtp, struct zv_timer *t, zv_loop_fn *cb, uint32_t ms)
+{
+	if (!t->ev && zv_timer_init(t, rtp->loop, cb, rtp) < 0) {
+		t->ev = NULL;
+		zv_warn("RTP: no memory for a DTMF timer");
+		return;
+	}
+	zv_timer_start(t, ms, 0);
 }
 
 static void drx_end(struct zv_rtp *rtp)
@@ -107,7 +126,7 @@ void rtp__dtmf_input(struct zv_rtp *rtp, const struct zv_rtp_pkt *pkt)
 		drx_end(rtp);
 		return;
 	}
-	zv_timer_start(&d->timeout, rtp->dtmf_timeout_ms, 0);
+	timer_arm(rtp, &d->timeout, drx_timeout, rtp->dtmf_timeout_ms);
 }
 
 /* ---- sending -------------------------------------------------------------- */
@@ -137,7 +156,7 @@ static void dtx_start(struct zv_rtp *rtp, uint8_t event, unsigned ms)
 	rtp->last_samples = 0;
 	rtp->last_tx_us = now;
 	dtx_send(rtp, false, true, 0);
-	zv_timer_start(&d->timer, ms < DTMF_UPDATE_MS ? ms : DTMF_UPDATE_MS, 0);
+	timer_arm(rtp, &d->timer, dtx_tick, ms < DTMF_UPDATE_MS ? ms : DTMF_UPDATE_MS);
 }
 
 static void dtx_tick(void *arg)
@@ -153,7 +172,7 @@ static void dtx_tick(void *arg)
 		}
 		dtx_send(rtp, false, false, (uint32_t)((uint64_t)el * rtp->dtmf_clock / 1000u));
 		unsigned left = d->duration_ms - el;
-		zv_timer_start(&d->timer, left < DTMF_UPDATE_MS ? left : DTMF_UPDATE_MS, 0);
+		timer_arm(rtp, &d->timer, dtx_tick, left < DTMF_UPDATE_MS ? left : DTMF_UPDATE_MS);
 		return;
 	}
 	case DTX_GAP:
@@ -173,7 +192,7 @@ static void dtx_tick(void *arg)
 		return;
 	dtx_send(rtp, true, false, d->total);
 	if (++d->ends_sent < DTMF_ENDS) {
-		zv_timer_start(&d->timer, DTMF_END_GAP_MS, 0);
+		timer_arm(rtp, &d->timer, dtx_tick, DTMF_END_GAP_MS);
 		return;
 	}
 	/* The media clock continues after the digit: it covered its duration,
@@ -184,7 +203,7 @@ static void dtx_tick(void *arg)
 	rtp->last_tx_us = d->start_us;
 	d->state = DTX_GAP;
 	if (d->q_len)
-		zv_timer_start(&d->timer, DTMF_END_GAP_MS, 0);
+		timer_arm(rtp, &d->timer, dtx_tick, DTMF_END_GAP_MS);
 	else
 		d->state = DTX_IDLE;
 }
@@ -226,15 +245,8 @@ int zv_rtp_send_dtmf(struct zv_rtp *rtp, char digit, unsigned duration_ms)
 
 int rtp__dtmf_init(struct zv_rtp *rtp)
 {
-	int err = zv_timer_init(&rtp->drx.timeout, rtp->loop, drx_timeout, rtp);
-	if (err)
-		return err;
-	err = zv_timer_init(&rtp->dtx.timer, rtp->loop, dtx_tick, rtp);
-	if (err) {
-		zv_timer_fini(&rtp->drx.timeout);
-		rtp->drx.timeout.ev = NULL;
-	}
-	return err;
+	rtp->drx.timeout.ev = rtp->dtx.timer.ev = NULL; /* made by timer_arm() */
+	return 0;
 }
 
 void rtp__dtmf_fini(struct zv_rtp *rtp)

@@ -655,8 +655,8 @@ static void ack_send(struct call *c, uint32_t cseq)
 	}
 	sip_send(&c->target, req.p, req.len);
 	free(c->ack_req);
-	c->ack_req = req.p; /* taken from the buffer */
 	c->ack_len = req.len;
+	c->ack_req = sip_buf_take(&req);
 	c->ack_cseq = cseq;
 }
 
@@ -1206,7 +1206,7 @@ static int dialog_init(struct call *c, struct sip_stsx *st, const struct sip_rx 
 		sip_buf_free(&routes);
 		return -EBADMSG;
 	}
-	c->route_lines = routes.p;
+	c->route_lines = sip_buf_take(&routes);
 	c->call_id = dup_str(m->call_id);
 	c->local_tag = strdup(sip_stsx_to_tag(st));
 	c->remote_tag = dup_str(m->from.tag);
@@ -1346,7 +1346,7 @@ static int late_offer_make(struct call *c, const struct sip_endpoint *ep)
 		sip_buf_free(&body);
 		return -ENOMEM;
 	}
-	c->offer = body.p;
+	c->offer = sip_buf_take(&body);
 	for (size_t i = 0; i < ep->ncodecs; i++) {
 		const struct zv_codec_info *ci = zv_codec_by_name(ep->codecs[i]->name);
 		if (!ci || ci->id >= ZV_CODEC_SLIN)
@@ -2082,7 +2082,7 @@ static int dialog_confirm(struct call *c, const struct sip_rx *rx)
 		return -EBADMSG;
 	}
 	free(c->route_lines);
-	c->route_lines = routes.p;
+	c->route_lines = sip_buf_take(&routes);
 	free(c->remote_hdr);
 	c->remote_hdr = dup_str(sip_msg_hdr(m, SIP_HDR_TO)->value);
 	free(c->remote_tag);
@@ -2553,7 +2553,7 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 		if (idb.oom)
 			sip_buf_free(&idb);
 		else
-			c->id_lines = idb.p;
+			c->id_lines = sip_buf_take(&idb);
 	}
 	if (!c->call_id || !c->local_tag || !c->ruri || !c->remote_target || !c->via_hostport ||
 	    !c->route_lines || !c->local_hdr || !c->remote_hdr || !c->contact)
@@ -2563,7 +2563,7 @@ static int tech_call(struct zv_channel *chan, const char *dest, int timeout_ms)
 	struct sip_buf body;
 	sip_buf_init(&body);
 	sdp_offer(c, d.ep, &body);
-	c->offer = body.oom ? NULL : body.p;
+	c->offer = sip_buf_take(&body);
 	c->endpoint = strdup(d.ep->def.name);
 	c->invite_cseq = c->cseq = 1 + (uint32_t)(random() % 10000);
 	err = !c->offer || !c->endpoint ? -ENOMEM : call_link(c);

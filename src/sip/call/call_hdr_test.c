@@ -239,12 +239,35 @@ static void test_session_timer(void **state)
 	assert_int_equal(call_se_read(&msg, &r), -EBADMSG);
 }
 
+/* Our SDP answer (sdp_neg.c), byte for byte. */
+static void test_sdp_answer(void **state)
+{
+	struct sip_buf b;
+	sip_buf_init(&b);
+	struct call_media m = {.codec = ZV_CODEC_ULAW, .pt = 0, .dtmf_pt = 101,
+			       .dtmf_clock = 8000, .dir = SDP_DIR_SENDRECV};
+	call_sdp_answer(&b, &m, "127.0.0.1", 20000, 1234567890123ull, 2);
+	assert_string_equal(b.p, "v=0\r\no=- 1234567890123 2 IN IP4 127.0.0.1\r\ns=Zvonok\r\n"
+				 "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0 101\r\n"
+				 "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+				 "a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n");
+	sip_buf_free(&b);
+	struct call_media o = {.codec = ZV_CODEC_OPUS, .pt = 111, .dtmf_pt = -1,
+			       .dir = SDP_DIR_SENDONLY};
+	call_sdp_answer(&b, &o, "::1", 0, 0, 0);
+	assert_string_equal(b.p, "v=0\r\no=- 0 0 IN IP6 ::1\r\ns=Zvonok\r\nc=IN IP6 ::1\r\n"
+				 "t=0 0\r\nm=audio 0 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
+				 "a=ptime:20\r\na=recvonly\r\n");
+	sip_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_info_bodies),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_session_timer),
+		cmocka_unit_test(test_sdp_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,20 +179,39 @@ void call_sdp_answer(struct sip_buf *out, const struct call_media *m, const char
 {
 	const struct zv_codec_info *c = zv_codec_get(m->codec);
 	const char *af = strchr(ip, ':') ? "IP6" : "IP4";
-	sip_buf_printf(out,
-		       "v=0\r\n"
-		       "o=- %llu %u IN %s %s\r\n"
-		       "s=Zvonok\r\n"
-		       "c=IN %s %s\r\n"
-		       "t=0 0\r\n",
-		       (unsigned long long)sess_id, version, af, ip, af, ip);
-	sip_buf_printf(out, "m=audio %u %s %u", port,
-		       m->dtls ? m->proto : m->srtp ? "RTP/SAVP" : "RTP/AVP", m->pt);
-	if (m->dtmf_pt >= 0)
-		sip_buf_printf(out, " %d", m->dtmf_pt);
-	sip_buf_printf(out, "\r\na=rtpmap:%u %s/%u", m->pt, c->sdp_name, c->rtp_clock);
-	if (c->sdp_channels)
-		sip_buf_printf(out, "/%u", c->sdp_channels);
+	/* Appends, not printf: this runs for every answered call. */
+	sip_buf_cstr(out, "v=0\r\no=- ");
+	sip_buf_uint(out, sess_id);
+	sip_buf_cstr(out, " ");
+	sip_buf_uint(out, version);
+	sip_buf_cstr(out, " IN ");
+	sip_buf_cstr(out, af);
+	sip_buf_cstr(out, " ");
+	sip_buf_cstr(out, ip);
+	sip_buf_cstr(out, "\r\ns=Zvonok\r\nc=IN ");
+	sip_buf_cstr(out, af);
+	sip_buf_cstr(out, " ");
+	sip_buf_cstr(out, ip);
+	sip_buf_cstr(out, "\r\nt=0 0\r\nm=audio ");
+	sip_buf_uint(out, port);
+	sip_buf_cstr(out, " ");
+	sip_buf_cstr(out, m->dtls ? m->proto : m->srtp ? "RTP/SAVP" : "RTP/AVP");
+	sip_buf_cstr(out, " ");
+	sip_buf_uint(out, m->pt);
+	if (m->dtmf_pt >= 0) {
+		sip_buf_cstr(out, " ");
+		sip_buf_uint(out, (unsigned)m->dtmf_pt);
+	}
+	sip_buf_cstr(out, "\r\na=rtpmap:");
+	sip_buf_uint(out, m->pt);
+	sip_buf_cstr(out, " ");
+	sip_buf_cstr(out, c->sdp_name);
+	sip_buf_cstr(out, "/");
+	sip_buf_uint(out, c->rtp_clock);
+	if (c->sdp_channels) {
+		sip_buf_cstr(out, "/");
+		sip_buf_uint(out, c->sdp_channels);
+	}
 	sip_buf_append(out, "\r\n", 2);
 	if (m->dtmf_pt >= 0)
 		sip_buf_printf(out, "a=rtpmap:%d telephone-event/%u\r\na=fmtp:%d 0-16\r\n", m->dtmf_pt,
@@ -203,8 +222,11 @@ void call_sdp_answer(struct sip_buf *out, const struct call_media *m, const char
 	if (m->dtls)
 		sip_buf_printf(out, "a=setup:%s\r\na=fingerprint:%s\r\n", m->local_setup,
 			       zv_dtls_ctx_fingerprint(m->dtls_ctx));
-	sip_buf_printf(out, "a=ptime:%u\r\na=%s\r\n", c->frame_ms ? c->frame_ms : 20,
-		       answer_dir(m->dir));
+	sip_buf_cstr(out, "a=ptime:");
+	sip_buf_uint(out, c->frame_ms ? c->frame_ms : 20);
+	sip_buf_cstr(out, "\r\na=");
+	sip_buf_cstr(out, answer_dir(m->dir));
+	sip_buf_cstr(out, "\r\n");
 }
 
 unsigned call_payload_samples(enum zv_codec_id codec, size_t len)

@@ -158,6 +158,20 @@ void sip_buf_free(struct sip_buf *b)
 	sip_buf_init(b);
 }
 
+char *sip_buf_take(struct sip_buf *b)
+{
+	char *p = b->oom ? NULL : b->p;
+	if (b->oom)
+		free(b->p);
+	else if (p && b->cap > b->len + 1) {
+		char *q = realloc(p, b->len + 1);
+		if (q)
+			p = q;
+	}
+	sip_buf_init(b);
+	return p;
+}
+
 static bool reserve(struct sip_buf *b, size_t more)
 {
 	if (b->oom)
@@ -189,6 +203,21 @@ void sip_buf_append(struct sip_buf *b, const char *s, size_t len)
 void sip_buf_str(struct sip_buf *b, struct zv_str s)
 {
 	sip_buf_append(b, s.p, s.len);
+}
+
+void sip_buf_cstr(struct sip_buf *b, const char *s)
+{
+	sip_buf_append(b, s, strlen(s));
+}
+
+void sip_buf_uint(struct sip_buf *b, unsigned long long v)
+{
+	char tmp[24];
+	char *e = tmp + sizeof(tmp), *p = e;
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	sip_buf_append(b, p, (size_t)(e - p));
 }
 
 void sip_buf_printf(struct sip_buf *b, const char *fmt, ...)
