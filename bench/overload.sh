@@ -44,26 +44,8 @@ run() { # mode
 	[ "$mode" = off ] && delay=0
 	ZPORT=$(free_port)
 	rm -rf "$TMP/zv"
-	zvonok_dir "$TMP/zv"
+	calls_dir "$TMP/zv" "$ZPORT" # its extensions.conf is replaced below
 	echo "overload_delay = $delay" >>"$TMP/zv/zvonok.conf"
-	cat >"$TMP/zv/pjsip.conf" <<EOC
-[global]
-type=global
-unauth_rate_limit=0
-[udp]
-type=transport
-protocol=udp
-bind=127.0.0.1:$ZPORT
-[bench]
-type=endpoint
-context=bench
-disallow=all
-allow=ulaw
-[bench]
-type=identify
-endpoint=bench
-match=127.0.0.1
-EOC
 	cat >"$TMP/zv/extensions.conf" <<EOC
 [bench]
 exten => flood,1,Set(i=0)

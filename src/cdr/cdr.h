@@ -169,6 +169,9 @@ const char *cdr_live_get(const struct cdr_live *live, enum cdr_live_str f);
 /* Set a text field (NULL or "": empty); unchanged text costs nothing.
  * 0, or -ENOMEM (the field is then empty). */
 int cdr_live_set(struct cdr_live *live, enum cdr_live_str f, const char *value);
+/* src and clid from a caller ID number and name ("" when absent):
+ * clid is "name" <num> with both, else whichever is set. */
+void cdr_live_set_callerid(struct cdr_live *live, const char *num, const char *name);
 
 /* Apply Newstate / Hangup (other names are ignored). */
 void cdr_live_apply(struct cdr_live *live, const struct zv_event *ev);

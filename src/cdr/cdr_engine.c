@@ -450,14 +450,7 @@ static void refresh_from_channel(struct cdr_live *l, struct zv_channel *chan)
 	num = num ? num : "";
 	name = name ? name : "";
 	cdr_live_set(l, CDR_S_CHANNEL, zv_channel_name(chan));
-	cdr_live_set(l, CDR_S_SRC, num);
-	if (*name && *num) {
-		char clid[sizeof(((struct cdr_record *)0)->clid)];
-		snprintf(clid, sizeof(clid), "\"%s\" <%s>", name, num);
-		cdr_live_set(l, CDR_S_CLID, clid);
-	} else {
-		cdr_live_set(l, CDR_S_CLID, *name ? name : num);
-	}
+	cdr_live_set_callerid(l, num, name);
 	cdr_live_set(l, CDR_S_ACCOUNTCODE, zv_channel_accountcode(chan));
 	if (strcmp(zv_channel_exten(chan), "h")) {
 		cdr_live_set(l, CDR_S_DST, zv_channel_exten(chan));

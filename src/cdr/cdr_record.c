@@ -284,11 +284,8 @@ static const char *field(const struct zv_event *ev, const char *key)
 	return v && strcmp(v, "<unknown>") ? v : "";
 }
 
-/* The parts of the channel every event carries. */
-static void take_common(struct cdr_live *l, const struct zv_event *ev)
+void cdr_live_set_callerid(struct cdr_live *l, const char *num, const char *name)
 {
-	const char *num = field(ev, "CallerIDNum"), *name = field(ev, "CallerIDName");
-	cdr_live_set(l, CDR_S_CHANNEL, field(ev, "Channel"));
 	cdr_live_set(l, CDR_S_SRC, num);
 	if (*name && *num) {
 		char clid[sizeof(((struct cdr_record *)0)->clid)];
@@ -297,6 +294,14 @@ static void take_common(struct cdr_live *l, const struct zv_event *ev)
 	} else {
 		cdr_live_set(l, CDR_S_CLID, *name ? name : num);
 	}
+}
+
+/* The parts of the channel every event carries. */
+static void take_common(struct cdr_live *l, const struct zv_event *ev)
+{
+	const char *num = field(ev, "CallerIDNum"), *name = field(ev, "CallerIDName");
+	cdr_live_set(l, CDR_S_CHANNEL, field(ev, "Channel"));
+	cdr_live_set_callerid(l, num, name);
 	cdr_live_set(l, CDR_S_ACCOUNTCODE, field(ev, "AccountCode"));
 	const char *exten = field(ev, "Exten");
 	if (strcmp(exten, "h") || !l->str[CDR_S_DST]) {
