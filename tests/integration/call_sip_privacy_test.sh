@@ -20,8 +20,7 @@
 #    trust_id_outbound=no gets Anonymous; callingpres=prohib on a caller
 #    makes its calls private.
 . "$(dirname "$0")/lib.sh"
-command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
-SIPDIR="$ZV_SRC/tests/sip"
+zv_need sipp
 
 zv_setup
 ZPORT=$(zv_free_port udp)
@@ -87,30 +86,18 @@ EOC
 zv_start
 cd "$ZV_DIR" || fail "no $ZV_DIR"
 
-UAS_PID=""
-cleanup() {
-	[ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
-# call NAME USER PRIVACY EXTEN: one call; SEEN is the callee's log line.
+# call NAME USER PRIVACY EXTEN: one call in directory NAME (SIPp's trace
+# logs); SEEN is the callee's log line.
 call() {
 	mkdir -p "$1"
-	(cd "$1" && exec timeout -s KILL 30 sipp -sf "$SIPDIR/privacy_uas.xml" -i 127.0.0.1 \
-		-p "$CALLEE_PORT" -mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 15 -timeout_error \
-		-trace_logs >uas.out 2>&1) &
-	UAS_PID=$!
-	zv_wait_udp "$CALLEE_PORT"
-	(cd "$1" && timeout -s KILL 30 sipp "127.0.0.1:$ZPORT" -sf "$SIPDIR/privacy_uac.xml" \
-		-s "$4" -set user "$2" -set privacy "$3" -i 127.0.0.1 -p "$(zv_free_port udp)" \
-		-mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 15 -timeout_error -max_retrans 3 \
-		>uac.out 2>&1) ||
-		fail "$1: the caller's scenario failed: $(grep -Ev '^ *[|]|^---' "$1/uac.out" | tail -20)"
-	wait "$UAS_PID" || fail "$1: the callee's scenario failed: $(tail -20 "$1/uas.out")"
-	UAS_PID=""
-	SEEN=$(grep -h "^from=" "$1"/privacy_uas_*_logs.log 2>/dev/null)
+	cd "$1" || fail "no $1"
+	zv_sipp_uas privacy_uas.xml "$CALLEE_PORT" uas.out -timeout 15 -trace_logs
+	zv_sipp_uac privacy_uac.xml "$4" uac.out -set user "$2" -set privacy "$3" -timeout 15 ||
+		fail "$1: the caller's scenario failed: $(grep -Ev '^ *[|]|^---' uac.out | tail -20)"
+	wait "$ZV_UAS_PID" || fail "$1: the callee's scenario failed: $(tail -20 uas.out)"
+	SEEN=$(grep -h "^from=" privacy_uas_*_logs.log 2>/dev/null)
 	echo "$1: $SEEN"
+	cd "$ZV_DIR" || fail "no $ZV_DIR"
 }
 db() { zv_rx "database get result $1" | sed -n 's/^Value: //p'; }
 ANON='from= *"Anonymous" <sip:anonymous@anonymous\.invalid>;tag=[^|]*|pai= *|rpid= *|privacy= *|'
