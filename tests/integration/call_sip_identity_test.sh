@@ -15,7 +15,6 @@
 #    sip.conf trustrpid=yes (caller 302) trusts the PAI like trust_id_inbound.
 . "$(dirname "$0")/lib.sh"
 command -v sipp >/dev/null || fail "sipp (sip-tester) is not installed"
-SIPDIR="$ZV_SRC/tests/sip"
 
 zv_setup
 ZPORT=$(zv_free_port udp)
@@ -84,29 +83,18 @@ EOC
 zv_start
 cd "$ZV_DIR" || fail "no $ZV_DIR"
 
-UAS_PID=""
-cleanup() {
-	[ -n "$UAS_PID" ] && kill -KILL "$UAS_PID" 2>/dev/null
-	zv_cleanup
-}
-trap cleanup EXIT
-
-# call NAME USER EXTEN: one call; sets SEEN to the callee's log line.
+# call NAME USER EXTEN: one call in directory NAME (SIPp's trace logs);
+# SEEN is the callee's log line.
 call() {
 	mkdir -p "$1"
-	(cd "$1" && exec timeout -s KILL 30 sipp -sf "$SIPDIR/call_id_uas.xml" -i 127.0.0.1 \
-		-p "$CALLEE_PORT" -mp "$(zv_free_port udp)" -m 1 -nostdin -timeout 15 -timeout_error \
-		-trace_logs >uas.out 2>&1) &
-	UAS_PID=$!
-	sleep 0.3
-	(cd "$1" && timeout -s KILL 30 sipp "127.0.0.1:$ZPORT" -sf "$SIPDIR/call_id_uac.xml" \
-		-s "$3" -set user "$2" -i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" \
-		-m 1 -nostdin -timeout 15 -timeout_error -max_retrans 3 >uac.out 2>&1) ||
-		fail "$1: the caller's scenario failed: $(tail -20 "$1/uac.out")"
-	wait "$UAS_PID" || fail "$1: the callee's scenario failed: $(tail -20 "$1/uas.out")"
-	UAS_PID=""
-	SEEN=$(grep -h "^from=" "$1"/call_id_uas_*_logs.log 2>/dev/null)
+	cd "$1" || fail "no $1"
+	zv_sipp_uas call_id_uas.xml "$CALLEE_PORT" uas.out -timeout 15 -trace_logs
+	zv_sipp_uac call_id_uac.xml "$3" uac.out -set user "$2" -timeout 15 ||
+		fail "$1: the caller's scenario failed: $(grep -Ev '^ *[|]|^---' uac.out | tail -20)"
+	wait "$ZV_UAS_PID" || fail "$1: the callee's scenario failed: $(tail -20 uas.out)"
+	SEEN=$(grep -h "^from=" call_id_uas_*_logs.log 2>/dev/null)
 	echo "$1: $SEEN"
+	cd "$ZV_DIR" || fail "no $ZV_DIR"
 }
 
 call trusted 300 400
