@@ -62,7 +62,12 @@
 #              the channels left at the end, MEDIA_HOOK (a command run with
 #              Zvonok's pid, the step's calls and the mode once the RSS is
 #              read, every call still up: e.g. to copy /proc/<pid>/smaps;
-#              its output goes to stderr).
+#              its output goes to stderr), BASELINE (1: before each step
+#              the CPU of rtpgen alone for 4 s, as many streams sent straight
+#              from its caller end to its callee end and echoed, no PBX:
+#              what the test side costs by itself; rtpgen's CPU in the step
+#              minus this is what the relaying, in the kernel or in Zvonok,
+#              costs the senders on loopback; 0: skipped).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ZVONOK=${1:-${ZVONOK:-$HERE/../build/zvonok}}
@@ -128,6 +133,24 @@ backlog_drops() { # packets dropped by the per-CPU input queues (softnet_stat co
 	local d=0 x
 	while read -r _ x _; do d=$((d + 16#$x)); done </proc/net/softnet_stat
 	echo "$d"
+}
+baseline() { # N: rtpgen's CPU (% of a core) streaming N calls to itself, no PBX
+	local b pid t0 c0 t1 c1
+	b="$TMP/baseline.$1"
+	if [ ! -s "$b" ]; then
+		"$RTPGEN" -t 30 -l "$1" "$TMP/media.ulaw" "$SINK_A" "$SINK_B" "$TMP/baseline.json" \
+			/dev/null 2>/dev/null &
+		pid=$!
+		sleep 1.5
+		c0=$(cpu_ticks "$pid") t0=$(now)
+		sleep 4
+		c1=$(cpu_ticks "$pid") t1=$(now)
+		kill -TERM "$pid"
+		wait "$pid"
+		"$PY" -c 'import sys; c0,c1,t0,t1,hz=map(float,sys.argv[1:]); print("%.1f" % ((c1-c0)/hz/(t1-t0)*100))' \
+			"$c0" "$c1" "$t0" "$t1" "$(getconf CLK_TCK)" >"$b"
+	fi
+	cat "$b"
 }
 host_busy() { # busy and total ticks of the host (/proc/stat)
 	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6 "," t }' /proc/stat
@@ -258,6 +281,8 @@ for n in $STEPS; do
 		echo "$n: STEP ($STEP s) too short for a steady window after a ${ramp}s ramp; skipped"
 		continue
 	fi
+	alone=-1
+	[ "${BASELINE:-1}" = 1 ] && alone=$(baseline "$n")
 	rm -f "$TMP"/stat*.csv "$TMP/media.json" "$TMP/calls.log"
 	"$RTPGEN" -t $((STEP + 120)) "$TMP/media.ulaw" "$SINK_A" "$SINK_B" "$TMP/media.json" \
 		"$TMP/calls.log" 2>"$TMP/media.err" &
@@ -282,6 +307,9 @@ for n in $STEPS; do
 	rss=$(rss_kb "$SERVER_PID")
 	[ -n "${MEDIA_HOOK:-}" ] && $MEDIA_HOOK "$SERVER_PID" "$n" "$MODE" >&2
 	drops=$(sock_drops)
+	# every TC filter on lo (other Zvonoks' too) runs on each packet, twice
+	# on loopback (before and after the redirect)
+	nfilt=$(tc filter show dev lo ingress 2>/dev/null | grep -c 'handle 0x')
 	kern=$("$ZVONOK" -C "$TMP/zv" -rx "rtp show kernel" 2>/dev/null)
 	kfwd=$(sed -n 's/^Kernel-forwarded packets: //p' <<<"$kern")
 	kuser=$(sed -n 's/^User-space relayed packets: //p' <<<"$kern")
@@ -297,10 +325,10 @@ for n in $STEPS; do
 	b1=$(backlog_drops)
 	rss_after=$(rss_kb "$SERVER_PID")
 	"$PY" - "$n" "$TMP/stat.csv" "$TMP/media.json" "$c0" "$c1" "$t0" "$t1" "$(getconf CLK_TCK)" \
-		"$rss" "$IDLE_RSS" "$rss_after" "$((e1 - e0))" "$((np1 - np0))" "${nchan:-?}" "$drops" "$o0" "$o1" "${kfwd:-0}" "${kuser:-0}" "$((b1 - b0))" >>"$TMP/results.$MODE" <<'EOP'
+		"$rss" "$IDLE_RSS" "$rss_after" "$((e1 - e0))" "$((np1 - np0))" "${nchan:-?}" "$drops" "$o0" "$o1" "${kfwd:-0}" "${kuser:-0}" "$((b1 - b0))" "${nfilt:-0}" "$alone" >>"$TMP/results.$MODE" <<'EOP'
 import json, sys
 (n, stat, media, c0, c1, t0, t1, hz, rss, idle, after, errs, noports, nchan, drops, o0, o1,
- kfwd, kuser, backlog) = sys.argv[1:]
+ kfwd, kuser, backlog, nfilt, alone) = sys.argv[1:]
 o0, o1 = o0.split(), o1.split()
 dt = float(t1) - float(t0)
 others = [(int(b) - int(a)) / float(hz) / dt * 100 for a, b in zip(o0[:3], o1[:3])]
@@ -329,7 +357,7 @@ print(json.dumps({"n": n, "ok": ok, "fail": fail, "cpu": cpu, "window": float(t1
                   "loss_fwd": loss(f.get("packets", 0)), "loss_rt": loss(r.get("packets", 0)),
                   "errs": int(errs), "noports": int(noports), "nchan": nchan, "drops": drops,
                   "others": others, "host": host, "kfwd": int(kfwd), "kuser": int(kuser),
-                  "backlog": int(backlog), "gen": m.get("generator", {})}))
+                  "backlog": int(backlog), "filters": int(nfilt), "alone": float(alone), "gen": m.get("generator", {})}))
 EOP
 	"$PY" - "$TMP/results.$MODE" <<'EOP'
 import json, sys
@@ -344,10 +372,16 @@ print("       window %.1fs: rtpgen %.0f%%, SIPp UAC %.0f%%, SIPp UAS %.0f%% of a
       % ((s["window"],) + tuple(s["others"]) + (s["host"],)))
 g = s["gen"]
 print("       rtpgen: %d calls learned, %d fully sent; sent %d, echoed %d, send errors %d, retries %d;"
-      " ticks >= 5 ms late %d (worst %d ms); socket buffers %d/%d; backlog drops %d"
+      " ticks >= 5 ms late %d (worst %d ms); socket buffers %d/%d; backlog drops %d;"
+      " TC filters on lo %d"
       % (g.get("calls", 0), g.get("calls_done", 0), g.get("sent", 0), g.get("echoed", 0),
          g.get("send_errors", 0), g.get("send_retries", 0), g.get("late_ticks_5ms", 0),
-         g.get("late_max_ms", 0), g.get("rcvbuf", 0), g.get("sndbuf", 0), s["backlog"]))
+         g.get("late_max_ms", 0), g.get("rcvbuf", 0), g.get("sndbuf", 0), s["backlog"],
+         s["filters"]))
+if s["alone"] >= 0:
+    print("       rtpgen alone (the same streams to itself, no PBX) %.0f%% of a core: relaying cost the"
+          " senders %.0f%% more = %.4f%% of a core per call, besides Zvonok's own"
+          % (s["alone"], s["others"][0] - s["alone"], (s["others"][0] - s["alone"]) / n))
 print("       %s channels up; packets expected %d, forward %d (%d payloads ok, %d out of"
       " sequence, %d streams), round trip %d (%d ok, %d out of sequence, %d streams); RSS after"
       " the step %.1f MB; UDP to closed ports %d; socket drops at the window's end"

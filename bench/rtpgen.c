@@ -5,7 +5,7 @@
  * packet, a task per call) and a Python sink could not.  Bench-only: built
  * by CMake beside zvonok, never installed.
  *
- *   rtpgen [-d MS] [-t SECONDS] [-n] AUDIO PORT_A PORT_B STATS CALLS_LOG
+ *   rtpgen [-d MS] [-t SECONDS] [-n] [-l CALLS] AUDIO PORT_A PORT_B STATS CALLS_LOG
  *
  * AUDIO is raw mu-law; its 160-octet chunks are the 20 ms payloads.
  *
@@ -23,7 +23,8 @@
  * Callee side (thread "b", socket 127.0.0.1:PORT_B, the media address of
  * the callee's SDP): every packet the PBX relays is counted and checked
  * ("forward") and echoed to its sender with another SSRC (-n: not
- * echoed), a receive batch in one sendmmsg().  PORT_A+1 and PORT_B+1
+ * echoed), a receive batch in one sendmmsg().  Both threads wake once a
+ * millisecond and take what queued meanwhile.  PORT_A+1 and PORT_B+1
  * swallow RTCP.
  *
  * Checked per direction and per stream (a stream is the PBX port it came
@@ -31,6 +32,11 @@
  * "not_pcmu"), payload equal to a chunk of AUDIO ("payload_ok") and to the
  * chunk after the previous one of the stream (else "out_of_sequence":
  * loss, reordering, duplication).
+ *
+ * -l CALLS: no PBX, the baseline of the test side's own cost: CALLS
+ * streams from PORT_A straight to PORT_B (echoed straight back), at once,
+ * CALLS_LOG unused; the packet counts hold, the per-stream checks do not
+ * (every stream comes from the same port).
  *
  * On SIGTERM or SIGINT (or after -t SECONDS, default 3600) writes STATS,
  * the JSON bench/media.sh reads: chunks, distinct_chunks, forward,
@@ -53,7 +59,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -208,7 +213,7 @@ static int udp_bind(int port)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-	int size = 32 << 20, got;
+	int size = 128 << 20, got, pmtu = IP_PMTUDISC_DO;
 	socklen_t sl = sizeof(got);
 
 	if (fd < 0) {
@@ -221,6 +226,8 @@ static int udp_bind(int port)
 	 * net.core.rmem_max when root */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/* DF: no IP id to pick per packet */
+	setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
 	size = 8 << 20;
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
@@ -300,6 +307,7 @@ static int *slot[PERIOD], slot_n[PERIOD], slot_cap[PERIOD];
 static uint64_t sent, late_ticks, late_max_ms;
 static int port_a, port_b;
 static const char *calls_log;
+static int loop_calls;
 
 static void slot_add(int s, int c)
 {
@@ -457,15 +465,34 @@ static struct rxbatch rxa, rxb, rxc;
 static uint64_t echoed, echo_errors, echo_retries, rtcp;
 static int64_t epoch_ns;
 
+/* Both sides wake once a millisecond and take what queued meanwhile in
+ * one go: a thread woken by every arriving packet (poll, epoll) cost a
+ * wake-up per packet or two at these rates, more than the packet. */
+static void sleep_until(int64_t t)
+{
+	struct timespec ts = {t / 1000000000, t % 1000000000};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 static void *caller_side(void *arg)
 {
 	(void)arg;
 	int64_t done_ms = (now_ns() - epoch_ns) / 1000000;
 
+	for (int i = 0; i < loop_calls; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "call %d 127.0.0.1 %d", i, port_b);
+		new_call(line, done_ms);
+	}
+
 	while (!atomic_load(&stopping)) {
 		int64_t now_ms = (now_ns() - epoch_ns) / 1000000;
 
-		follow_log(now_ms);
+		if (!loop_calls)
+			follow_log(now_ms);
 		if (now_ms > done_ms) {
 			int64_t late = now_ms - (done_ms + 1);
 			int busy = 0;
@@ -483,8 +510,8 @@ static void *caller_side(void *arg)
 			txa_flush();
 			done_ms = now_ms;
 		}
-		/* the echoes, a bounded number of batches before the next tick */
-		for (int r = 0; r < 16; r++) {
+		/* the echoes queued since the last tick */
+		for (;;) {
 			int n = rx(sock_a, &rxa);
 			if (n <= 0)
 				break;
@@ -497,14 +524,7 @@ static void *caller_side(void *arg)
 			if (n < BATCH)
 				break;
 		}
-		int64_t next = epoch_ns + (done_ms + 1) * 1000000;
-		int64_t wait = next - now_ns();
-		if (wait > 0) {
-			struct timespec ts = {wait / 1000000000, wait % 1000000000};
-			struct pollfd p = {.fd = sock_a, .events = POLLIN};
-
-			ppoll(&p, 1, &ts, NULL);
-		}
+		sleep_until(epoch_ns + (done_ms + 1) * 1000000);
 	}
 	return NULL;
 }
@@ -516,55 +536,48 @@ static int sock_b, rtcp_a, rtcp_b;
 static void *callee_side(void *arg)
 {
 	(void)arg;
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-	int fds[3] = {sock_b, rtcp_a, rtcp_b};
+	/* half a millisecond out of phase with the caller's ticks */
+	int64_t next = now_ns() + 500000;
 
-	for (int i = 0; i < 3; i++) {
-		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
-		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
-	}
-	while (!atomic_load(&stopping)) {
-		struct epoll_event evs[3];
-		int k = epoll_wait(ep, evs, 3, 100);
-
-		for (int e = 0; e < k; e++) {
-			int fd = evs[e].data.fd;
-
-			if (fd != sock_b) {
-				int n;
-				while ((n = rx(fd, &rxc)) > 0)
-					rtcp += (uint64_t)n;
-				continue;
-			}
-			for (int r = 0; r < 64; r++) {
-				int n = rx(sock_b, &rxb);
-				if (n <= 0)
-					break;
-				int64_t t = now_ns();
-				if (!fwd.first_ns)
-					fwd.first_ns = t;
-				fwd.last_ns = t;
-				for (int i = 0; i < n; i++) {
-					uint8_t *p = rxb.buf[i];
-
-					dir_packet(&fwd, p, rxb.m[i].msg_len, ntohs(rxb.from[i].sin_port));
-					/* the echo in place: the same buffer back to its
-					 * sender, another SSRC */
-					if (rxb.m[i].msg_len >= HDR)
-						for (int j = 8; j < 12; j++)
-							p[j] ^= 0x5a;
-					rxb.iov[i].iov_len = rxb.m[i].msg_len;
-				}
-				if (echo) {
-					tx_all(sock_b, rxb.m, n, &echo_errors, &echo_retries);
-					echoed += (uint64_t)n;
-				}
-				if (n < BATCH)
-					break;
-			}
+	for (uint64_t t = 0; !atomic_load(&stopping); t++) {
+		sleep_until(next);
+		next += 1000000;
+		if (t % 100 == 0) {
+			int n;
+			while ((n = rx(rtcp_a, &rxc)) > 0)
+				rtcp += (uint64_t)n;
+			while ((n = rx(rtcp_b, &rxc)) > 0)
+				rtcp += (uint64_t)n;
 		}
+		for (;;) {
+			int n = rx(sock_b, &rxb);
+			if (n <= 0)
+				break;
+			int64_t now = now_ns();
+			if (!fwd.first_ns)
+				fwd.first_ns = now;
+			fwd.last_ns = now;
+			for (int i = 0; i < n; i++) {
+				uint8_t *p = rxb.buf[i];
+
+				dir_packet(&fwd, p, rxb.m[i].msg_len, ntohs(rxb.from[i].sin_port));
+				/* the echo in place: the same buffer back to its
+				 * sender, another SSRC */
+				if (rxb.m[i].msg_len >= HDR)
+					for (int j = 8; j < 12; j++)
+						p[j] ^= 0x5a;
+				rxb.iov[i].iov_len = rxb.m[i].msg_len;
+			}
+			if (echo) {
+				tx_all(sock_b, rxb.m, n, &echo_errors, &echo_retries);
+				echoed += (uint64_t)n;
+			}
+			if (n < BATCH)
+				break;
+		}
+		if (now_ns() > next) /* a late tick: skip the ones it swallowed */
+			next = now_ns() + 1000000;
 	}
-	close(ep);
 	return NULL;
 }
 
@@ -583,7 +596,7 @@ int main(int argc, char **argv)
 {
 	int opt, limit = 3600;
 
-	while ((opt = getopt(argc, argv, "d:t:n")) != -1) {
+	while ((opt = getopt(argc, argv, "d:t:nl:")) != -1) {
 		switch (opt) {
 		case 'd':
 			start_delay_ms = atoi(optarg);
@@ -594,13 +607,18 @@ int main(int argc, char **argv)
 		case 'n':
 			echo = 0;
 			break;
+		case 'l':
+			loop_calls = atoi(optarg);
+			if (loop_calls < 0 || loop_calls > MAXCALLS)
+				goto usage;
+			break;
 		default:
 			goto usage;
 		}
 	}
 	if (argc - optind != 5) {
 usage:
-		fprintf(stderr, "usage: rtpgen [-d MS] [-t SECONDS] [-n] AUDIO PORT_A PORT_B STATS CALLS_LOG\n");
+		fprintf(stderr, "usage: rtpgen [-d MS] [-t SECONDS] [-n] [-l CALLS] AUDIO PORT_A PORT_B STATS CALLS_LOG\n");
 		return 2;
 	}
 	load_audio(argv[optind]);
