@@ -57,7 +57,9 @@
 #              of audio per call, i.e. the hold time), RAMP (100 new calls
 #              per second while a step ramps up: SIPp sets up 400/s
 #              cleanly here), STARTS (3), WORKERS (nproc),
-#              MODES ("user kernel"), SETTLE (15: seconds after the last
+#              MODES ("user kernel"), SLACK (2: seconds a call is held
+#              beyond its audio, so that packets a starved rtpgen sends
+#              late still find the call up; its lateness is printed), SETTLE (15: seconds after the last
 #              step before the RSS after load is read), MEDIA_DEBUG=1 lists
 #              the channels left at the end, MEDIA_HOOK (a command run with
 #              Zvonok's pid, the step's calls and the mode once the RSS is
@@ -77,6 +79,7 @@ RAMP=${RAMP:-100}
 STARTS=${STARTS:-3}
 MODES=${MODES:-"user kernel"}
 SETTLE=${SETTLE:-15}
+SLACK=${SLACK:-2}
 WORKERS=${WORKERS:-$(nproc)}
 command -v sipp >/dev/null || { echo "sipp (sip-tester) is needed" >&2; exit 1; }
 command -v sox >/dev/null || { echo "sox is needed" >&2; exit 1; }
@@ -293,7 +296,7 @@ for n in $STEPS; do
 	ts=$(now)
 	UACPORT=$(free_port)
 	(cd "$TMP" && exec sipp "127.0.0.1:$ZPORT" -sf "$HERE/media_uac.xml" -s media -r "$RAMP" \
-		-m "$n" -l "$n" -d $((STEP * 1000 + 500)) -i 127.0.0.1 -p "$UACPORT" \
+		-m "$n" -l "$n" -d $((STEP * 1000 + SLACK * 1000)) -i 127.0.0.1 -p "$UACPORT" \
 		-key sinkport "$SINK_A" -timeout $((STEP + 60)) -max_retrans 5 -max_socket 60000 \
 		-trace_logs -log_file "$TMP/calls.log" \
 		-trace_stat -stf "$TMP/stat.csv" -fd 1 -nostdin) >"$TMP/uac.out" 2>&1 &
@@ -372,16 +375,20 @@ print("       window %.1fs: rtpgen %.0f%%, SIPp UAC %.0f%%, SIPp UAS %.0f%% of a
       % ((s["window"],) + tuple(s["others"]) + (s["host"],)))
 g = s["gen"]
 print("       rtpgen: %d calls learned, %d fully sent; sent %d, echoed %d, send errors %d, retries %d;"
-      " ticks >= 5 ms late %d (worst %d ms); socket buffers %d/%d; backlog drops %d;"
-      " TC filters on lo %d"
+      " sending ticks >= 5 ms late %d (worst %d ms, echoing %d ms); socket buffers %d/%d;"
+      " backlog drops %d; TC filters on lo %d"
       % (g.get("calls", 0), g.get("calls_done", 0), g.get("sent", 0), g.get("echoed", 0),
          g.get("send_errors", 0), g.get("send_retries", 0), g.get("late_ticks_5ms", 0),
-         g.get("late_max_ms", 0), g.get("rcvbuf", 0), g.get("sndbuf", 0), s["backlog"],
+         g.get("late_max_ms", 0), g.get("echo_late_max_ms", 0), g.get("rcvbuf", 0), g.get("sndbuf", 0), s["backlog"],
          s["filters"]))
 if s["alone"] >= 0:
     print("       rtpgen alone (the same streams to itself, no PBX) %.0f%% of a core: relaying cost the"
           " senders %.0f%% more = %.4f%% of a core per call, besides Zvonok's own"
           % (s["alone"], s["others"][0] - s["alone"], (s["others"][0] - s["alone"]) / n))
+if g.get("sent") and (f.get("packets", 0) < g["sent"] or r.get("packets", 0) < g.get("echoed", 0)):
+    print("       loss against what rtpgen sent: forward %.3f%%, echoes %.3f%%"
+          % ((1 - f.get("packets", 0) / g["sent"]) * 100,
+             (1 - r.get("packets", 0) / g["echoed"]) * 100 if g.get("echoed") else 100.0))
 print("       %s channels up; packets expected %d, forward %d (%d payloads ok, %d out of"
       " sequence, %d streams), round trip %d (%d ok, %d out of sequence, %d streams); RSS after"
       " the step %.1f MB; UDP to closed ports %d; socket drops at the window's end"

@@ -318,6 +318,16 @@ static void slot_add(int s, int c)
 	slot[s][slot_n[s]++] = c;
 }
 
+/* A stream is the PBX port a packet came from; without a PBX (-l) every
+ * packet comes from the other end's one port, and the low bits of the
+ * SSRC (there the call's number) tell the calls apart. */
+static uint16_t stream_key(const uint8_t *pkt, const struct sockaddr_in *from)
+{
+	if (!loop_calls)
+		return ntohs(from->sin_port);
+	return (uint16_t)((pkt[10] << 8) | pkt[11]);
+}
+
 static uint32_t mix32(uint32_t x)
 {
 	x ^= x >> 16;
@@ -348,7 +358,7 @@ static void new_call(const char *line, int64_t now_ms)
 		return;
 	}
 	uint32_t r = mix32((uint32_t)ncalls * 2654435761u + (uint32_t)getpid());
-	c->ssrc = r;
+	c->ssrc = loop_calls ? (r & 0xffff0000u) | (uint32_t)ncalls : r;
 	c->seq0 = (uint16_t)mix32(r);
 	c->ts0 = mix32(r ^ 0x5bd1e995);
 	/* round robin over the 20 ms of the period, so every millisecond
@@ -462,7 +472,7 @@ static void tick(int64_t m)
 
 static struct dir fwd, ret;
 static struct rxbatch rxa, rxb, rxc;
-static uint64_t echoed, echo_errors, echo_retries, rtcp;
+static uint64_t echoed, echo_errors, echo_retries, rtcp, echo_late_max_ms;
 static int64_t epoch_ns;
 
 /* Both sides wake once a millisecond and take what queued meanwhile in
@@ -517,7 +527,7 @@ static void *caller_side(void *arg)
 				break;
 			int64_t t = now_ns();
 			for (int i = 0; i < n; i++)
-				dir_packet(&ret, rxa.buf[i], rxa.m[i].msg_len, ntohs(rxa.from[i].sin_port));
+				dir_packet(&ret, rxa.buf[i], rxa.m[i].msg_len, stream_key(rxa.buf[i], &rxa.from[i]));
 			if (!ret.first_ns)
 				ret.first_ns = t;
 			ret.last_ns = t;
@@ -560,7 +570,7 @@ static void *callee_side(void *arg)
 			for (int i = 0; i < n; i++) {
 				uint8_t *p = rxb.buf[i];
 
-				dir_packet(&fwd, p, rxb.m[i].msg_len, ntohs(rxb.from[i].sin_port));
+				dir_packet(&fwd, p, rxb.m[i].msg_len, stream_key(p, &rxb.from[i]));
 				/* the echo in place: the same buffer back to its
 				 * sender, another SSRC */
 				if (rxb.m[i].msg_len >= HDR)
@@ -575,8 +585,12 @@ static void *callee_side(void *arg)
 			if (n < BATCH)
 				break;
 		}
-		if (now_ns() > next) /* a late tick: skip the ones it swallowed */
+		int64_t behind = now_ns() - next;
+		if (behind > 0) { /* a late tick: skip the ones it swallowed */
+			if ((uint64_t)(behind / 1000000) > echo_late_max_ms)
+				echo_late_max_ms = (uint64_t)(behind / 1000000);
 			next = now_ns() + 1000000;
+		}
 	}
 	return NULL;
 }
@@ -667,13 +681,13 @@ usage:
 	fprintf(f, ", \"rtcp\": %llu, \"span_s\": %.2f, \"generator\": {\"calls\": %d, "
 		   "\"calls_done\": %d, \"bad_log_lines\": %d, \"sent\": %llu, \"echoed\": %llu, "
 		   "\"send_errors\": %llu, \"send_retries\": %llu, \"late_max_ms\": %llu, "
-		   "\"late_ticks_5ms\": %llu, \"rcvbuf\": %d, \"sndbuf\": %d, \"stopped_by\": \"%s\"}}\n",
+		   "\"late_ticks_5ms\": %llu, \"echo_late_max_ms\": %llu, \"rcvbuf\": %d, \"sndbuf\": %d, \"stopped_by\": \"%s\"}}\n",
 		(unsigned long long)rtcp,
 		fwd.first_ns ? (fwd.last_ns - fwd.first_ns) / 1e9 : 0.0, ncalls, calls_done, log_bad,
 		(unsigned long long)sent, (unsigned long long)echoed,
 		(unsigned long long)(send_errors + echo_errors),
 		(unsigned long long)(send_retries + echo_retries), (unsigned long long)late_max_ms,
-		(unsigned long long)late_ticks, rcvbuf_got, sndbuf_got,
+		(unsigned long long)late_ticks, (unsigned long long)echo_late_max_ms, rcvbuf_got, sndbuf_got,
 		sig == SIGALRM ? "time limit" : "signal");
 	fclose(f);
 	return 0;
