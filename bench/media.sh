@@ -174,6 +174,8 @@ ZPORT=$(free_port)
 UASPORT=$(free_port)
 read -r SINK_A SINK_B < <("$PY" "$RTPH" ports 2)
 zvonok_dir "$TMP/zv"
+# RTP ports 10000-29999: an RTP+RTCP pair per leg, two legs a call, so
+# 5000 calls; below the ephemeral range that free_port draws from.
 rtp_conf() { # MODE: user (the relay in user space) or kernel (eBPF forwarding)
 	cat >"$TMP/zv/rtp.conf" <<EOC
 [general]
