@@ -5,17 +5,23 @@
 # SIPp UAS (bench/media_uas.xml) reached through a static AOR contact.
 # Both legs negotiate PCMU only, so the bridge relays G.711 untranslated.
 #
-# Media: the UAC streams raw PCMU made by sox (a 300-3300 Hz sweep, every
-# 20 ms chunk distinct; raw because SIPp 3.6.1 would send a wav header as
-# audio) once per call with SIPp's rtp_stream; the callee's
-# SDP names bench/media_rtp.py, which counts every packet the PBX relays,
-# checks that its payload is a chunk of the file and follows the previous
-# one of its stream, and echoes it back; the caller's SDP names the same
-# helper's second port, where the echoes relayed back by the PBX are
-# counted and checked the same way.  Loss = 1 - received / (calls x chunks
-# of the file), forward (caller -> callee) and round trip (back at the
-# caller); "kernel drops" are the UDP receive errors of the whole host over
-# the step (/proc/net/snmp), to tell socket overflow from PBX loss.
+# Media: SIPp does only SIP; both RTP ends are bench/rtpgen (C, built
+# beside zvonok: thousands of calls at 50 packets/s each way).  The
+# caller's SDP names its port A, the callee's its port B.  The UAC logs
+# the PBX's media address of every answered call (an <ereg> on the 200
+# OK's SDP, a <log> into calls.log), which rtpgen follows: from port A it
+# streams raw PCMU made by sox (a 300-3300 Hz sweep, every 20 ms chunk
+# distinct) once per call, each call its own SSRC/sequence/timestamp, the
+# calls' 20 ms ticks spread over the period and batched with sendmmsg.
+# At port B it counts every packet the PBX relays, checks that its
+# payload is a chunk of the file and follows the previous one of its
+# stream, and echoes it back; the echoes relayed back to port A are
+# counted and checked the same way.  Loss = 1 - received / (calls x
+# chunks of the file), forward (caller -> callee) and round trip (back at
+# the caller); "kernel drops" are the UDP receive errors of the whole host
+# over the step (/proc/net/snmp), to tell socket overflow from PBX loss,
+# and "backlog drops" the per-CPU input queue's (/proc/net/softnet_stat;
+# loopback packets, and those the eBPF program redirects, pass it).
 #
 # Per step: calls ok/failed (SIPp), Zvonok's CPU (utime+stime of
 # /proc/<pid>/stat, in % of one core) over a steady window in which every
@@ -42,18 +48,28 @@
 # with sysctl kernel.bpf_stats_enabled=1 (not set here: it is host-wide)
 # the program's runs and time per run.  The PBX's CPU does not include the
 # forwarding itself: it runs in the receive softirq, accounted to the
-# sender of the packet (SIPp on loopback) or ksoftirqd; see "host busy".
+# sender of the packet (rtpgen on loopback) or ksoftirqd; see "host busy"
+# and rtpgen's own CPU.
 #
-# Usage: bench/media.sh [zvonok-binary]
+# Usage: bench/media.sh [zvonok-binary]   (rtpgen is taken from the same
+#        directory, or RTPGEN)
 # Environment: STEPS ("50 100 200 400" simultaneous calls), STEP (20: seconds
 #              of audio per call, i.e. the hold time), RAMP (100 new calls
-#              per second while a step ramps up), STARTS (3), WORKERS (nproc),
-#              MODES ("user kernel"), SETTLE (15: seconds after the last
+#              per second while a step ramps up: SIPp sets up 400/s
+#              cleanly here), STARTS (3), WORKERS (nproc),
+#              MODES ("user kernel"), SLACK (2: seconds a call is held
+#              beyond its audio, so that packets a starved rtpgen sends
+#              late still find the call up; its lateness is printed), SETTLE (15: seconds after the last
 #              step before the RSS after load is read), MEDIA_DEBUG=1 lists
 #              the channels left at the end, MEDIA_HOOK (a command run with
 #              Zvonok's pid, the step's calls and the mode once the RSS is
 #              read, every call still up: e.g. to copy /proc/<pid>/smaps;
-#              its output goes to stderr).
+#              its output goes to stderr), BASELINE (1: before each step
+#              the CPU of rtpgen alone for 4 s, as many streams sent straight
+#              from its caller end to its callee end and echoed, no PBX:
+#              what the test side costs by itself; rtpgen's CPU in the step
+#              minus this is what the relaying, in the kernel or in Zvonok,
+#              costs the senders on loopback; 0: skipped).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ZVONOK=${1:-${ZVONOK:-$HERE/../build/zvonok}}
@@ -63,17 +79,20 @@ RAMP=${RAMP:-100}
 STARTS=${STARTS:-3}
 MODES=${MODES:-"user kernel"}
 SETTLE=${SETTLE:-15}
+SLACK=${SLACK:-2}
 WORKERS=${WORKERS:-$(nproc)}
 command -v sipp >/dev/null || { echo "sipp (sip-tester) is needed" >&2; exit 1; }
 command -v sox >/dev/null || { echo "sox is needed" >&2; exit 1; }
 [ -x "$ZVONOK" ] || { echo "no zvonok binary at $ZVONOK" >&2; exit 1; }
 ZVONOK=$(cd "$(dirname "$ZVONOK")" && pwd)/$(basename "$ZVONOK")
+RTPGEN=${RTPGEN:-$(dirname "$ZVONOK")/rtpgen}
+[ -x "$RTPGEN" ] || { echo "no rtpgen at $RTPGEN (cmake --build build --target rtpgen)" >&2; exit 1; }
 . "$HERE/lib.sh"
 PY=$(command -v /usr/bin/python3 || command -v python3)
 RTPH="$HERE/media_rtp.py"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/zvbench.XXXXXX")
-SERVER_PID="" UAS_PID="" UAC_PID="" MEDIA_PID=""
+SERVER_PID="" UAS_PID="" UAC_PID="" MEDIA_PID="" UACPORT=0
 gone() { # wait up to 10 s for a pid that may not be our child
 	local i
 	for i in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
@@ -96,22 +115,45 @@ sleep_until() { # absolute time (seconds since the epoch, fractional)
 	sleep "$d"
 }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-sock_drops() { # drops of the UDP sockets now open: Zvonok's RTP range, SIPp's, the sinks
-	"$PY" - "$SINK_A" "$SINK_B" <<'EOP'
+sock_drops() { # drops of the UDP sockets now open: Zvonok's RTP range, SIPp's, rtpgen's
+	"$PY" - "$SINK_A" "$SINK_B" "$UASPORT" "$UACPORT" <<'EOP'
 import sys
-a, b = int(sys.argv[1]), int(sys.argv[2])
+a, b, uas, uac = map(int, sys.argv[1:])
 z = s = k = 0
 for line in list(open("/proc/net/udp"))[1:]:
     f = line.split()
     p, d = int(f[1].split(":")[1], 16), int(f[-1])
-    if 20000 <= p <= 29999:
+    if 10000 <= p <= 29999:
         z += d
-    elif 30000 <= p <= 39999:
+    elif p in (uas, uac):
         s += d
     elif p in (a, a + 1, b, b + 1):
         k += d
 print("%d/%d/%d" % (z, s, k))
 EOP
+}
+backlog_drops() { # packets dropped by the per-CPU input queues (softnet_stat column 2)
+	local d=0 x
+	while read -r _ x _; do d=$((d + 16#$x)); done </proc/net/softnet_stat
+	echo "$d"
+}
+baseline() { # N: rtpgen's CPU (% of a core) streaming N calls to itself, no PBX
+	local b pid t0 c0 t1 c1
+	b="$TMP/baseline.$1"
+	if [ ! -s "$b" ]; then
+		"$RTPGEN" -t 30 -l "$1" "$TMP/media.ulaw" "$SINK_A" "$SINK_B" "$TMP/baseline.json" \
+			/dev/null 2>/dev/null &
+		pid=$!
+		sleep 1.5
+		c0=$(cpu_ticks "$pid") t0=$(now)
+		sleep 4
+		c1=$(cpu_ticks "$pid") t1=$(now)
+		kill -TERM "$pid"
+		wait "$pid"
+		"$PY" -c 'import sys; c0,c1,t0,t1,hz=map(float,sys.argv[1:]); print("%.1f" % ((c1-c0)/hz/(t1-t0)*100))' \
+			"$c0" "$c1" "$t0" "$t1" "$(getconf CLK_TCK)" >"$b"
+	fi
+	cat "$b"
 }
 host_busy() { # busy and total ticks of the host (/proc/stat)
 	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6 "," t }' /proc/stat
@@ -122,7 +164,7 @@ udp_errs() { # RcvbufErrors + InErrors(other), NoPorts of the host
 
 # ---- audio -----------------------------------------------------------------
 cd "$TMP" || exit 1
-# raw mu-law: SIPp 3.6.1's rtp_stream sends a file from byte 0, header included
+# raw mu-law: rtpgen sends the file's 160-octet chunks as they are
 sox -n -r 8000 -c 1 -e u-law -t ul "$TMP/media.ulaw" synth "$STEP" sine 300-3300 vol 0.5 2>"$TMP/sox.err" ||
 	{ cat "$TMP/sox.err"; exit 1; }
 read -r CHUNKS DISTINCT < <("$PY" "$RTPH" chunks "$TMP/media.ulaw")
@@ -132,10 +174,12 @@ ZPORT=$(free_port)
 UASPORT=$(free_port)
 read -r SINK_A SINK_B < <("$PY" "$RTPH" ports 2)
 zvonok_dir "$TMP/zv"
+# RTP ports 10000-29999: an RTP+RTCP pair per leg, two legs a call, so
+# 5000 calls; below the ephemeral range that free_port draws from.
 rtp_conf() { # MODE: user (the relay in user space) or kernel (eBPF forwarding)
 	cat >"$TMP/zv/rtp.conf" <<EOC
 [general]
-rtpstart=20000
+rtpstart=10000
 rtpend=29999
 kernel_forwarding=$([ "$1" = kernel ] && echo yes || echo no)
 EOC
@@ -238,19 +282,25 @@ printf '%-6s %-13s %-9s %-14s %-21s %-26s %-8s\n' calls "ok/failed" "cpu" "per c
 	"loss fwd / round trip" "kernel drops"
 for n in $STEPS; do
 	ramp=$("$PY" -c "print($n / $RAMP)")
-	if [ "$("$PY" -c "print(int($STEP - 1 - ($ramp + 2) >= 4))")" != 1 ]; then
+	if [ "$("$PY" -c "print(int($STEP - 1 - ($ramp + 2) >= 1))")" != 1 ]; then
 		echo "$n: STEP ($STEP s) too short for a steady window after a ${ramp}s ramp; skipped"
 		continue
 	fi
-	rm -f "$TMP"/stat*.csv "$TMP/media.json"
-	"$PY" "$RTPH" media "$TMP/media.ulaw" "$SINK_A" "$SINK_B" "$TMP/media.json" 2>"$TMP/media.err" &
+	alone=-1
+	[ "${BASELINE:-1}" = 1 ] && alone=$(baseline "$n")
+	rm -f "$TMP"/stat*.csv "$TMP/media.json" "$TMP/calls.log"
+	"$RTPGEN" -t $((STEP + 120)) "$TMP/media.ulaw" "$SINK_A" "$SINK_B" "$TMP/media.json" \
+		"$TMP/calls.log" 2>"$TMP/media.err" &
 	MEDIA_PID=$!
 	sleep 0.5
 	read -r e0 np0 < <(udp_errs)
+	b0=$(backlog_drops)
 	ts=$(now)
+	UACPORT=$(free_port)
 	(cd "$TMP" && exec sipp "127.0.0.1:$ZPORT" -sf "$HERE/media_uac.xml" -s media -r "$RAMP" \
-		-m "$n" -l "$n" -d $((STEP * 1000 + 500)) -i 127.0.0.1 -p "$(free_port)" -mp 30000 \
+		-m "$n" -l "$n" -d $((STEP * 1000 + SLACK * 1000)) -i 127.0.0.1 -p "$UACPORT" \
 		-key sinkport "$SINK_A" -timeout $((STEP + 60)) -max_retrans 5 -max_socket 60000 \
+		-trace_logs -log_file "$TMP/calls.log" \
 		-trace_stat -stf "$TMP/stat.csv" -fd 1 -nostdin) >"$TMP/uac.out" 2>&1 &
 	UAC_PID=$!
 	sleep_until "$("$PY" -c "print($ts + $ramp + 2)")"
@@ -262,6 +312,9 @@ for n in $STEPS; do
 	rss=$(rss_kb "$SERVER_PID")
 	[ -n "${MEDIA_HOOK:-}" ] && $MEDIA_HOOK "$SERVER_PID" "$n" "$MODE" >&2
 	drops=$(sock_drops)
+	# every TC filter on lo (other Zvonoks' too) runs on each packet, twice
+	# on loopback (before and after the redirect)
+	nfilt=$(tc filter show dev lo ingress 2>/dev/null | grep -c 'handle 0x')
 	kern=$("$ZVONOK" -C "$TMP/zv" -rx "rtp show kernel" 2>/dev/null)
 	kfwd=$(sed -n 's/^Kernel-forwarded packets: //p' <<<"$kern")
 	kuser=$(sed -n 's/^User-space relayed packets: //p' <<<"$kern")
@@ -274,12 +327,13 @@ for n in $STEPS; do
 	wait "$MEDIA_PID"
 	MEDIA_PID=""
 	read -r e1 np1 < <(udp_errs)
+	b1=$(backlog_drops)
 	rss_after=$(rss_kb "$SERVER_PID")
 	"$PY" - "$n" "$TMP/stat.csv" "$TMP/media.json" "$c0" "$c1" "$t0" "$t1" "$(getconf CLK_TCK)" \
-		"$rss" "$IDLE_RSS" "$rss_after" "$((e1 - e0))" "$((np1 - np0))" "${nchan:-?}" "$drops" "$o0" "$o1" "${kfwd:-0}" "${kuser:-0}" >>"$TMP/results.$MODE" <<'EOP'
+		"$rss" "$IDLE_RSS" "$rss_after" "$((e1 - e0))" "$((np1 - np0))" "${nchan:-?}" "$drops" "$o0" "$o1" "${kfwd:-0}" "${kuser:-0}" "$((b1 - b0))" "${nfilt:-0}" "$alone" >>"$TMP/results.$MODE" <<'EOP'
 import json, sys
 (n, stat, media, c0, c1, t0, t1, hz, rss, idle, after, errs, noports, nchan, drops, o0, o1,
- kfwd, kuser) = sys.argv[1:]
+ kfwd, kuser, backlog, nfilt, alone) = sys.argv[1:]
 o0, o1 = o0.split(), o1.split()
 dt = float(t1) - float(t0)
 others = [(int(b) - int(a)) / float(hz) / dt * 100 for a, b in zip(o0[:3], o1[:3])]
@@ -307,7 +361,8 @@ print(json.dumps({"n": n, "ok": ok, "fail": fail, "cpu": cpu, "window": float(t1
                   "fwd": f, "ret": r, "exp": exp,
                   "loss_fwd": loss(f.get("packets", 0)), "loss_rt": loss(r.get("packets", 0)),
                   "errs": int(errs), "noports": int(noports), "nchan": nchan, "drops": drops,
-                  "others": others, "host": host, "kfwd": int(kfwd), "kuser": int(kuser)}))
+                  "others": others, "host": host, "kfwd": int(kfwd), "kuser": int(kuser),
+                  "backlog": int(backlog), "filters": int(nfilt), "alone": float(alone), "gen": m.get("generator", {})}))
 EOP
 	"$PY" - "$TMP/results.$MODE" <<'EOP'
 import json, sys
@@ -318,8 +373,24 @@ print("%-6d %-13s %-9s %-14s %-21s %-26s %-8s" % (
     n, "%d/%d" % (s["ok"], s["fail"]), "%.1f%%" % s["cpu"], "%.4f%%" % (s["cpu"] / n),
     "%.1f MB (+%.2f)" % (s["rss"] / 1024, (s["rss"] - s["idle"]) / 1024 / n * 100),
     "%.3f%% / %.3f%%" % (s["loss_fwd"], s["loss_rt"]), "%d" % s["errs"]))
-print("       window %.1fs: helper %.0f%%, SIPp UAC %.0f%%, SIPp UAS %.0f%% of a core, host %.0f%% busy"
+print("       window %.1fs: rtpgen %.0f%%, SIPp UAC %.0f%%, SIPp UAS %.0f%% of a core, host %.0f%% busy"
       % ((s["window"],) + tuple(s["others"]) + (s["host"],)))
+g = s["gen"]
+print("       rtpgen: %d calls learned, %d fully sent; sent %d, echoed %d, send errors %d, retries %d;"
+      " sending ticks >= 5 ms late %d (worst %d ms, echoing %d ms); socket buffers %d/%d;"
+      " backlog drops %d; TC filters on lo %d"
+      % (g.get("calls", 0), g.get("calls_done", 0), g.get("sent", 0), g.get("echoed", 0),
+         g.get("send_errors", 0), g.get("send_retries", 0), g.get("late_ticks_5ms", 0),
+         g.get("late_max_ms", 0), g.get("echo_late_max_ms", 0), g.get("rcvbuf", 0), g.get("sndbuf", 0), s["backlog"],
+         s["filters"]))
+if s["alone"] >= 0:
+    print("       rtpgen alone (the same streams to itself, no PBX) %.0f%% of a core: relaying cost the"
+          " senders %.0f%% more = %.4f%% of a core per call, besides Zvonok's own"
+          % (s["alone"], s["others"][0] - s["alone"], (s["others"][0] - s["alone"]) / n))
+if g.get("sent") and (f.get("packets", 0) < g["sent"] or r.get("packets", 0) < g.get("echoed", 0)):
+    print("       loss against what rtpgen sent: forward %.3f%%, echoes %.3f%%"
+          % ((1 - f.get("packets", 0) / g["sent"]) * 100,
+             (1 - r.get("packets", 0) / g["echoed"]) * 100 if g.get("echoed") else 100.0))
 print("       %s channels up; packets expected %d, forward %d (%d payloads ok, %d out of"
       " sequence, %d streams), round trip %d (%d ok, %d out of sequence, %d streams); RSS after"
       " the step %.1f MB; UDP to closed ports %d; socket drops at the window's end"

@@ -1,25 +1,12 @@
 #!/usr/bin/env python3
-"""Helpers of bench/media.sh (standard library only).
+"""Helpers of bench/media.sh (standard library only; the RTP ends of the
+calls are bench/rtpgen.c).
 
   media_rtp.py startup OUT PORT CMD...
       Starts CMD (stdout+stderr to OUT), sends a SIP OPTIONS to
       127.0.0.1:PORT every millisecond until one is answered, and prints
       "PID MS": the server's pid and the milliseconds from the fork to the
       first answer.  The server keeps running when this exits.
-
-  media_rtp.py media AUDIO PORT_A PORT_B STATS
-      The RTP ends of the bridged calls, until SIGTERM, then writes STATS
-      (JSON).  PORT_B is the callee's media address (the SDP of the SIPp
-      UAS points here): every packet the PBX relays from the caller is
-      counted, its payload checked against the 20 ms chunks of AUDIO's
-      mu-law data, and echoed to its sender with another SSRC.  PORT_A is
-      the caller's media address (the SDP of the SIPp UAC points here,
-      while SIPp streams from its own ports): the echoes the PBX relays
-      back are counted and checked the same way.  PORT+1 of both swallow
-      RTCP.  Per direction: packets, payloads equal to a chunk of the
-      file, packets whose chunk is not the one after the previous one of
-      the same stream (reordering, loss, duplication), streams (one per
-      PBX RTP session).
 
   media_rtp.py ports K
       Prints K free UDP ports P of 127.0.0.1 whose P+1 is free too.
@@ -28,10 +15,8 @@
       Prints the number of 160-byte chunks of AUDIO's data and how many of
       them are distinct.
 """
-import json
 import os
 import select
-import signal
 import socket
 import struct
 import subprocess
@@ -43,8 +28,8 @@ CHUNK = 160  # 20 ms of G.711 at 8 kHz
 
 def wav_data(path):
     """The data chunk of a RIFF/WAVE mu-law file, or the whole of a raw
-    mu-law file (SIPp 3.6.1's rtp_stream sends a file's bytes from offset
-    0, header included, so media.sh gives it a raw one)."""
+    mu-law file (what media.sh gives rtpgen, which sends a file's bytes
+    from offset 0)."""
     with open(path, "rb") as f:
         b = f.read()
     if b[:4] != b"RIFF" or b[8:12] != b"WAVE":
@@ -122,115 +107,6 @@ def cmd_startup(out, port, argv):
     print("%d -1" % p.pid)
 
 
-class Dir:
-    """One direction of the media: counters and per-stream state."""
-
-    def __init__(self):
-        self.pkts = self.ok = self.order = self.bad_hdr = 0
-        self.streams = {}  # source port -> last chunk index
-
-    def packet(self, index, pkt, src_port):
-        if len(pkt) < 12 or pkt[0] >> 6 != 2:
-            self.bad_hdr += 1
-            return None
-        hl = 12 + 4 * (pkt[0] & 0x0F)
-        if pkt[0] & 0x10 and len(pkt) >= hl + 4:
-            hl += 4 + 4 * struct.unpack("!H", pkt[hl + 2:hl + 4])[0]
-        if pkt[1] & 0x7F != 0:  # not PCMU (RFC 4733 or other)
-            self.bad_hdr += 1
-            return None
-        self.pkts += 1
-        i = index.get(pkt[hl:])
-        last = self.streams.get(src_port)
-        if i is not None:
-            self.ok += 1
-            if last is not None and i != last + 1:
-                self.order += 1
-            self.streams[src_port] = i
-        elif last is None:
-            self.streams[src_port] = -2
-        return i
-
-    def as_dict(self):
-        return {"packets": self.pkts, "payload_ok": self.ok, "out_of_sequence": self.order,
-                "not_pcmu": self.bad_hdr, "streams": len(self.streams)}
-
-
-def bigbuf(s):
-    for opt in (33, socket.SO_RCVBUF):  # SO_RCVBUFFORCE needs root
-        try:
-            s.setsockopt(socket.SOL_SOCKET, opt, 8 << 20)
-            break
-        except OSError:
-            pass
-
-
-def cmd_media(audio, port_a, port_b, stats):
-    nchunks, index = chunks_of(audio)
-    socks = {}
-    for role, port in (("a", int(port_a)), ("b", int(port_b))):
-        for k, p in ((role, port), (role + "rtcp", port + 1)):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("127.0.0.1", p))
-            s.setblocking(False)
-            bigbuf(s)
-            socks[k] = s
-    fwd, ret = Dir(), Dir()
-    dump = open(os.environ["MEDIA_DUMP"], "w") if os.environ.get("MEDIA_DUMP") else None
-    rtcp = [0]
-    t_first = [None]
-    t_last = [None]
-    stop = [False]
-    signal.signal(signal.SIGTERM, lambda *a: stop.__setitem__(0, True))
-    ep = select.epoll()
-    byfd = {}
-    for k, s in socks.items():
-        ep.register(s.fileno(), select.EPOLLIN)
-        byfd[s.fileno()] = (k, s)
-    sa, sb = socks["a"], socks["b"]
-    while not stop[0]:
-        try:
-            events = ep.poll(0.2)
-        except InterruptedError:
-            continue
-        for fd, _ in events:
-            k, s = byfd[fd]
-            # at most 256 datagrams per socket per round: a busy socket
-            # must not starve the other one
-            for _ in range(256):
-                try:
-                    pkt, src = s.recvfrom(2048)
-                except (BlockingIOError, InterruptedError):
-                    break
-                except OSError:
-                    continue
-                if k == "b":
-                    fwd.packet(index, pkt, src[1])
-                    if len(pkt) >= 12:
-                        ssrc = int.from_bytes(pkt[8:12], "big") ^ 0x5A5A5A5A
-                        try:
-                            sb.sendto(pkt[:8] + ssrc.to_bytes(4, "big") + pkt[12:], src)
-                        except OSError:
-                            pass
-                    if dump is not None and fwd.pkts <= 2:
-                        dump.write(pkt[12:].hex() + "\n")
-                        dump.flush()
-                elif k == "a":
-                    ret.packet(index, pkt, src[1])
-                else:
-                    rtcp[0] += 1
-            if k == "b":
-                now = time.monotonic()
-                if t_first[0] is None:
-                    t_first[0] = now
-                t_last[0] = now
-    res = {"chunks": nchunks, "distinct_chunks": len(index), "forward": fwd.as_dict(),
-           "return": ret.as_dict(), "rtcp": rtcp[0],
-           "span_s": round(t_last[0] - t_first[0], 2) if t_first[0] else 0}
-    with open(stats, "w") as f:
-        json.dump(res, f)
-
-
 def cmd_ports(k):
     found = []
     while len(found) < int(k):
@@ -257,8 +133,6 @@ def main():
         cmd_chunks(sys.argv[2])
     elif len(sys.argv) >= 5 and sys.argv[1] == "startup":
         cmd_startup(sys.argv[2], sys.argv[3], sys.argv[4:])
-    elif len(sys.argv) == 6 and sys.argv[1] == "media":
-        cmd_media(*sys.argv[2:])
     else:
         sys.exit(__doc__)
 
