@@ -55,6 +55,7 @@ struct event_base *zv_loop_base(struct zv_loop *loop);
  * per-descriptor records for fd and the numbers around it at once, so
  * that those kept after a load sit together instead of pinning pages of
  * freed call memory (loop.c says why).  For sockets opened per call.
+ * Does nothing when called from another thread.
  */
 void zv_loop_fd_map_cover(struct zv_loop *loop, int fd);
 

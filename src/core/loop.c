@@ -164,7 +164,7 @@ static void fd_map_noop(evutil_socket_t fd, short what, void *arg)
  */
 void zv_loop_fd_map_cover(struct zv_loop *loop, int fd)
 {
-	if (fd < loop->fd_map_covered || loop->wake_fd < 0)
+	if (fd < loop->fd_map_covered || loop->wake_fd < 0 || current_loop != loop)
 		return;
 	int end = (fd / FD_MAP_BATCH + 1) * FD_MAP_BATCH;
 	for (int n = loop->fd_map_covered; n < end;) {
