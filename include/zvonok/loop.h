@@ -51,6 +51,15 @@ const char *zv_loop_name(const struct zv_loop *loop);
 struct event_base *zv_loop_base(struct zv_loop *loop);
 
 /*
+ * Before watching descriptor fd on loop (its own thread): make libevent's
+ * per-descriptor records for fd and the numbers around it at once, so
+ * that those kept after a load sit together instead of pinning pages of
+ * freed call memory (loop.c says why).  For sockets opened per call.
+ * Does nothing when called from another thread.
+ */
+void zv_loop_fd_map_cover(struct zv_loop *loop, int fd);
+
+/*
  * Run fn(arg) on loop's thread, after messages posted before it (FIFO per
  * poster).  Returns 0, -ENOMEM, or -ESHUTDOWN once the loop has stopped.
  * When it fails fn never runs, so the caller still owns arg.

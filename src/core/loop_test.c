@@ -11,6 +11,9 @@
  * workers.
  */
 #include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -419,6 +422,76 @@ static void test_timer_on_main_loop(void **state)
 	zv_timer_fini(&t); /* idempotent */
 }
 
+/* ---- descriptor records ------------------------------------------------ */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ZV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZV_ASAN 1
+#endif
+#endif
+#ifdef ZV_ASAN
+size_t __sanitizer_get_current_allocated_bytes(void); /* libasan */
+#endif
+
+/* Bytes the heap has handed out (ASan has its own allocator). */
+static size_t heap_in_use(void)
+{
+#ifdef ZV_ASAN
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	return mallinfo2().uordblks;
+#endif
+}
+
+static unsigned open_fds(void)
+{
+	unsigned n = 0;
+	for (int fd = 0; fd < 4096; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+static void pipe_readable(evutil_socket_t fd, short what, void *arg)
+{
+	char c;
+	if (read(fd, &c, 1) == 1)
+		(*(int *)arg)++;
+	zv_main_loop_exit();
+}
+
+/* zv_loop_fd_map_cover() makes libevent's records for a batch of numbers
+ * at once (the heap grows by at least 16 bytes a number: if libevent
+ * stopped keeping them this fails), leaves no descriptor open, is a no-op
+ * below what it covered, and the loop watches descriptors as before. */
+static void test_fd_map_cover(void **state)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	unsigned fds = open_fds();
+	size_t m0 = heap_in_use();
+	zv_loop_fd_map_cover(zv_main_loop(), p[0] + 600); /* past the first 512 */
+	size_t m1 = heap_in_use();
+	assert_true(m1 >= m0 + 16 * 1024);
+	assert_int_equal(open_fds(), fds);
+	zv_loop_fd_map_cover(zv_main_loop(), p[0]);
+	assert_int_equal(heap_in_use(), m1);
+	static int got;
+	got = 0;
+	struct event *ev = event_new(zv_loop_base(zv_main_loop()), p[0], EV_READ | EV_PERSIST,
+				     pipe_readable, &got);
+	assert_non_null(ev);
+	assert_int_equal(event_add(ev, NULL), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_true(run_main(1000));
+	assert_int_equal(got, 1);
+	event_free(ev);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* ---- blocking pool ---------------------------------------------------- */
 
 #define POOL_JOBS 50
@@ -635,6 +708,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_worker_for_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timers_on_worker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_on_main_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_map_cover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_count_posts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_after_reinit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_post_after_fini, setup, teardown),

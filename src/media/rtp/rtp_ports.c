@@ -209,6 +209,7 @@ static struct rtp_port *port_new(struct zv_loop *loop, const struct sockaddr_sto
 	if (err)
 		goto fail;
 	err = -ENOMEM;
+	zv_loop_fd_map_cover(loop, p->fd[0] > p->fd[1] ? p->fd[0] : p->fd[1]);
 	for (int i = 0; i < 2; i++) {
 		p->ev[i] = event_new(zv_loop_base(loop), p->fd[i], EV_READ | EV_PERSIST,
 				     on_readable, p);
@@ -261,9 +262,16 @@ static void on_trim(void *arg)
 {
 	struct rtp_pool *pl = arg;
 	pl->trim_armed = false;
-	pool_trim(pl, rtp__now_us() - (uint64_t)RTP_POOL_IDLE_MS * 1000u);
+	uint64_t now = rtp__now_us();
+	pool_trim(pl, now - (uint64_t)RTP_POOL_IDLE_MS * 1000u);
 	if (pl->head) {
-		zv_timer_start(&pl->trim, RTP_POOL_IDLE_MS, 0);
+		/* When the oldest pair left is idle long enough (in batches of
+		 * 250 ms), not a whole period later: after a load every pair
+		 * is closed RTP_POOL_IDLE_MS after its call, not up to twice
+		 * that, before the daemon's trim of the heap 12 s after. */
+		uint64_t due = pl->head->free_us + (uint64_t)RTP_POOL_IDLE_MS * 1000u;
+		zv_timer_start(&pl->trim, due > now ? (uint32_t)((due - now) / 1000u) + 250 : 250,
+			       0);
 		pl->trim_armed = true;
 	}
 }

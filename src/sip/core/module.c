@@ -284,11 +284,13 @@ static enum zv_cli_result cli_sip_stats(struct zv_cli_req *req, int argc, char *
 		      "Requests received:      %llu\nResponses received:     %llu\n"
 		      "Requests sent:          %llu\nResponses sent:         %llu\n"
 		      "Retransmissions:        %llu\nMalformed messages:     %llu\n"
-		      "Server transactions:    %llu\nClient transactions:    %llu\n",
+		      "Server transactions:    %llu (%llu absorbing retransmissions in %llu KB)\n"
+		      "Client transactions:    %llu\n",
 		      (unsigned long long)s.rx_requests, (unsigned long long)s.rx_responses,
 		      (unsigned long long)s.tx_requests, (unsigned long long)s.tx_responses,
 		      (unsigned long long)s.retransmissions, (unsigned long long)s.malformed,
-		      (unsigned long long)s.stsx_alive, (unsigned long long)s.ctsx_alive);
+		      (unsigned long long)s.stsx_alive, (unsigned long long)s.stsx_remnants,
+		      (unsigned long long)s.remnant_blocks * 64, (unsigned long long)s.ctsx_alive);
 	return ZV_CLI_SUCCESS;
 }
 

@@ -274,6 +274,9 @@ void sip_stray_response_set(sip_stray_response_cb *cb);
 struct sip_stats {
 	uint64_t rx_requests, rx_responses, tx_requests, tx_responses;
 	uint64_t retransmissions, malformed, stsx_alive, ctsx_alive;
+	/* of stsx_alive, those reduced to retransmission absorbers (tsx.c
+	 * remnants), and the 64 KB blocks that hold them */
+	uint64_t stsx_remnants, remnant_blocks;
 };
 void sip_stats_get(struct sip_stats *st);
 
@@ -282,6 +285,9 @@ void sip__tsx_worker_init(void *arg);
 void sip__tsx_worker_fini(void *arg);
 /* Process a received message on its owner worker (takes rx). */
 void sip__tsx_rx(struct sip_rx *rx);
+/* Tests: move this worker's transaction clock (the remnants' ends) ms
+ * forward; with sweep, drop the remnants that are over now. */
+void sip__tsx_time_warp(uint32_t ms, bool sweep);
 
 /* Header value helper: Server/User-Agent text. */
 const char *sip_user_agent(void);

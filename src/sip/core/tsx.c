@@ -12,10 +12,15 @@
  * deletion): a lookup reads one slot line and compares the full key only
  * on a hash match.  Keys are built on the stack and copied into the
  * transaction's own allocation.  Server transactions keep the request
- * (struct sip_rx) while the TU may answer and the last response text;
- * a completed non-INVITE server transaction on UDP, which only absorbs
- * retransmissions for 64*T1, drops the request once its handler returned,
- * and an INVITE one on UDP drops request and answer once ACKed.
+ * (struct sip_rx) while the TU may answer and the last response text.
+ * On UDP, a completed non-INVITE server transaction (once its handler
+ * returned) and an INVITE one once ACKed only absorb retransmissions
+ * until timer J, L or I: each is then replaced in its table slot by a
+ * remnant (key, target, the non-INVITE answer, its end) packed in a
+ * per-worker FIFO arena of 64 KB mmap'd blocks, so that it does not pin a
+ * page of the heap among the freed memory of its call for 32 s; one
+ * sweep timer per worker drops remnants in order and unmaps drained
+ * blocks, and a lookup ignores a remnant past its end.
  * INVITE server transactions in Accepted are also on a list, for the ACK
  * of a 2xx.  Client transactions keep the request text for
  * retransmission.  Timers are zv_timer on the worker loop.  Over reliable
@@ -28,9 +33,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define ZV_LOG_MODULE "sip"
 #include <zvonok/core.h>
+#include <zvonok/fifo_arena.h>
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/obj.h>
@@ -53,13 +60,19 @@ enum tsx_state {
 	TSX_TERMINATED,
 };
 
-struct tsx_common {
+/* What the table and a lookup read: shared by transactions and remnants. */
+struct tsx_head {
 	uint64_t hash;
-	bool server;
 	char *key; /* in the same allocation, after the struct */
-	size_t key_len;
-	enum sip_method method;
-	enum tsx_state state;
+	uint32_t key_len;
+	bool server;
+	bool remnant;   /* a struct tsx_remnant, not a transaction */
+	uint8_t method; /* enum sip_method */
+	uint8_t state;  /* enum tsx_state */
+};
+
+struct tsx_common {
+	struct tsx_head h; /* first: a table entry points here */
 	struct zv_timer retrans; /* A, E, G, or 2xx retransmission */
 	struct zv_timer timeout; /* B, F, H, D, I, J, K, L */
 	uint32_t interval;
@@ -74,7 +87,9 @@ struct sip_stsx {
 	size_t last_len;
 	unsigned last_status;
 	struct sip_stsx *acc_next, **acc_pprev; /* INVITE in Accepted */
+	uint64_t final_ms; /* when the final response went out (now_ms()) */
 	bool setup; /* a new call's INVITE without final answer (zv_core_setup_*) */
+	bool tu_done; /* the request handler has returned */
 	char to_tag[24];
 };
 
@@ -87,9 +102,39 @@ struct sip_ctsx {
 	char branch[64];
 };
 
+/*
+ * A server transaction over UDP reduced to what absorbs retransmissions
+ * once nothing else can happen to it: a non-INVITE one with its final
+ * answer sent (timer J), an INVITE one whose answer was ACKed (timer L
+ * after a 2xx, I after a non-2xx).  Key, where to send, the answer to
+ * resend (non-INVITE only; an INVITE retransmission after the ACK gets
+ * nothing, as before) and when it ends.  Kept in a per-worker FIFO arena
+ * (fifo_arena.h), not in malloc's heap: a whole call's memory is freed
+ * around these while they live 32 s, and scattered there each would keep
+ * its page resident.  No timers of its own: one sweep timer per worker
+ * drops them in order, and a lookup ignores one past its end.
+ */
+struct tsx_remnant {
+	struct tsx_head h; /* h.remnant; h.key points into data */
+	uint64_t expire_ms; /* now_ms() at which the transaction ends */
+	struct sip_tp *tp;
+	uint32_t last_len; /* 0: nothing to resend */
+	socklen_t addr_len;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} addr;
+	char data[]; /* key, NUL, last response */
+};
+
+/* The remnants' FIFOs, one per lifetime so each is in expiry order. */
+enum { REM_LONG, REM_SHORT, REM__COUNT }; /* 64*T1 after the answer; T4 after the ACK */
+#define SWEEP_SLACK_MS 1000u /* remnants are dropped in batches up to 1 s late */
+
 struct tsx_slot {
 	uint64_t hash;
-	struct tsx_common *t; /* NULL: free */
+	struct tsx_head *t; /* NULL: free */
 };
 
 struct tsx_table {
@@ -97,6 +142,9 @@ struct tsx_table {
 	size_t mask; /* slots - 1 */
 	size_t count;
 	struct sip_stsx *accepted; /* INVITE server transactions in Accepted */
+	struct zv_fifo_arena remnants[REM__COUNT];
+	struct zv_timer sweep; /* drops expired remnants; ev NULL until the first */
+	uint64_t sweep_due;    /* when the sweep timer fires, 0: not armed */
 };
 
 static _Thread_local struct tsx_table *table;
@@ -116,6 +164,7 @@ void sip_stray_response_set(sip_stray_response_cb *cb)
 }
 
 static atomic_ulong st_rx_req, st_rx_resp, st_tx_req, st_tx_resp, st_retrans, st_stsx, st_ctsx;
+static atomic_ulong st_remnants, st_remnant_blocks;
 unsigned long sip__malformed_count(void);
 
 void sip_stats_get(struct sip_stats *s)
@@ -128,6 +177,8 @@ void sip_stats_get(struct sip_stats *s)
 	s->malformed = sip__malformed_count();
 	s->stsx_alive = atomic_load(&st_stsx);
 	s->ctsx_alive = atomic_load(&st_ctsx);
+	s->stsx_remnants = atomic_load(&st_remnants);
+	s->remnant_blocks = atomic_load(&st_remnant_blocks);
 }
 
 void sip_method_handler_set(enum sip_method method, sip_request_cb *cb)
@@ -146,7 +197,19 @@ void sip__tsx_worker_init(void *arg)
 		return;
 	}
 	t->mask = TABLE_MIN - 1;
+	for (int i = 0; i < REM__COUNT; i++)
+		zv_fifo_arena_init(&t->remnants[i], 64 << 10);
 	table = t;
+}
+
+static _Thread_local uint64_t warp_ms; /* sip__tsx_time_warp() */
+
+/* Monotonic milliseconds, for the remnants' ends. */
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + warp_ms;
 }
 
 /* ---- table -------------------------------------------------------------- */
@@ -176,7 +239,13 @@ static uint64_t key_hash(const char *p, size_t len, bool server)
 	return h;
 }
 
-static struct tsx_common *lookup(const char *key, size_t len, uint64_t h, bool server)
+/* A remnant past its end is gone, even before the sweep drops it. */
+static bool remnant_over(const struct tsx_head *t)
+{
+	return t->remnant && ((const struct tsx_remnant *)t)->expire_ms <= now_ms();
+}
+
+static struct tsx_head *lookup(const char *key, size_t len, uint64_t h, bool server)
 {
 	if (!table)
 		return NULL;
@@ -185,12 +254,12 @@ static struct tsx_common *lookup(const char *key, size_t len, uint64_t h, bool s
 		if (!s->t)
 			return NULL;
 		if (s->hash == h && s->t->server == server && s->t->key_len == len &&
-		    !memcmp(s->t->key, key, len))
+		    !memcmp(s->t->key, key, len) && !remnant_over(s->t))
 			return s->t;
 	}
 }
 
-static void place(struct tsx_slot *slots, size_t mask, uint64_t h, struct tsx_common *t)
+static void place(struct tsx_slot *slots, size_t mask, uint64_t h, struct tsx_head *t)
 {
 	size_t i = h & mask;
 	while (slots[i].t)
@@ -215,7 +284,7 @@ static void grow(void)
 	table->mask = ncap - 1;
 }
 
-static int insert(struct tsx_common *t)
+static int insert(struct tsx_head *t)
 {
 	if ((table->count + 1) * 2 > table->mask + 1)
 		grow();
@@ -226,7 +295,7 @@ static int insert(struct tsx_common *t)
 	return 0;
 }
 
-static void unlink_tsx(struct tsx_common *t)
+static void unlink_tsx(struct tsx_head *t)
 {
 	size_t mask = table->mask, i = t->hash & mask;
 	while (table->slots[i].t != t) {
@@ -346,10 +415,10 @@ static int key_client(struct tsx_key *k, struct zv_str branch, enum sip_method m
 /* Copies the key into the transaction (allocated with room for it). */
 static void key_set(struct tsx_common *c, const struct tsx_key *k)
 {
-	c->key_len = k->len;
-	c->hash = k->hash;
-	memcpy(c->key, k->p, k->len);
-	c->key[k->len] = '\0';
+	c->h.key_len = k->len;
+	c->h.hash = k->hash;
+	memcpy(c->h.key, k->p, k->len);
+	c->h.key[k->len] = '\0';
 }
 
 /* ---- server transactions --------------------------------------------------- */
@@ -374,16 +443,149 @@ static void accepted_unlink(struct sip_stsx *st)
 	st->acc_pprev = NULL;
 }
 
+/* ---- remnants ------------------------------------------------------------- */
+
+static void remnant_sweep(void *arg);
+
+/* Arm the sweep for a remnant ending at expire, unless it fires before. */
+static void sweep_arm(uint64_t expire)
+{
+	uint64_t due = expire + SWEEP_SLACK_MS;
+	if (table->sweep_due && table->sweep_due <= due)
+		return;
+	if (!table->sweep.ev &&
+	    zv_timer_init(&table->sweep, zv_loop_current(), remnant_sweep, NULL) < 0)
+		return; /* dropped at fini; lookups ignore them once over */
+	uint64_t now = now_ms();
+	zv_timer_start(&table->sweep, due > now ? (uint32_t)(due - now) : 0, 0);
+	table->sweep_due = due;
+}
+
+/* Blocks mapped by this worker's FIFOs (for sip show stats). */
+static size_t blocks_now(void)
+{
+	size_t n = 0;
+	for (int i = 0; i < REM__COUNT; i++)
+		n += table->remnants[i].blocks;
+	return n;
+}
+
+static void blocks_count(size_t before)
+{
+	size_t after = blocks_now();
+	if (after > before)
+		atomic_fetch_add(&st_remnant_blocks, after - before);
+	else if (before > after)
+		atomic_fetch_sub(&st_remnant_blocks, before - after);
+}
+
+/* Drops the remnants that are over, oldest first, and their drained
+ * blocks; then waits for the next one to end. */
+static void remnant_sweep(void *arg)
+{
+	table->sweep_due = 0;
+	uint64_t now = now_ms();
+	size_t blocks = blocks_now();
+	for (int i = 0; i < REM__COUNT; i++) {
+		struct zv_fifo_arena *fa = &table->remnants[i];
+		struct tsx_remnant *r;
+		while ((r = zv_fifo_arena_peek(fa)) && r->expire_ms <= now) {
+			unlink_tsx(&r->h);
+			zv_fifo_arena_pop(fa);
+			atomic_fetch_sub(&st_remnants, 1);
+			atomic_fetch_sub(&st_stsx, 1);
+		}
+	}
+	blocks_count(blocks);
+	for (int i = 0; i < REM__COUNT; i++) {
+		struct tsx_remnant *r = zv_fifo_arena_peek(&table->remnants[i]);
+		if (r)
+			sweep_arm(r->expire_ms);
+	}
+}
+
+void sip__tsx_time_warp(uint32_t ms, bool sweep)
+{
+	warp_ms += ms;
+	if (table && sweep)
+		remnant_sweep(NULL);
+}
+
+static void remnant_resend(const struct tsx_remnant *r)
+{
+	if (!r->last_len)
+		return;
+	struct sip_target t = {.tp = r->tp};
+	memcpy(&t.addr.ss, &r->addr, r->addr_len);
+	t.addr.len = r->addr_len;
+	sip_send(&t, r->data + r->h.key_len + 1, r->last_len);
+	atomic_fetch_add(&st_retrans, 1);
+}
+
+/*
+ * Replaces a server transaction over UDP that only absorbs retransmissions
+ * from now on by a remnant (struct tsx_remnant) ending at expire, in the
+ * FIFO of its lifetime, and frees it; the table slot now points to the
+ * remnant.  A non-INVITE one keeps its final answer to resend.  False when
+ * it stays as it is (a stream transport, an answer too large for a block,
+ * no memory): its timers end it as before.
+ */
+static bool stsx_to_remnant(struct sip_stsx *st, int fifo, uint64_t expire)
+{
+	if (st->c.reliable || st->c.target.addr.len > sizeof(((struct tsx_remnant *)0)->addr))
+		return false;
+	size_t klen = st->c.h.key_len;
+	size_t last_len = st->c.h.method == SIP_METHOD_INVITE ? 0 : st->last_len;
+	size_t blocks = blocks_now();
+	struct tsx_remnant *r =
+		zv_fifo_arena_push(&table->remnants[fifo], sizeof(*r) + klen + 1 + last_len);
+	if (!r)
+		return false;
+	blocks_count(blocks);
+	r->h = st->c.h;
+	r->h.remnant = true;
+	r->h.key = r->data;
+	memcpy(r->data, st->c.h.key, klen + 1);
+	r->expire_ms = expire;
+	r->tp = st->c.target.tp;
+	r->addr_len = st->c.target.addr.len;
+	memcpy(&r->addr, &st->c.target.addr.ss, r->addr_len);
+	r->last_len = (uint32_t)last_len;
+	if (last_len)
+		memcpy(r->data + klen + 1, st->last, last_len);
+	/* Same key and hash: the remnant takes the transaction's slot. */
+	for (size_t i = st->c.h.hash & table->mask; table->slots[i].t;
+	     i = (i + 1) & table->mask) {
+		if (table->slots[i].t == &st->c.h) {
+			table->slots[i].t = &r->h;
+			break;
+		}
+	}
+	atomic_fetch_add(&st_remnants, 1);
+	sweep_arm(expire);
+	zv_timer_fini(&st->c.retrans);
+	zv_timer_fini(&st->c.timeout);
+	accepted_unlink(st);
+	free(st->last);
+	sip_rx_free(st->rx);
+	free(st);
+	return true;
+}
+
 /*
  * Once a non-INVITE server transaction over UDP has its final answer and
- * its handler returned, it only absorbs retransmissions (timer J, 32 s):
- * it needs its key, the answer and the target, not the request, which is
- * most of its memory.  Over stream transports the target borrows the
- * request's connection, and the transaction ends at once anyway.
+ * its handler returned, it only absorbs retransmissions until timer J
+ * (64*T1 after the answer): it becomes a remnant.  Should that fail, it
+ * drops at least the request, most of its memory.  Over stream transports
+ * the target borrows the request's connection, and the transaction ends
+ * at once anyway.
  */
 static void stsx_trim(struct sip_stsx *st)
 {
-	if (st->c.reliable || st->c.method == SIP_METHOD_INVITE || st->c.state != TSX_COMPLETED)
+	if (st->c.reliable || st->c.h.method == SIP_METHOD_INVITE ||
+	    st->c.h.state != TSX_COMPLETED)
+		return;
+	if (stsx_to_remnant(st, REM_LONG, st->final_ms + 64 * T1))
 		return;
 	sip_rx_free(st->rx);
 	st->rx = NULL;
@@ -391,17 +593,21 @@ static void stsx_trim(struct sip_stsx *st)
 
 /*
  * An INVITE server transaction over UDP whose final answer was ACKed
- * stays (Confirmed, or Accepted until timer L: 32 s after a 2xx, RFC
- * 6026) only to absorb retransmissions by key; neither the request nor the
- * answer is read again (a late INVITE retransmission gets nothing, its
- * sender already ACKed).  Dropping them takes ~6 KB off every answered
- * call for those 32 s (struct sip_rx is 4.5 KB, plus the INVITE and the
- * 200 with SDP).  Over stream transports the target borrows the
- * request's connection, and the request stays.
+ * stays (Confirmed until timer I, T4 after the ACK of a non-2xx; or until
+ * timer L, 64*T1 after a 2xx, RFC 6026) only to absorb retransmissions by
+ * key; neither the request nor the answer is read again (a late INVITE
+ * retransmission gets nothing, its sender already ACKed): it becomes a
+ * remnant.  Should that fail it drops request and answer (~6 KB: struct
+ * sip_rx is 4.5 KB, plus the INVITE and the 200 with SDP).  Over stream
+ * transports the target borrows the request's connection, and the
+ * request stays.
  */
-static void stsx_trim_acked(struct sip_stsx *st)
+static void stsx_trim_acked(struct sip_stsx *st, bool two_xx)
 {
 	if (st->c.reliable)
+		return;
+	if (two_xx ? stsx_to_remnant(st, REM_LONG, st->final_ms + 64 * T1)
+		   : stsx_to_remnant(st, REM_SHORT, now_ms() + T4))
 		return;
 	sip_stsx_to_tag(st); /* kept, should anyone ask */
 	sip_rx_free(st->rx);
@@ -417,7 +623,7 @@ static void stsx_free(struct sip_stsx *st)
 		zv_core_setup_end();
 	zv_timer_fini(&st->c.retrans);
 	zv_timer_fini(&st->c.timeout);
-	unlink_tsx(&st->c);
+	unlink_tsx(&st->c.h);
 	accepted_unlink(st);
 	free(st->last);
 	sip_rx_free(st->rx);
@@ -444,7 +650,12 @@ static void stsx_retrans(void *arg)
 	/* G: retransmit the final response until ACK; also the 2xx in
 	 * Accepted (the UAS core's duty, done here for all TUs). */
 	struct sip_stsx *st = arg;
-	if (st->c.state == TSX_TRYING) {
+	if (st->c.h.method != SIP_METHOD_INVITE) {
+		/* Answered after its handler returned: now a remnant. */
+		stsx_trim(st);
+		return;
+	}
+	if (st->c.h.state == TSX_TRYING) {
 		/* The TU has not answered the INVITE within TRYING_MS. */
 		sip_stsx_respond(st, 100, NULL, NULL, NULL, NULL, NULL);
 		return;
@@ -473,9 +684,9 @@ const char *sip_stsx_to_tag(struct sip_stsx *st)
 int sip_stsx_respond(struct sip_stsx *st, unsigned status, const char *reason,
 		     const char *to_tag, const char *extra, const char *ctype, const char *body)
 {
-	if (st->c.state != TSX_TRYING && st->c.state != TSX_PROCEEDING)
+	if (st->c.h.state != TSX_TRYING && st->c.h.state != TSX_PROCEEDING)
 		return -EALREADY;
-	if (st->c.state == TSX_TRYING)
+	if (st->c.h.state == TSX_TRYING)
 		zv_timer_stop(&st->c.retrans); /* the deferred 100 Trying */
 	struct sip_buf b;
 	sip_buf_init(&b);
@@ -498,27 +709,33 @@ int sip_stsx_respond(struct sip_stsx *st, unsigned status, const char *reason,
 	err = sip_send(&st->c.target, b.p, b.len);
 	atomic_fetch_add(&st_tx_resp, 1);
 	if (status < 200) {
-		st->c.state = TSX_PROCEEDING;
+		st->c.h.state = TSX_PROCEEDING;
 		return err;
 	}
 	if (st->setup) {
 		st->setup = false;
 		zv_core_setup_end();
 	}
-	bool invite = st->c.method == SIP_METHOD_INVITE;
+	st->final_ms = now_ms();
+	bool invite = st->c.h.method == SIP_METHOD_INVITE;
 	if (!invite) {
 		/* J: absorb retransmissions for 64*T1 on UDP. */
-		st->c.state = TSX_COMPLETED;
+		st->c.h.state = TSX_COMPLETED;
 		zv_timer_start(&st->c.timeout, st->c.reliable ? 0 : 64 * T1, 0);
+		/* Answered after the handler returned: the caller may still
+		 * read the request, so it becomes a remnant on the next turn
+		 * of the loop (the non-INVITE retransmission timer is free). */
+		if (st->tu_done && !st->c.reliable)
+			zv_timer_start(&st->c.retrans, 0, 0);
 	} else if (status < 300) {
-		st->c.state = TSX_ACCEPTED;
+		st->c.h.state = TSX_ACCEPTED;
 		accepted_link(st);
 		st->c.interval = T1;
 		if (!st->c.reliable)
 			zv_timer_start(&st->c.retrans, T1, 0);
 		zv_timer_start(&st->c.timeout, 64 * T1, 0); /* L */
 	} else {
-		st->c.state = TSX_COMPLETED;
+		st->c.h.state = TSX_COMPLETED;
 		st->c.interval = T1;
 		if (!st->c.reliable)
 			zv_timer_start(&st->c.retrans, T1, 0);
@@ -550,11 +767,11 @@ static struct sip_stsx *stsx_new(struct sip_rx *rx, const struct tsx_key *key)
 	struct sip_stsx *st = calloc(1, sizeof(*st) + key->len + 1);
 	if (!st)
 		return NULL;
-	st->c.server = true;
-	st->c.key = (char *)(st + 1);
+	st->c.h.server = true;
+	st->c.h.key = (char *)(st + 1);
 	key_set(&st->c, key);
-	st->c.method = rx->msg.method;
-	st->c.state = TSX_TRYING;
+	st->c.h.method = rx->msg.method;
+	st->c.h.state = TSX_TRYING;
 	st->c.reliable = rx->conn != NULL;
 	sip_response_target(rx, &st->c.target);
 	st->rx = rx;
@@ -565,7 +782,7 @@ static struct sip_stsx *stsx_new(struct sip_rx *rx, const struct tsx_key *key)
 		free(st);
 		return NULL;
 	}
-	if (insert(&st->c) < 0) {
+	if (insert(&st->c.h) < 0) {
 		zv_timer_fini(&st->c.retrans);
 		zv_timer_fini(&st->c.timeout);
 		free(st);
@@ -578,21 +795,23 @@ static struct sip_stsx *stsx_new(struct sip_rx *rx, const struct tsx_key *key)
 static void handle_ack(struct sip_rx *rx)
 {
 	struct tsx_key key;
-	struct sip_stsx *st = NULL;
+	struct tsx_head *t = NULL;
 	if (key_server(&key, &rx->msg, SIP_METHOD_ACK) == 0) {
-		st = (struct sip_stsx *)lookup(key.p, key.len, key.hash, true);
+		t = lookup(key.p, key.len, key.hash, true);
 		key_fini(&key);
 	}
-	if (st && st->c.state == TSX_COMPLETED) {
+	if (t && !t->remnant && t->state == TSX_COMPLETED) {
 		/* ACK for our non-2xx answer: stop G, wait I, then end. */
-		st->c.state = TSX_CONFIRMED;
+		struct sip_stsx *st = (struct sip_stsx *)t;
+		st->c.h.state = TSX_CONFIRMED;
 		zv_timer_stop(&st->c.retrans);
 		zv_timer_start(&st->c.timeout, st->c.reliable ? 0 : T4, 0);
-		stsx_trim_acked(st);
+		stsx_trim_acked(st, false);
 		sip_rx_free(rx);
 		return;
 	}
-	if (st && st->c.state == TSX_CONFIRMED) {
+	if (t && t->state == TSX_CONFIRMED) {
+		/* Already ACKed (a remnant on UDP): absorbed. */
 		sip_rx_free(rx);
 		return;
 	}
@@ -603,9 +822,9 @@ static void handle_ack(struct sip_rx *rx)
 		if (is->rx->msg.cseq.seq == rx->msg.cseq.seq &&
 		    zv_str_eq(is->rx->msg.call_id, rx->msg.call_id)) {
 			zv_timer_stop(&is->c.retrans);
-			is->c.state = TSX_CONFIRMED;
+			is->c.h.state = TSX_CONFIRMED;
 			accepted_unlink(is);
-			stsx_trim_acked(is); /* timer L still ends it */
+			stsx_trim_acked(is, true); /* until timer L */
 		}
 	}
 	if (handlers[SIP_METHOD_ACK]) {
@@ -619,9 +838,9 @@ static void handle_ack(struct sip_rx *rx)
 static void handle_cancel(struct sip_rx *rx, const struct tsx_key *key)
 {
 	struct tsx_key ikey;
-	struct sip_stsx *inv = NULL;
+	struct tsx_head *inv = NULL;
 	if (key_server(&ikey, &rx->msg, SIP_METHOD_INVITE) == 0) {
-		inv = (struct sip_stsx *)lookup(ikey.p, ikey.len, ikey.hash, true);
+		inv = lookup(ikey.p, ikey.len, ikey.hash, true);
 		key_fini(&ikey);
 	}
 	struct sip_stsx *st = stsx_new(rx, key);
@@ -635,11 +854,13 @@ static void handle_cancel(struct sip_rx *rx, const struct tsx_key *key)
 		return;
 	}
 	sip_stsx_respond(st, 200, NULL, NULL, NULL, NULL, NULL);
-	if (inv->c.state == TSX_TRYING || inv->c.state == TSX_PROCEEDING) {
+	/* A remnant is past its final answer: nothing to cancel. */
+	if (!inv->remnant && (inv->state == TSX_TRYING || inv->state == TSX_PROCEEDING)) {
+		struct sip_stsx *ist = (struct sip_stsx *)inv;
 		if (handlers[SIP_METHOD_CANCEL])
-			handlers[SIP_METHOD_CANCEL](inv, rx);
+			handlers[SIP_METHOD_CANCEL](ist, rx);
 		else
-			sip_stsx_respond(inv, 487, NULL, NULL, NULL, NULL, NULL);
+			sip_stsx_respond(ist, 487, NULL, NULL, NULL, NULL, NULL);
 	}
 	stsx_trim(st);
 }
@@ -668,14 +889,17 @@ static void handle_request(struct sip_rx *rx)
 		sip_rx_free(rx);
 		return;
 	}
-	struct sip_stsx *old = (struct sip_stsx *)lookup(key.p, key.len, key.hash, true);
-	if (old) {
+	struct tsx_head *t = lookup(key.p, key.len, key.hash, true);
+	if (t) {
 		/* A retransmission: answer with what we sent; an INVITE not
 		 * answered yet gets its 100 Trying now. */
 		atomic_fetch_add(&st_retrans, 1);
-		if (old->c.state != TSX_TRYING)
+		struct sip_stsx *old = (struct sip_stsx *)t;
+		if (t->remnant)
+			remnant_resend((struct tsx_remnant *)t);
+		else if (old->c.h.state != TSX_TRYING)
 			stsx_resend(old);
-		else if (old->c.method == SIP_METHOD_INVITE)
+		else if (old->c.h.method == SIP_METHOD_INVITE)
 			sip_stsx_respond(old, 100, NULL, NULL, NULL, NULL, NULL);
 		key_fini(&key);
 		sip_rx_free(rx);
@@ -732,6 +956,7 @@ static void handle_request(struct sip_rx *rx)
 		return;
 	}
 	h(st, rx);
+	st->tu_done = true;
 	stsx_trim(st);
 }
 
@@ -741,7 +966,7 @@ static void ctsx_free(struct sip_ctsx *ct)
 {
 	zv_timer_fini(&ct->c.retrans);
 	zv_timer_fini(&ct->c.timeout);
-	unlink_tsx(&ct->c);
+	unlink_tsx(&ct->c.h);
 	free(ct->req);
 	zv_unref(ct->c.target.conn);
 	free(ct);
@@ -761,11 +986,11 @@ static void ctsx_retrans(void *arg)
 	struct sip_ctsx *ct = arg;
 	sip_send(&ct->c.target, ct->req, ct->req_len);
 	atomic_fetch_add(&st_retrans, 1);
-	bool invite = ct->c.method == SIP_METHOD_INVITE;
+	bool invite = ct->c.h.method == SIP_METHOD_INVITE;
 	/* A doubles without bound (B ends it); E caps at T2 (and stays at
 	 * T2 once a provisional arrived). */
 	uint32_t next = ct->c.interval * 2;
-	if (!invite && (next > T2 || ct->c.state == TSX_PROCEEDING))
+	if (!invite && (next > T2 || ct->c.h.state == TSX_PROCEEDING))
 		next = T2;
 	ct->c.interval = next;
 	zv_timer_start(&ct->c.retrans, next, 0);
@@ -774,7 +999,7 @@ static void ctsx_retrans(void *arg)
 static void ctsx_timeout(void *arg)
 {
 	struct sip_ctsx *ct = arg;
-	if (ct->c.state == TSX_TRYING || ct->c.state == TSX_PROCEEDING) {
+	if (ct->c.h.state == TSX_TRYING || ct->c.h.state == TSX_PROCEEDING) {
 		/* B or F: no final answer. */
 		ctsx_finish(ct, 408, NULL);
 	}
@@ -796,7 +1021,7 @@ int sip_ctsx_send(const struct sip_target *target, enum sip_method method, const
 		key_fini(&key);
 		return -ENOMEM;
 	}
-	ct->c.key = (char *)(ct + 1);
+	ct->c.h.key = (char *)(ct + 1);
 	key_set(&ct->c, &key);
 	key_fini(&key);
 	ct->req = malloc(len);
@@ -809,8 +1034,8 @@ int sip_ctsx_send(const struct sip_target *target, enum sip_method method, const
 	ct->cb = cb;
 	ct->arg = arg;
 	snprintf(ct->branch, sizeof(ct->branch), "%s", branch);
-	ct->c.method = method;
-	ct->c.state = TSX_TRYING;
+	ct->c.h.method = method;
+	ct->c.h.state = TSX_TRYING;
 	ct->c.target = *target;
 	ct->c.target.conn = sip_conn_ref(target->conn);
 	ct->c.reliable = target->tp && sip_tp_proto(target->tp) != SIP_TP_UDP;
@@ -819,7 +1044,7 @@ int sip_ctsx_send(const struct sip_target *target, enum sip_method method, const
 	zv_timer_init(&ct->c.retrans, loop, ctsx_retrans, ct);
 	zv_timer_init(&ct->c.timeout, loop, ctsx_timeout, ct);
 	atomic_fetch_add(&st_ctsx, 1);
-	if (insert(&ct->c) < 0) {
+	if (insert(&ct->c.h) < 0) {
 		ctsx_free(ct);
 		return -ENOMEM;
 	}
@@ -889,7 +1114,7 @@ static void handle_response(struct sip_rx *rx)
 	struct tsx_key key;
 	struct sip_ctsx *ct = NULL;
 	if (key_client(&key, m->via.branch, method) == 0) {
-		ct = (struct sip_ctsx *)lookup(key.p, key.len, key.hash, false);
+		ct = (struct sip_ctsx *)lookup(key.p, key.len, key.hash, false); /* h first */
 		key_fini(&key);
 	}
 	if (!ct) {
@@ -904,17 +1129,17 @@ static void handle_response(struct sip_rx *rx)
 		return;
 	}
 	unsigned status = m->status;
-	if (ct->c.state == TSX_COMPLETED) {
+	if (ct->c.h.state == TSX_COMPLETED) {
 		/* Retransmitted final response: absorb (and re-ACK INVITE). */
-		if (ct->c.method == SIP_METHOD_INVITE)
+		if (ct->c.h.method == SIP_METHOD_INVITE)
 			sip_send(&ct->c.target, ct->req, ct->req_len);
 		sip_rx_free(rx);
 		return;
 	}
 	if (status < 200) {
-		if (ct->c.method == SIP_METHOD_INVITE)
+		if (ct->c.h.method == SIP_METHOD_INVITE)
 			zv_timer_stop(&ct->c.retrans);
-		ct->c.state = TSX_PROCEEDING;
+		ct->c.h.state = TSX_PROCEEDING;
 		if (ct->cb)
 			ct->cb(ct->arg, ct, status, rx);
 		sip_rx_free(rx);
@@ -923,14 +1148,14 @@ static void handle_response(struct sip_rx *rx)
 	zv_timer_stop(&ct->c.retrans);
 	zv_timer_stop(&ct->c.timeout);
 	ctsx_finish(ct, status, rx);
-	if (ct->c.method == SIP_METHOD_INVITE && status >= 300) {
+	if (ct->c.h.method == SIP_METHOD_INVITE && status >= 300) {
 		/* D: absorb retransmissions (32 s on UDP). */
 		ctsx_send_ack(ct, rx);
-		ct->c.state = TSX_COMPLETED;
+		ct->c.h.state = TSX_COMPLETED;
 		zv_timer_start(&ct->c.timeout, ct->c.reliable ? 0 : 32000, 0);
-	} else if (ct->c.method != SIP_METHOD_INVITE) {
+	} else if (ct->c.h.method != SIP_METHOD_INVITE) {
 		/* K */
-		ct->c.state = TSX_COMPLETED;
+		ct->c.h.state = TSX_COMPLETED;
 		zv_timer_start(&ct->c.timeout, ct->c.reliable ? 0 : T4, 0);
 	} else {
 		ctsx_free(ct);
@@ -964,14 +1189,23 @@ void sip__tsx_worker_fini(void *arg)
 		return;
 	/* Freeing shifts later entries back, never before the slot freed. */
 	for (size_t i = 0; i <= table->mask;) {
-		struct tsx_common *t = table->slots[i].t;
-		if (!t)
+		struct tsx_head *t = table->slots[i].t;
+		if (!t) {
 			i++;
-		else if (t->server)
+		} else if (t->remnant) {
+			unlink_tsx(t);
+			atomic_fetch_sub(&st_remnants, 1);
+			atomic_fetch_sub(&st_stsx, 1);
+		} else if (t->server)
 			stsx_free((struct sip_stsx *)t);
 		else
 			ctsx_free((struct sip_ctsx *)t);
 	}
+	size_t blocks = blocks_now();
+	for (int i = 0; i < REM__COUNT; i++)
+		zv_fifo_arena_fini(&table->remnants[i]);
+	blocks_count(blocks);
+	zv_timer_fini(&table->sweep);
 	free(table->slots);
 	free(table);
 	table = NULL;

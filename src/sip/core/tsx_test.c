@@ -4,8 +4,10 @@
  * the transaction table), answers go out through a real UDP transport to
  * a socket of the test.  Covered: retransmission absorption (RFC 3261 and
  * RFC 2543 keys), ACK matching for non-2xx and 2xx answers, timer G and
- * timer I expiry, CANCEL, and a table that grows well past its initial
- * size and is emptied at fini.
+ * timer I expiry, CANCEL, a table that grows well past its initial
+ * size and is emptied at fini, and the remnants that absorb
+ * retransmissions after the answer (resent answer, ACK, CANCEL, their
+ * ends by timers J, I and L with a warped clock, blocks unmapped).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -403,6 +405,187 @@ static void test_table_grows(void **state)
 	drain();
 }
 
+/* ---- remnants ------------------------------------------------------------------ */
+
+static unsigned long remnants(void)
+{
+	struct sip_stats s;
+	sip_stats_get(&s);
+	return (unsigned long)s.stsx_remnants;
+}
+
+static unsigned long remnant_blocks(void)
+{
+	struct sip_stats s;
+	sip_stats_get(&s);
+	return (unsigned long)s.remnant_blocks;
+}
+
+/* Drop every remnant left by earlier tests (all end within 32 s). */
+static void remnants_clear(void)
+{
+	sip__tsx_time_warp(40000, true);
+	assert_int_equal(remnants(), 0);
+	assert_int_equal(remnant_blocks(), 0);
+}
+
+/* A non-INVITE transaction answered by its handler becomes a remnant that
+ * resends the same answer until timer J (64*T1 after the answer), then
+ * is dropped with its block, and the request is new again. */
+static void test_remnant_non_invite(void **state)
+{
+	char first[2048], again[2048];
+	answer = 200;
+	handled = 0;
+	drain();
+	remnants_clear();
+	unsigned long alive = stsx_alive();
+	feed("OPTIONS", "z9hG4bK-rem-1", "rem1@test", 1, NULL);
+	assert_int_equal(next_status(1000, first, sizeof(first)), 200);
+	assert_int_equal(remnants(), 1);
+	assert_int_equal(remnant_blocks(), 1);
+	assert_int_equal(stsx_alive(), alive + 1); /* still a transaction */
+	feed("OPTIONS", "z9hG4bK-rem-1", "rem1@test", 1, NULL);
+	assert_int_equal(next_status(1000, again, sizeof(again)), 200);
+	assert_string_equal(first, again);
+	sip__tsx_time_warp(31000, true);
+	feed("OPTIONS", "z9hG4bK-rem-1", "rem1@test", 1, NULL);
+	assert_int_equal(next_status(1000, again, sizeof(again)), 200);
+	assert_string_equal(first, again);
+	assert_int_equal(handled, 1);
+	assert_int_equal(remnants(), 1);
+	/* 32 s after the answer it is over: a retransmission is a new
+	 * request even before the sweep drops the remnant. */
+	sip__tsx_time_warp(1000, false);
+	feed("OPTIONS", "z9hG4bK-rem-1", "rem1@test", 1, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 200);
+	assert_int_equal(handled, 2);
+	assert_int_equal(remnants(), 2);
+	/* The sweep drops the old one; the new one ends 32 s later. */
+	sip__tsx_time_warp(0, true);
+	assert_int_equal(remnants(), 1);
+	assert_int_equal(stsx_alive(), alive + 1);
+	sip__tsx_time_warp(32000, true);
+	assert_int_equal(remnants(), 0);
+	assert_int_equal(remnant_blocks(), 0);
+	assert_int_equal(stsx_alive(), alive);
+	drain();
+}
+
+/* Answered after the handler returned: a remnant from the next turn of
+ * the loop on (the request stays readable until then). */
+static void test_remnant_async_answer(void **state)
+{
+	char first[2048], again[2048];
+	answer = 0;
+	handled = 0;
+	pending = NULL;
+	drain();
+	remnants_clear();
+	feed("OPTIONS", "z9hG4bK-rem-async", "remasync@test", 1, NULL);
+	assert_int_equal(handled, 1);
+	assert_non_null(pending);
+	assert_int_equal(remnants(), 0);
+	sip_stsx_respond(pending, 202, NULL, NULL, NULL, NULL, NULL);
+	assert_non_null(sip_stsx_request(pending));
+	pending = NULL;
+	assert_int_equal(next_status(1000, first, sizeof(first)), 202);
+	assert_int_equal(remnants(), 0);
+	run_for(20);
+	assert_int_equal(remnants(), 1);
+	feed("OPTIONS", "z9hG4bK-rem-async", "remasync@test", 1, NULL);
+	assert_int_equal(next_status(1000, again, sizeof(again)), 202);
+	assert_string_equal(first, again);
+	assert_int_equal(handled, 1);
+	answer = 200;
+	drain();
+}
+
+/* An INVITE transaction whose answer was ACKed: a remnant that absorbs
+ * retransmissions of the INVITE (answering nothing) and of the ACK, and
+ * leaves nothing to CANCEL; until timer I (T4) after a non-2xx, timer L
+ * (64*T1 after the 2xx) after a 2xx. */
+static void test_remnant_invite(void **state)
+{
+	answer = 486;
+	handled = 0;
+	drain();
+	remnants_clear();
+	unsigned acks = acks_seen;
+	feed("INVITE", "z9hG4bK-rem-486", "rem486@test", 1, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 486);
+	feed("ACK", "z9hG4bK-rem-486", "rem486@test", 1, NULL);
+	assert_int_equal(remnants(), 1);
+	feed("ACK", "z9hG4bK-rem-486", "rem486@test", 1, NULL);
+	assert_int_equal(acks_seen, acks); /* both absorbed */
+	feed("INVITE", "z9hG4bK-rem-486", "rem486@test", 1, NULL);
+	run_for(700); /* and no timer G any more */
+	assert_int_equal(next_status(0, NULL, 0), 0);
+	feed("CANCEL", "z9hG4bK-rem-486", "rem486@test", 1, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 200);
+	assert_int_equal(next_status(200, NULL, 0), 0); /* no 487 */
+	assert_int_equal(handled, 1);
+	sip__tsx_time_warp(4000, true);
+	assert_int_equal(remnants(), 2); /* INVITE (until I) and CANCEL (J) */
+	sip__tsx_time_warp(1000, true);
+	assert_int_equal(remnants(), 1); /* the CANCEL's */
+	feed("INVITE", "z9hG4bK-rem-486", "rem486@test", 1, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 486); /* a new transaction */
+	assert_int_equal(handled, 2);
+	feed("ACK", "z9hG4bK-rem-486", "rem486@test", 1, NULL);
+
+	answer = 200;
+	feed("INVITE", "z9hG4bK-rem-200", "rem200@test", 1, NULL);
+	assert_int_equal(next_status(1000, NULL, 0), 200);
+	feed("ACK", "z9hG4bK-rem-200-ack", "rem200@test", 1, NULL);
+	assert_int_equal(acks_seen, acks + 1); /* a 2xx's ACK goes to the TU */
+	assert_int_equal(remnants(), 3);
+	feed("INVITE", "z9hG4bK-rem-200", "rem200@test", 1, NULL);
+	run_for(700);
+	assert_int_equal(next_status(0, NULL, 0), 0); /* no 2xx again */
+	assert_int_equal(handled, 3);
+	sip__tsx_time_warp(32000, true);
+	assert_int_equal(remnants(), 0);
+	assert_int_equal(remnant_blocks(), 0);
+	drain();
+}
+
+/* Many remnants span blocks; all are dropped and unmapped at their end. */
+static void test_remnant_blocks_released(void **state)
+{
+	enum { N = 2000 };
+	answer = 200;
+	handled = 0;
+	drain();
+	remnants_clear();
+	unsigned long alive = stsx_alive();
+	char branch[64], call_id[64];
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(branch, sizeof(branch), "z9hG4bK-blk-%u", i);
+		snprintf(call_id, sizeof(call_id), "blk%u@test", i);
+		feed("OPTIONS", branch, call_id, 1, NULL);
+		if (i % 256 == 0)
+			drain();
+	}
+	assert_int_equal(handled, N);
+	assert_int_equal(remnants(), N);
+	assert_true(remnant_blocks() >= 4);
+	/* Every one still absorbs its retransmission. */
+	for (unsigned i = 0; i < N; i += 13) {
+		snprintf(branch, sizeof(branch), "z9hG4bK-blk-%u", i);
+		snprintf(call_id, sizeof(call_id), "blk%u@test", i);
+		feed("OPTIONS", branch, call_id, 1, NULL);
+		if (i % 256 == 0)
+			drain();
+	}
+	assert_int_equal(handled, N);
+	sip__tsx_time_warp(32000, true);
+	assert_int_equal(remnants(), 0);
+	assert_int_equal(remnant_blocks(), 0);
+	assert_int_equal(stsx_alive(), alive);
+	drain();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +596,10 @@ int main(void)
 		cmocka_unit_test(test_trying_deferred),
 		cmocka_unit_test(test_stray_2xx),
 		cmocka_unit_test(test_table_grows),
+		cmocka_unit_test(test_remnant_non_invite),
+		cmocka_unit_test(test_remnant_async_answer),
+		cmocka_unit_test(test_remnant_invite),
+		cmocka_unit_test(test_remnant_blocks_released),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
