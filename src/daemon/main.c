@@ -117,9 +117,12 @@ static int write_pidfile(char **pathp)
  * when 1000 channels ended since the last trim and the active ones fell
  * to half their peak (a long load that ebbs; looked at every 10 s), and once calls stop ending
  * it is trimmed 3 s later (what the calls themselves held), 12 s later
- * (the RTP port pools close pairs idle for 10 s) and 35 s later (the SIP
- * layer has dropped the transactions it keeps for retransmissions, 32
- * s).  The cost, a walk of the arenas, is paid only after load.
+ * (the RTP port pools close pairs 10-10.25 s after their call) and 35 s
+ * later (what the SIP layer still keeps in the heap for retransmissions,
+ * 32 s: client INVITE transactions in timer D, server ones on stream
+ * transports; those on UDP are remnants in their own mmap'd blocks,
+ * returned as they drain, tsx.c).  The cost, a walk of the arenas, is
+ * paid only after load.
  */
 static void malloc_setup(void)
 {
