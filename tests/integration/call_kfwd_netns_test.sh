@@ -3,7 +3,7 @@
 # two network namespaces behind veth pairs with TX checksum offload off
 # (so packets carry full UDP checksums, not the loopback's partial ones),
 # and the program leaves by bpf_redirect_neigh() toward the other veth.
-# SIPp (bench/media_uac.xml) streams 10 s of PCMU (every 20 ms chunk
+# SIPp (tests/sip/media_stream_uac.xml) streams 10 s of PCMU (every 20 ms chunk
 # distinct) through Dial to a SIPp callee whose SDP names a sink of ours,
 # which checks every packet: one SSRC, sequence numbers consecutive,
 # timestamps 160 apart, payload type 0, payload = the file's chunk for
@@ -104,7 +104,7 @@ SINK_PID=$!
 sleep 0.5
 csum0=$(ip netns exec "$NB" awk '/^Udp:/ { if (h) print $(i); else for (j = 1; j <= NF; j++) if ($j == "InCsumErrors") i = j; h = 1 }' /proc/net/snmp)
 (cd "$ZV_DIR" && exec ip netns exec "$NA" timeout -s KILL 40 sipp "$NET.1.1:$ZPORT" \
-	-sf "$ZV_SRC/bench/media_uac.xml" -s 204 -i "$NET.1.2" -p 5097 -mp 7200 -key sinkport 7002 \
+	-sf "$ZV_SRC/tests/sip/media_stream_uac.xml" -s 204 -i "$NET.1.2" -p 5097 -mp 7200 -key sinkport 7002 \
 	-m 1 -d 11000 -nostdin) >"$ZV_DIR/uac.out" 2>&1 &
 UAC_PID=$!
 sleep 5

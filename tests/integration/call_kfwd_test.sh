@@ -122,7 +122,7 @@ awk -v s="$(zv_field "$out" secs)" -v p="$(zv_field "$out" purity)" 'BEGIN { exi
 	fail "music on hold: expected about 3 s of music, got: $out"
 
 # ---- kill -9: forwarding stops within the validity window ---------------------
-# SIPp (bench/media_uac.xml, 15 s of PCMU) calls 204, a SIPp UAS whose SDP
+# SIPp (tests/sip/media_stream_uac.xml, 15 s of PCMU) calls 204, a SIPp UAS whose SDP
 # names a sink of ours that notes when each packet arrives; the caller goes
 # on streaming after Zvonok dies, so only the flow's deadline can stop it.
 kill "$ZV_CALLEE_PID" 2>/dev/null
@@ -146,7 +146,7 @@ SINK_PID=$!
 (cd "$ZV_DIR" && exec timeout -s KILL 40 sipp -sf "$ZV_SRC/bench/media_uas.xml" -i 127.0.0.1 \
 	-p "$UASPORT" -mp "$(zv_free_port udp)" -key sinkport "$SINK" -m 1 -nostdin) >"$ZV_DIR/uas.out" 2>&1 &
 zv_wait_udp "$UASPORT"
-(cd "$ZV_DIR" && exec timeout -s KILL 40 sipp "127.0.0.1:$ZPORT" -sf "$ZV_SRC/bench/media_uac.xml" \
+(cd "$ZV_DIR" && exec timeout -s KILL 40 sipp "127.0.0.1:$ZPORT" -sf "$ZV_SRC/tests/sip/media_stream_uac.xml" \
 	-s 204 -i 127.0.0.1 -p "$(zv_free_port udp)" -mp "$(zv_free_port udp)" -key sinkport "$SINK2" \
 	-m 1 -d 16000 -nostdin) >"$ZV_DIR/uac.out" 2>&1 &
 zv_wait_until 8 flows_are 1 || fail "no kernel flow in the kill -9 call: $(zv_rx 'rtp show kernel flows')"
