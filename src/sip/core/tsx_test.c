@@ -370,30 +370,31 @@ static void test_stray_2xx(void **state)
 	drain();
 }
 
+/* OPTIONS number 0, step, 2*step... below n, each a transaction of its
+ * own (branch z9hG4bK-TAG-i, Call-ID TAGi@test), draining now and then. */
+static void feed_options(const char *tag, unsigned n, unsigned step)
+{
+	char branch[64], call_id[64];
+	for (unsigned i = 0; i < n; i += step) {
+		snprintf(branch, sizeof(branch), "z9hG4bK-%s-%u", tag, i);
+		snprintf(call_id, sizeof(call_id), "%s%u@test", tag, i);
+		feed("OPTIONS", branch, call_id, 1, NULL);
+		if (i % 256 == 0)
+			drain();
+	}
+}
+
 static void test_table_grows(void **state)
 {
 	enum { N = 20000 }; /* several times the initial 4096 slots */
 	answer = 200;
 	handled = 0;
 	unsigned long alive = stsx_alive();
-	char branch[64], call_id[64];
-	for (unsigned i = 0; i < N; i++) {
-		snprintf(branch, sizeof(branch), "z9hG4bK-grow-%u", i);
-		snprintf(call_id, sizeof(call_id), "g%u@test", i);
-		feed("OPTIONS", branch, call_id, 1, NULL);
-		if (i % 256 == 0)
-			drain();
-	}
+	feed_options("grow", N, 1);
 	assert_int_equal(handled, N);
 	assert_int_equal(stsx_alive(), alive + N);
 	/* Every one is still found: retransmissions reach no handler. */
-	for (unsigned i = 0; i < N; i += 7) {
-		snprintf(branch, sizeof(branch), "z9hG4bK-grow-%u", i);
-		snprintf(call_id, sizeof(call_id), "g%u@test", i);
-		feed("OPTIONS", branch, call_id, 1, NULL);
-		if (i % 256 == 0)
-			drain();
-	}
+	feed_options("grow", N, 7);
 	assert_int_equal(handled, N);
 	drain();
 	/* Emptied and rebuilt: fini frees all (teardown checks the count). */
@@ -559,25 +560,12 @@ static void test_remnant_blocks_released(void **state)
 	drain();
 	remnants_clear();
 	unsigned long alive = stsx_alive();
-	char branch[64], call_id[64];
-	for (unsigned i = 0; i < N; i++) {
-		snprintf(branch, sizeof(branch), "z9hG4bK-blk-%u", i);
-		snprintf(call_id, sizeof(call_id), "blk%u@test", i);
-		feed("OPTIONS", branch, call_id, 1, NULL);
-		if (i % 256 == 0)
-			drain();
-	}
+	feed_options("blk", N, 1);
 	assert_int_equal(handled, N);
 	assert_int_equal(remnants(), N);
 	assert_true(remnant_blocks() >= 4);
 	/* Every one still absorbs its retransmission. */
-	for (unsigned i = 0; i < N; i += 13) {
-		snprintf(branch, sizeof(branch), "z9hG4bK-blk-%u", i);
-		snprintf(call_id, sizeof(call_id), "blk%u@test", i);
-		feed("OPTIONS", branch, call_id, 1, NULL);
-		if (i % 256 == 0)
-			drain();
-	}
+	feed_options("blk", N, 13);
 	assert_int_equal(handled, N);
 	sip__tsx_time_warp(32000, true);
 	assert_int_equal(remnants(), 0);
