@@ -7,7 +7,10 @@
 #  - CHANNEL(language)=en on the same endpoint: the English rules and
 #    prompts (digits/2, thousand, 1 of en);
 #  - SayNumber(21,f) in ru: digits/20 then 1n (the set has no 1f);
-#  - SayDigits(123) in ru plays the Russian digit prompts.
+#  - SayDigits(123) in ru plays the Russian digit prompts;
+#  - SayAlpha(Zv-1#%) in ru: letters/z, letters/v (case folded),
+#    letters/dash, digits/1, digits/pound, letters/ascii37, as the sound
+#    sets name them.
 . "$(dirname "$0")/lib.sh"
 zv_need baresip sox
 RU=/usr/share/asterisk/sounds/ru_RU_f_IvrvoiceRU
@@ -33,6 +36,9 @@ exten => 731,1,Answer()
 exten => 732,1,Answer()
  same => n,SayNumber(21,f)
  same => n,SayDigits(123)
+ same => n,Hangup()
+exten => 733,1,Answer()
+ same => n,SayAlpha(Zv-1#%)
  same => n,Hangup()
 EOC
 zv_start
@@ -74,6 +80,14 @@ expect_contains "$got" "^[^ ]*$R/20.wav [^ ]*$R/1n.wav [^ ]*$R/1.wav [^ ]*$R/2.w
 want=$(secs "$RU/digits/20.wav" "$RU/digits/1n.wav" "$RU/digits/1.wav" "$RU/digits/2.wav" "$RU/digits/3.wav")
 awk -v s="$(zv_field "$out" secs)" -v w="$want" 'BEGIN { exit !(s > w * 0.5 && s < w + 0.5) }' ||
 	fail "SayNumber+SayDigits in ru: heard $(zv_field "$out" secs) s for $want s of prompts"
+
+call 733 9
+got=$(played 6 | tr '\n' ' ')
+L='/sounds/ru[^/ ]*/letters'
+expect_contains "$got" "^[^ ]*$L/z.wav [^ ]*$L/v.wav [^ ]*$L/dash.wav [^ ]*$R/1.wav [^ ]*$R/pound.wav [^ ]*$L/ascii37.wav \$" "SayAlpha(Zv-1#%) in ru"
+want=$(secs "$RU/letters/z.wav" "$RU/letters/v.wav" "$RU/letters/dash.wav" "$RU/digits/1.wav" "$RU/digits/pound.wav" "$RU/letters/ascii37.wav")
+awk -v s="$(zv_field "$out" secs)" -v w="$want" 'BEGIN { exit !(s > w * 0.5 && s < w + 0.5) }' ||
+	fail "SayAlpha in ru: heard $(zv_field "$out" secs) s for $want s of prompts"
 
 zv_stop
 echo "PASS $TEST_NAME"

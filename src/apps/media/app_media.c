@@ -468,30 +468,41 @@ static enum zv_app_result sayunixtime_exec(struct zv_channel *chan, const char *
 	return say_result(chan, r);
 }
 
+/* The prompt SayAlpha plays for one character: letters/<c> (case folded),
+ * digits/<c>, the named prompts of the punctuation the sound sets record
+ * under a word, letters/ascii<code> for the rest of printable ASCII (the
+ * sets name those by code).  Other bytes are skipped (0). */
+static int alpha_name(unsigned char c, char *name, size_t size)
+{
+	static const struct {
+		char c;
+		const char *name;
+	} words[] = {
+		{' ', "letters/space"}, {'!', "letters/exclaimation-point"}, {'#', "digits/pound"},
+		{'$', "letters/dollar"}, {'*', "letters/asterisk"}, {'+', "letters/plus"},
+		{'-', "letters/dash"}, {'.', "letters/dot"}, {'/', "letters/slash"},
+		{'=', "letters/equals"}, {'@', "letters/at"},
+	};
+	if (isalpha(c))
+		return snprintf(name, size, "letters/%c", tolower(c)) > 0;
+	if (isdigit(c))
+		return snprintf(name, size, "digits/%c", c) > 0;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].c == (char)c)
+			return snprintf(name, size, "%s", words[i].name) > 0;
+	if (c > ' ' && c < 127)
+		return snprintf(name, size, "letters/ascii%u", c) > 0;
+	return 0;
+}
+
 static enum zv_app_result sayalpha_exec(struct zv_channel *chan, const char *data)
 {
-	char names[64][32];
-	size_t n = 0;
-	for (const char *s = data; *s && n < 64; s++) {
-		char c = (char)tolower((unsigned char)*s);
-		if (c >= 'a' && c <= 'z')
-			snprintf(names[n++], 32, "letters/%c", c);
-		else if (c >= '0' && c <= '9')
-			snprintf(names[n++], 32, "digits/%c", c);
-		else if (c == '*')
-			snprintf(names[n++], 32, "letters/asterisk");
-		else if (c == '#')
-			snprintf(names[n++], 32, "letters/pound");
-		else if (c == '@')
-			snprintf(names[n++], 32, "letters/at");
-		else if (c == '.')
-			snprintf(names[n++], 32, "letters/dot");
-		else if (c == '-')
-			snprintf(names[n++], 32, "letters/dash");
-		else if (c == ' ')
-			snprintf(names[n++], 32, "letters/space");
-	}
-	return say_result(chan, play_list(chan, names, n));
+	char name[32];
+	int r = 0;
+	for (const char *s = data; *s && r != ZV_WAKE_HANGUP; s++)
+		if (alpha_name((unsigned char)*s, name, sizeof(name)))
+			r = play_file(chan, name, NULL);
+	return say_result(chan, r);
 }
 
 /* ---- SendDTMF --------------------------------------------------------------------- */
