@@ -19,6 +19,8 @@ void zv_core_call_started(void);
 void zv_core_call_ended(void);
 /* Channels ended since start (`core show channels`' "calls processed"). */
 unsigned long zv_core_calls_processed(void);
+/* zvonok.conf maxcalls; 0: no limit. */
+unsigned zv_core_maxcalls(void);
 
 /*
  * Overload protection (zvonok.conf [options] overload_delay,

@@ -63,6 +63,11 @@ unsigned long zv_core_calls_processed(void)
 	return atomic_load(&calls_processed);
 }
 
+unsigned zv_core_maxcalls(void)
+{
+	return zv_settings.maxcalls;
+}
+
 const char *zv_core_datadir(void)
 {
 	return zv_settings.datadir;

@@ -350,8 +350,15 @@ static enum zv_cli_result cli_show_channels(struct zv_cli_req *req, int argc, ch
 	zv_channel_foreach(chan_row, &l);
 	if (l.fmt != FMT_CONCISE) {
 		long calls = zv_core_active_calls();
+		unsigned max = zv_core_maxcalls();
+		unsigned long done = zv_core_calls_processed();
 		zv_cli_printf(req, "%d active channel%s\n", l.n, l.n == 1 ? "" : "s");
-		zv_cli_printf(req, "%ld active call%s\n", calls, calls == 1 ? "" : "s");
+		if (max)
+			zv_cli_printf(req, "%ld of %u max active call%s (%5.2f%% of capacity)\n", calls,
+				      max, calls == 1 ? "" : "s", 100.0 * (double)calls / max);
+		else
+			zv_cli_printf(req, "%ld active call%s\n", calls, calls == 1 ? "" : "s");
+		zv_cli_printf(req, "%lu call%s processed\n", done, done == 1 ? "" : "s");
 	}
 	return ZV_CLI_SUCCESS;
 }

@@ -83,6 +83,10 @@ echo "PCMU callee hears: $out"
 expect_tone "$out" "$CODEC_LOW" "$CODEC_HIGH" "bridged call, callee side"
 expect_contains "$(cat "$cdir/out.txt")" "decoder: PCMU" "the callee leg's codec"
 sleep 0.3
-expect_not_contains "$(zv_rx 'core show channels')" "PJSIP/" "channels after the calls"
+out=$(zv_rx 'core show channels')
+expect_not_contains "$out" "PJSIP/" "channels after the calls"
+# Asterisk's summary lines; the four channels: three callers, one callee.
+expect_eq "$(tail -n 3 <<<"$out" | tr '\n' '|')" "0 active channels|0 active calls|4 calls processed|" \
+	"core show channels' summary after the calls"
 zv_stop
 echo "PASS $TEST_NAME"
