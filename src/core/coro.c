@@ -31,13 +31,7 @@
 #include <zvonok/loop.h>
 #include <zvonok/obj.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ZV_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ZV_ASAN 1
-#endif
-#endif
+#include "core/internal.h"
 
 #ifdef ZV_ASAN
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);

@@ -15,6 +15,17 @@
 #include <zvonok/loop.h>
 #include <zvonok/module.h>
 
+/* ZV_ASAN: built with AddressSanitizer (GCC says so with a macro, clang
+ * with __has_feature): coroutine stack switches must be announced to it,
+ * and it keeps its own heap. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ZV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZV_ASAN 1
+#endif
+#endif
+
 /* ---- settings from zvonok.conf (asterisk.conf) ----------------------- */
 
 struct zv_settings {

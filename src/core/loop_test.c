@@ -424,13 +424,6 @@ static void test_timer_on_main_loop(void **state)
 
 /* ---- descriptor records ------------------------------------------------ */
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ZV_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ZV_ASAN 1
-#endif
-#endif
 #ifdef ZV_ASAN
 size_t __sanitizer_get_current_allocated_bytes(void); /* libasan */
 #endif
