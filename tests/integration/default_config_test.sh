@@ -15,6 +15,7 @@
 #    Zvonok hangs up while the phone would have stayed;
 #  - 200 calls 700: music on hold (asterisk-moh-opsound) for the whole time
 #    listened, not a tone;
+#  - 101 calls 601 over TCP: Milliwatt's 1004 Hz;
 #  - 100 calls 201 (Dial(PJSIP/201,30,tTkK) from a SIP/ channel): 201
 #    (G.722 only, so ulaw <-> G.722 in Zvonok) answers by itself, the
 #    caller hears 201's 440 Hz, 201 hears the caller's 1000 Hz, `core show
@@ -178,6 +179,20 @@ first=$(LC_ALL=C ls /usr/share/asterisk/moh/*.wav | head -1)
 m=$(python3 "$ZV_SRC/tests/media/envelope_match.py" "$(zv_recording "$dir")" "$first" 30)
 echo "700 against ${first##*/}: $m"
 zv_in_range "$(zv_field "$m" corr)" 0.8 1 || fail "music on hold: not ${first##*/}: $m"
+
+# 101 over TCP (sip.conf tcpenable=yes) -> 601: Milliwatt's 1004 Hz.
+dir=$ZV_DIR/tcp
+zv_baresip_config "$dir" "$ZV_DIR/tone1000.wav"
+echo "<sip:101@127.0.0.1:$TPORT;transport=tcp>;auth_pass=demo101;regint=0" >"$dir/accounts"
+timeout -s KILL 16 baresip -f "$dir" -e "/dial sip:601@127.0.0.1:$TPORT;transport=tcp" -t 6 \
+	</dev/null >"$dir/out.txt" 2>&1 &
+ZV_BARESIP_PID=$!
+zv_wait_channel "SIP/101-.*Milliwatt" 10 || fail "no SIP/101 channel in Milliwatt over TCP: $chans"
+wait "$ZV_BARESIP_PID"
+out=$(zv_analyse "$dir")
+echo "601 over TCP: $out"
+zv_in_range "$(zv_field "$out" freq)" 999 1009 || fail "601 over TCP: expected 1004 Hz, got: $out"
+zv_in_range "$(zv_field "$out" secs)" 3 6 || fail "601 over TCP: heard the tone for too short: $out"
 
 # 100 -> 201: SIP/100 dials PJSIP/201; 201 speaks G.722 only.
 dir=$ZV_DIR/bridge
