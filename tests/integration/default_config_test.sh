@@ -202,7 +202,7 @@ sleep 1
 zv_wait_channel "PJSIP/201-" 3 || fail "no PJSIP/201 channel while bridged: $chans"
 echo "$chans"
 expect_contains "$chans" "SIP/100-[0-9a-f]+ +201@default:1 +Up +Dial\(PJSIP/201,30,tTkK\)" "the caller's channel in Dial"
-expect_contains "$chans" "PJSIP/201-[0-9a-f]+ .* Up " "the callee's channel"
+expect_contains "$chans" "PJSIP/201-[0-9a-f]+ +201@default:1 +Up +AppDial\(\(Outgoing Line\)\)" "the callee's channel"
 wait "$ZV_BARESIP_PID"
 out=$(zv_analyse "$dir")
 echo "100 hears: $out"
