@@ -57,5 +57,8 @@ const char *zv_core_spooldir(void);
  * NULL when not configured (unit tests). */
 const char *zv_core_dbdir(void);
 const char *zv_core_systemname(void);
+/* zvonok.conf [options] dontwarn (Asterisk's): leave out informational
+ * disclaimers such as the one of `core show codecs`. */
+bool zv_core_dontwarn(void);
 
 #endif

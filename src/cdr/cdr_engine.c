@@ -16,8 +16,9 @@
  * A channel created while another channel's coroutine runs (Dial creates
  * its legs in the caller's coroutine) gets that channel as a tentative
  * parent.  At hang-up the leg counts as dialed if it ran no application
- * and its coroutine is none or the caller's (a Local ;2 or an Originate
- * runs its own): it then becomes the caller's party B (dstchannel, the
+ * (other than the AppDial((Outgoing Line)) Dial shows on it) and its
+ * coroutine is none or the caller's (a Local ;2 or an Originate runs its
+ * own): it then becomes the caller's party B (dstchannel, the
  * cause that decides an unanswered disposition) and posts no record of its
  * own, as Asterisk discards a dialed channel's CDR without party B.
  *
@@ -362,10 +363,12 @@ static void on_newchannel(const struct zv_event *ev)
 	zv_unref(chan);
 }
 
-/* A leg created in its caller's coroutine that ran nothing itself. */
+/* A leg created in its caller's coroutine that ran nothing itself (Dial
+ * marks its legs AppDial, which does not count). */
 static bool confirm_dialed(struct cdr_live *l)
 {
-	if (!l->parent || l->str[CDR_S_LASTAPP])
+	const char *app = l->str[CDR_S_LASTAPP];
+	if (!l->parent || (app && strcmp(app, "AppDial")))
 		return false;
 	struct zv_coro *co = zv_channel_coro(l->chan);
 	struct zv_channel *pc = l->parent->chan;

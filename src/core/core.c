@@ -88,6 +88,11 @@ const char *zv_core_systemname(void)
 	return zv_settings.systemname ? zv_settings.systemname : "";
 }
 
+bool zv_core_dontwarn(void)
+{
+	return zv_settings.dont_warn;
+}
+
 size_t zv_diag_log(const struct zv_diag *diag)
 {
 	for (size_t i = 0; i < diag->n; i++) {

@@ -47,6 +47,7 @@ struct zv_settings {
 	unsigned overload_setup_calls; /* refuse at this many calls in set-up; 0 off */
 	unsigned overload_retry_after; /* Retry-After of the 503, seconds */
 	bool foreground, console, dump_core;
+	bool dont_warn; /* dontwarn: no disclaimer in `core show codecs` */
 };
 
 extern struct zv_settings zv_settings;

@@ -52,6 +52,7 @@ const struct zv_conf_option zv_settings_options[] = {
 	{"systemname", "name used in unique ids"},
 	{"workers", "worker loops (0: one per core)"},
 	{"dumpcore", "allow core dumps"},
+	{"dontwarn", "leave out the disclaimer of core show codecs"},
 	{"nofork", "stay in the foreground"},
 	{"timestamp", "accepted for compatibility"},
 	{"documentation_language", "accepted for compatibility"},
@@ -288,6 +289,8 @@ int zv_settings_load(const char *path, struct zv_diag *diag)
 	bool b;
 	if (!zv_conf_parse_bool(zv_conf_get(o, "dumpcore"), &b))
 		zv_settings.dump_core = b;
+	if (!zv_conf_parse_bool(zv_conf_get(o, "dontwarn"), &b))
+		zv_settings.dont_warn = b;
 	err = 0;
 out:
 	zv_unref(conf);

@@ -98,6 +98,10 @@ static bool leg_start(struct zv_channel *caller, struct leg *l, int timeout_ms,
 				   zv_channel_exten(caller), ZV_STATE_DOWN);
 	if (!l->chan)
 		return false;
+	/* As Asterisk: `core show channels` (and a record the leg may post
+	 * itself) show a dialled leg as AppDial((Outgoing Line)) until it runs
+	 * an application of its own. */
+	zv_channel_set_app(l->chan, "AppDial", "(Outgoing Line)");
 	zv_channel_inherit_vars(l->chan, caller);
 	if (ignore_forwards) /* i: the SIP driver then ends the leg on a 3xx */
 		zv_channel_var_set(l->chan, "PJSIP_FOLLOW_REDIRECTS", "no");

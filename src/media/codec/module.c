@@ -5,6 +5,7 @@
  *   core show codecs [audio|video|image|text]   the codec table
  *   core show codec <id|name>                   one codec
  *   core show translation [recalc [<seconds>]]  the cost matrix
+ *   core show translation paths <codec> [<rate>] the steps from one codec
  *
  * DESIGN
  * Codecs and translators are plain library code (usable without the
@@ -14,6 +15,7 @@
  * the pool's done callback (ZV_CLI_PENDING).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 
 #define ZV_LOG_MODULE "media_codecs"
 #include <zvonok/cli.h>
+#include <zvonok/core.h>
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
 #include <zvonok/media.h>
@@ -29,12 +32,17 @@
 
 #include "media/codec/codec_int.h"
 
+/* Asterisk's codec name: every linear rate is codec "slin" (the formats
+ * are slin, slin16, slin48); the others share the format's name. */
+static const char *codec_name(const struct zv_codec_info *c)
+{
+	return media__codec_is_slin(c->id) ? "slin" : c->name;
+}
+
 static void print_codec(struct zv_cli_req *req, const struct zv_codec_info *c)
 {
-	char fmt[32];
-	snprintf(fmt, sizeof(fmt), "(%s)", c->name);
-	zv_cli_printf(req, "%8u %-6s %-12s %-16s (%s)\n", (unsigned)c->id, "audio", c->name, fmt,
-		      c->description);
+	zv_cli_printf(req, "%8u %-5s %-12s %-16s (%s)\n", (unsigned)c->id, "audio", codec_name(c),
+		      c->name, c->description);
 }
 
 static enum zv_cli_result cli_show_codecs(struct zv_cli_req *req, int argc, char **argv)
@@ -46,7 +54,12 @@ static enum zv_cli_result cli_show_codecs(struct zv_cli_req *req, int argc, char
 	if (type && strcasecmp(type, "audio") && strcasecmp(type, "video") &&
 	    strcasecmp(type, "image") && strcasecmp(type, "text"))
 		return ZV_CLI_SHOWUSAGE;
-	zv_cli_printf(req, "%8s %-6s %-12s %-16s %s\n", "ID", "TYPE", "NAME", "FORMAT",
+	/* As Asterisk (unless dontwarn): the table is what Zvonok can carry,
+	 * not what any endpoint allows. */
+	if (!zv_core_dontwarn())
+		zv_cli_printf(req, "Disclaimer: this command is for informational purposes only.\n"
+				   "\tIt does not indicate anything about your configuration.\n");
+	zv_cli_printf(req, "%8s %-5s %-12s %-16s %s\n", "ID", "TYPE", "NAME", "FORMAT",
 		      "DESCRIPTION");
 	zv_cli_printf(req, "%.96s\n",
 		      "------------------------------------------------"
@@ -72,7 +85,8 @@ static enum zv_cli_result cli_show_codec(struct zv_cli_req *req, int argc, char 
 		zv_cli_printf(req, "Codec %s not found\n", argv[a]);
 		return ZV_CLI_FAILURE;
 	}
-	zv_cli_printf(req, "%11u %s (%s)\n", (unsigned)c->id, c->name, c->description);
+	/* Asterisk's line (id, description, format), then what it leaves out. */
+	zv_cli_printf(req, "%11u %s (%s)\n", (unsigned)c->id, c->description, c->name);
 	char pt[16];
 	if (c->rtp_pt < 0)
 		snprintf(pt, sizeof(pt), "dynamic");
@@ -83,34 +97,119 @@ static enum zv_cli_result cli_show_codec(struct zv_cli_req *req, int argc, char 
 	return ZV_CLI_SUCCESS;
 }
 
+/*
+ * Asterisk's layout: a space, the row names right-aligned as wide as the
+ * longest name, then each column as wide as its name (at least 5) plus
+ * one; "-" where there is no path (the diagonal).  A column also widens
+ * for a cost with more digits, which Asterisk would let run into the
+ * next column.
+ */
 static void print_matrix(struct zv_cli_req *req)
 {
-	unsigned max = 0, w = 0;
-	for (unsigned f = ZV_CODEC_NONE + 1; f < ZV_CODEC__COUNT; f++) {
-		size_t l = strlen(zv_codec_get(f)->name);
-		w = l > w ? (unsigned)l : w;
-		for (unsigned t = ZV_CODEC_NONE + 1; t < ZV_CODEC__COUNT; t++)
-			max = zv_trans_cost(f, t) > max ? zv_trans_cost(f, t) : max;
+	unsigned longest = 0, width[ZV_CODEC__COUNT] = {0};
+	for (unsigned t = ZV_CODEC_NONE + 1; t < ZV_CODEC__COUNT; t++) {
+		unsigned l = (unsigned)strlen(zv_codec_get(t)->name);
+		longest = l > longest ? l : longest;
+		width[t] = l > 5 ? l : 5;
+		for (unsigned f = ZV_CODEC_NONE + 1; f < ZV_CODEC__COUNT; f++) {
+			unsigned d = (unsigned)snprintf(NULL, 0, "%u", zv_trans_cost(f, t));
+			width[t] = d > width[t] ? d : width[t];
+		}
+		width[t]++;
 	}
-	unsigned digits = (unsigned)snprintf(NULL, 0, "%u", max);
-	w = (digits > w ? digits : w) + 1;
 
 	zv_cli_printf(req, "         Translation times between formats (in microseconds) "
 			   "for one second of data\n");
 	zv_cli_printf(req, "          Source Format (Rows) Destination Format (Columns)\n\n");
-	zv_cli_printf(req, "%*s", (int)w, "");
+	zv_cli_printf(req, " %*s", (int)longest, "");
 	for (unsigned t = ZV_CODEC_NONE + 1; t < ZV_CODEC__COUNT; t++)
-		zv_cli_printf(req, "%*s", (int)w, zv_codec_get(t)->name);
+		zv_cli_printf(req, "%*s", (int)width[t], zv_codec_get(t)->name);
 	zv_cli_printf(req, "\n");
 	for (unsigned f = ZV_CODEC_NONE + 1; f < ZV_CODEC__COUNT; f++) {
-		zv_cli_printf(req, "%*s", (int)w, zv_codec_get(f)->name);
+		zv_cli_printf(req, " %*s", (int)longest, zv_codec_get(f)->name);
 		for (unsigned t = ZV_CODEC_NONE + 1; t < ZV_CODEC__COUNT; t++)
 			if (f == t)
-				zv_cli_printf(req, "%*s", (int)w, "-");
+				zv_cli_printf(req, "%*s", (int)width[t], "-");
 			else
-				zv_cli_printf(req, "%*u", (int)w, zv_trans_cost(f, t));
+				zv_cli_printf(req, "%*u", (int)width[t], zv_trans_cost(f, t));
 		zv_cli_printf(req, "\n");
 	}
+}
+
+/* step: "->" and "(name@rate)" onto buf at *len, unless it repeats the
+ * step before (prev). */
+static void path_step(char *buf, size_t cap, size_t *len, char *prev, size_t prevcap,
+		      const char *name, unsigned rate)
+{
+	char node[48];
+	snprintf(node, sizeof(node), "(%s@%u)", name, rate);
+	if (!strcmp(node, prev) || *len >= cap)
+		return;
+	int n = snprintf(buf + *len, cap - *len, "%s%s", *len ? "->" : "", node);
+	*len += n > 0 ? (size_t)n : 0;
+	snprintf(prev, prevcap, "%s", node);
+}
+
+/*
+ * The steps of one translation, in Asterisk's notation.  A Zvonok
+ * translator is one object, but inside it the audio goes the way the
+ * steps say: decoded to slin at the source's rate, resampled, encoded
+ * (G.711 u-law <-> a-law directly by table).
+ */
+static void path_text(enum zv_codec_id from, enum zv_codec_id to, char *buf, size_t cap)
+{
+	const struct zv_codec_info *fi = zv_codec_get(from), *ti = zv_codec_get(to);
+	char prev[48] = "";
+	size_t len = 0;
+	buf[0] = '\0';
+	path_step(buf, cap, &len, prev, sizeof(prev), codec_name(fi), fi->rate);
+	bool g711x = (from == ZV_CODEC_ULAW && to == ZV_CODEC_ALAW) ||
+		     (from == ZV_CODEC_ALAW && to == ZV_CODEC_ULAW);
+	if (!g711x) {
+		path_step(buf, cap, &len, prev, sizeof(prev), "slin", fi->rate);
+		path_step(buf, cap, &len, prev, sizeof(prev), "slin", ti->rate);
+	}
+	path_step(buf, cap, &len, prev, sizeof(prev), codec_name(ti), ti->rate);
+}
+
+/* `core show translation paths <codec> [<rate>]`: the codec by Asterisk's
+ * codec name (slin with a rate) or by format name (slin16). */
+static enum zv_cli_result show_paths(struct zv_cli_req *req, const char *name, const char *rate)
+{
+	unsigned hz = 0;
+	if (rate) {
+		char *end;
+		unsigned long v = strtoul(rate, &end, 10);
+		if (!*rate || *end || v > 1000000) {
+			zv_cli_printf(req, "Invalid sample rate: %s.\n", rate);
+			return ZV_CLI_FAILURE;
+		}
+		hz = (unsigned)v;
+	}
+	const struct zv_codec_info *src = NULL;
+	for (unsigned i = ZV_CODEC_NONE + 1; i < ZV_CODEC__COUNT && !src; i++) {
+		const struct zv_codec_info *c = zv_codec_get(i);
+		bool named = !strcasecmp(codec_name(c), name) || !strcasecmp(c->name, name);
+		if (named && (!hz || c->rate == hz))
+			src = c;
+	}
+	if (!src) {
+		zv_cli_printf(req, "Source codec \"%s\" is not found.\n", name);
+		return ZV_CLI_FAILURE;
+	}
+	zv_cli_printf(req, "--- Translation paths SRC Codec \"%s\" sample rate %u ---\n", name,
+		      src->rate);
+	for (unsigned i = ZV_CODEC_NONE + 1; i < ZV_CODEC__COUNT; i++) {
+		const struct zv_codec_info *dst = zv_codec_get(i);
+		if (dst == src)
+			continue;
+		char s[32], d[32], path[192];
+		snprintf(s, sizeof(s), "%s:%u", codec_name(src), src->rate);
+		snprintf(d, sizeof(d), "%s:%u", codec_name(dst), dst->rate);
+		path_text(src->id, dst->id, path, sizeof(path));
+		zv_cli_printf(req, "\t%-16.16s To %-16.16s: %-60.60s\n", s, d, path);
+	}
+	return ZV_CLI_SUCCESS;
 }
 
 struct recalc_job {
@@ -142,6 +241,11 @@ static enum zv_cli_result cli_show_translation(struct zv_cli_req *req, int argc,
 	if (argc == a) {
 		print_matrix(req);
 		return ZV_CLI_SUCCESS;
+	}
+	if (!strcasecmp(argv[a], "paths")) {
+		if (argc < a + 2 || argc > a + 3)
+			return ZV_CLI_SHOWUSAGE;
+		return show_paths(req, argv[a + 1], argc == a + 3 ? argv[a + 2] : NULL);
 	}
 	if (strcasecmp(argv[a], "recalc") || argc > a + 2)
 		return ZV_CLI_SHOWUSAGE;
@@ -178,7 +282,10 @@ static const struct zv_cli_cmd media_cli[] = {
 	 "Usage: core show translation [recalc [<recalc seconds>]]\n"
 	 "       Shows the CPU cost of translating one second of audio between each pair\n"
 	 "       of codecs, in microseconds.  recalc measures every path again over the\n"
-	 "       given number of seconds of audio (1 to 10, default 1).\n",
+	 "       given number of seconds of audio (1 to 10, default 1).\n"
+	 "       core show translation paths <codec> [<sample rate>]\n"
+	 "       Shows the steps from one codec (slin with a rate, or slin16...) to each\n"
+	 "       other codec.\n",
 	 cli_show_translation},
 	{NULL},
 };
