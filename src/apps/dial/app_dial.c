@@ -2,23 +2,28 @@
  * Dial(Tech/dest[&Tech2/dest2...][,timeout[,options[,URL]]]): call one or
  * more destinations in parallel, connect the caller with the first that
  * answers, and stay in the call until one side hangs up.  Sets DIALSTATUS
- * (ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL), DIALEDTIME,
- * ANSWEREDTIME, DIALEDPEERNAME and DIALEDPEERNUMBER as Asterisk does.
+ * (ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL), DIALEDTIME
+ * (start of Dial to its end), ANSWEREDTIME (the answer to the end),
+ * RINGTIME and PROGRESSTIME (to the first ring / progress of a leg), each
+ * also in milliseconds (_MS), DIALEDPEERNAME and DIALEDPEERNUMBER as
+ * Asterisk does; all are emptied when Dial starts.
  *
  * DESIGN
  * The outgoing channels are created on the caller's loop and run no
  * dialplan: Dial owns them, makes the caller's coroutine theirs
  * (zv_channel_set_coro) so that their answer, progress and hang-up wake
  * it, and polls every channel after each wake-up.  Once one answers, the
- * others are hung up (CANCEL); A(), M() and U() run on the answered
+ * others are hung up as answered elsewhere (cause 26: the SIP driver's
+ * CANCEL says Reason: SIP;cause=200); A(), M() and U() run on the answered
  * channel (before_bridge(): the called channel's priorities run in this
  * coroutine, synchronously), D() digits are sent, and the two channels
  * are bridged by dial_bridge() (dial_bridge.c: relaying, hold, the DTMF
  * features of t/T/h/H and the transfers, which may hand the called
  * channel to a dialplan or bridge of its own).
- * Options: g (go on in the dialplan when the called party hangs up),
- * S(n) (hang up n seconds after the answer), L(x) (limit in ms; the
- * warnings are not played), r (the ringback tone of the caller's tone
+ * Options: g (go on in the dialplan when the called party hangs up, also
+ * when S() or L() hung it up), S(n) (hang up n seconds after the answer),
+ * L(x[:y[:z]]) (limit in ms; the warnings y and z are not played), c (legs
+ * not answered end as answered elsewhere too), r (the ringback tone of the caller's tone
  * zone while dialing), m([class]) (music on hold while dialing), D(called[:calling]) (DTMF after the answer), t/T
  * (transfer by the called/calling party), h/H (disconnect code),
  * x/X (one-touch MixMonitor), A(x[:y]) (announcements), M(macro[^args]),
@@ -57,12 +62,14 @@ struct leg {
 	struct zv_channel *chan;
 	char tech[32];
 	char dest[128];
-	bool busy, congested, no_answer, gone;
+	int cause; /* gone before answering: its hang-up cause (0: never called) */
+	bool gone;
 };
 
 /* Dial's state that lives as long as the call (heap). */
 struct dial_state {
 	struct zv_tonegen *rb; /* r: the ringback tone's generator (1 KiB) */
+	int causes[MAX_DEST]; /* how the legs ended, for DIALSTATUS */
 	char *dtmf_called, *dtmf_calling; /* D(), NULL without */
 	struct leg legs[]; /* as many as the destinations */
 };
@@ -209,7 +216,7 @@ static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool
 
 /* Asterisk's Dial option letters; those we act on are in IMPLEMENTED. */
 #define ASTERISK_OPTS "AabBCcdDEefFgGhHiIjkKLmMnNoOpPQrRSstTUuwWxXz"
-#define IMPLEMENTED "ADgHhiKkLMmrSTtUXx"
+#define IMPLEMENTED "ADcgHhiKkLMmrSTtUXx"
 
 /* Warn about every option letter we do not know or do not implement. */
 static void check_opts(const char *opts)
@@ -354,6 +361,17 @@ static enum routine_result before_bridge(struct zv_channel *chan, struct zv_chan
 	return r;
 }
 
+/* name (whole seconds, as Asterisk rounds down) and name_MS for ms. */
+static void set_duration(struct zv_channel *chan, const char *name, uint64_t ms)
+{
+	char var[32], num[32];
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)(ms / 1000));
+	zv_channel_var_set(chan, name, num);
+	snprintf(var, sizeof(var), "%s_MS", name);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)ms);
+	zv_channel_var_set(chan, var, num);
+}
+
 /* After the answer: A(), M(), U(), DTMF of D(), the bridge, ANSWEREDTIME, and what the
  * caller does next. */
 static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner, const char *opts,
@@ -387,9 +405,7 @@ static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner,
 		zv_channel_native_bridge(chan, winner->chan);
 	enum dial_bridge_end end = dial_bridge(chan, &winner->chan, &bo);
 	zv_channel_native_unbridge(chan);
-	char num[32];
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)((zv_mono_ms() - answered) / 1000));
-	zv_channel_var_set(chan, "ANSWEREDTIME", num);
+	set_duration(chan, "ANSWEREDTIME", zv_mono_ms() - answered);
 	if (end == DIAL_BRIDGE_PEER_MOVED) {
 		/* The callee's own dialplan owns it now. */
 		zv_unref(winner->chan);
@@ -401,6 +417,7 @@ static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner,
 	case DIAL_BRIDGE_CALLER_MOVED:
 		return ZV_APP_CONTINUE;
 	case DIAL_BRIDGE_PEER_GONE:
+	case DIAL_BRIDGE_TIMEOUT: /* S() / L() hung the called party up */
 		return opt_g && !zv_channel_is_hungup(chan) ? ZV_APP_CONTINUE : ZV_APP_HANGUP;
 	default:
 		return ZV_APP_HANGUP;
@@ -453,6 +470,14 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	int n = parse_dests(argv[0], legs, max);
 	int live = 0;
 	uint64_t start = zv_mono_ms();
+	/* Not those of a Dial before this one (as Asterisk: empty). */
+	static const char *const results[] = {
+		"DIALSTATUS", "DIALEDPEERNAME", "DIALEDPEERNUMBER", "ANSWEREDTIME", "ANSWEREDTIME_MS",
+		"DIALEDTIME", "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS", "PROGRESSTIME",
+		"PROGRESSTIME_MS",
+	};
+	for (size_t i = 0; i < sizeof(results) / sizeof(*results); i++)
+		zv_channel_var_set(chan, results[i], "");
 	for (int i = 0; i < n; i++) {
 		if (leg_start(chan, &legs[i], timeout_ms, dial_opt(opts, 'i', NULL, 0)))
 			live++;
@@ -461,7 +486,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	}
 	const char *status = "CHANUNAVAIL";
 	struct leg *winner = NULL;
-	bool caller_gone = false, ringing = false;
+	bool caller_gone = false, ringing = false, rang = false, progressed = false;
 	struct leg *early = NULL; /* whose early media the caller hears */
 	while (live && !winner) {
 		if (zv_channel_is_hungup(chan)) {
@@ -500,12 +525,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 					break;
 				}
 				if (r == ZV_WAKE_HANGUP) {
-					int cause = zv_channel_hangupcause(l->chan);
-					l->busy = cause == ZV_CAUSE_USER_BUSY;
-					l->congested = cause == ZV_CAUSE_CONGESTION ||
-						       cause == ZV_CAUSE_SWITCH_CONGESTION;
-					l->no_answer = cause == ZV_CAUSE_NO_ANSWER ||
-						       cause == ZV_CAUSE_NO_USER_RESPONSE;
+					l->cause = zv_channel_hangupcause(l->chan);
 					l->gone = true;
 					live--;
 					if (early == l) {
@@ -517,6 +537,15 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 				if (r != ZV_WAKE_CONTROL)
 					continue;
 				enum zv_control ctl = zv_channel_last_control(l->chan);
+				/* From the start of Dial to the first ring or
+				 * progress of any leg. */
+				if (ctl == ZV_CONTROL_RINGING && !rang) {
+					rang = true;
+					set_duration(chan, "RINGTIME", zv_mono_ms() - start);
+				} else if (ctl == ZV_CONTROL_PROGRESS && !progressed) {
+					progressed = true;
+					set_duration(chan, "PROGRESSTIME", zv_mono_ms() - start);
+				}
 				if (ctl == ZV_CONTROL_RINGING && !ringing && !early) {
 					ringing = true;
 					zv_channel_indicate(chan, ZV_CONTROL_RINGING);
@@ -544,13 +573,9 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		zv_coro_wait(left);
 	}
 	if (!winner && !caller_gone && !live) {
-		bool busy = false, cong = false, noans = false;
-		for (int i = 0; i < n; i++) {
-			busy |= legs[i].busy;
-			cong |= legs[i].congested;
-			noans |= legs[i].no_answer;
-		}
-		status = busy ? "BUSY" : cong ? "CONGESTION" : noans ? "NOANSWER" : "CHANUNAVAIL";
+		for (int i = 0; i < n; i++)
+			ds->causes[i] = legs[i].cause;
+		status = dial_status_unanswered(ds->causes, (size_t)n);
 	}
 	/* Ringback or music while dialing ends here. */
 	dial_quiet(chan);
@@ -558,12 +583,19 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	ds->rb = NULL;
 	if (early && early != winner)
 		early_bridge(chan, early->chan, false);
-	for (int i = 0; i < n; i++)
-		if (&legs[i] != winner)
-			leg_end(&legs[i]);
-	char num[32];
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)((zv_mono_ms() - start) / 1000));
-	zv_channel_var_set(chan, "DIALEDTIME", num);
+	bool elsewhere = winner || dial_opt(opts, 'c', NULL, 0) ||
+			 zv_channel_hangupcause(chan) == ZV_CAUSE_ANSWERED_ELSEWHERE;
+	for (int i = 0; i < n; i++) {
+		if (&legs[i] == winner)
+			continue;
+		/* The others stop ringing as answered elsewhere when one
+		 * answered, with c, or when the caller's own call was
+		 * (Asterisk: a SIP CANCEL with Reason cause=200, and phones
+		 * log no missed call); otherwise as a normal clearing. */
+		if (elsewhere && legs[i].chan)
+			zv_channel_set_hangupcause(legs[i].chan, ZV_CAUSE_ANSWERED_ELSEWHERE);
+		leg_end(&legs[i]);
+	}
 	enum zv_app_result res = ZV_APP_CONTINUE;
 	if (winner) {
 		status = "ANSWER";
@@ -588,6 +620,9 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		zv_channel_var_set(chan, "DIALSTATUS", status);
 		res = caller_gone ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
 	}
+	/* From the start of Dial to its end, the bridge included (Asterisk
+	 * 12 on). */
+	set_duration(chan, "DIALEDTIME", zv_mono_ms() - start);
 	zv_verb(3, "Dial %s: DIALSTATUS=%s", argv[0], status);
 	free(ds->dtmf_called);
 	free(ds->dtmf_calling);
@@ -602,7 +637,8 @@ static const struct zv_app apps[] = {
 	 .syntax = "Dial(Technology/Resource[&Technology2/Resource2[&...]][,timeout[,options]])",
 	 .description = "Calls the destinations in parallel and connects the caller to the "
 			"first that answers.  timeout is in seconds.  Options: A(x[:y]) "
-			"announcement to the called[/calling] party; D(called[:calling]) "
+			"announcement to the called[/calling] party; c legs not answered "
+			"end as answered elsewhere; D(called[:calling]) "
 			"DTMF after the answer; g continue in the dialplan when the called "
 			"party hangs up; h/H the called/calling party may hang up with the "
 			"features.conf disconnect code; L(x) limit in ms; m([class]) music "
@@ -611,7 +647,8 @@ static const struct zv_app apps[] = {
 			"ringback tone of the channel's tone zone; S(n) hang up n seconds after the answer; t/T the "
 			"called/calling party may transfer (blind and attended codes of "
 			"features.conf).  Sets DIALSTATUS, DIALEDTIME, ANSWEREDTIME, "
-			"DIALEDPEERNAME, DIALEDPEERNUMBER.",
+			"RINGTIME, PROGRESSTIME (each also _MS), DIALEDPEERNAME, "
+			"DIALEDPEERNUMBER.",
 	 .exec = dial_exec},
 };
 

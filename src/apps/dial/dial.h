@@ -7,10 +7,16 @@
 #define ZV_APPS_DIAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <zvonok/channel.h>
 #include <zvonok/media.h>
+
+/* DIALSTATUS of a Dial nobody answered, from the hang-up causes of its n
+ * legs (0 for a leg that could not be called): BUSY, CONGESTION or
+ * CHANUNAVAIL when every leg failed so, else NOANSWER (dial_status.c). */
+const char *dial_status_unanswered(const int *causes, size_t n);
 
 /* A sound played once (prompts): pos is the next sample. */
 struct dial_snd {
