@@ -9,7 +9,9 @@
 #    INVITE with 487 (ACKed).  DIALSTATUS=ANSWER, DIALEDPEERNAME=PJSIP/b-...,
 #    DIALEDTIME(_MS) ~4.5 s (start of Dial to its end), ANSWEREDTIME(_MS)
 #    ~3 s, each within 1 s.  Then the same with SIP/c answering.
-#  - all three busy (486): DIALSTATUS=BUSY at once;
+#  - all three busy (486): DIALSTATUS=BUSY at once, and a Hangup()
+#    without a cause gives the caller 486 (the legs' cause is the
+#    caller's, as in Asterisk);
 #  - Dial(PJSIP/a&PJSIP/b,3) with a busy and b ringing: NOANSWER after
 #    3 s, b's CANCEL has no Reason (it was not answered elsewhere);
 #    with option c, Dial(PJSIP/a,2,c): the CANCEL says cause=200;
@@ -20,7 +22,8 @@
 #    dialplan after Dial does not run; gS(2): the BYE 2 s (+-1) after the
 #    200 and the dialplan goes on (g) with DIALSTATUS=ANSWER;
 #  - D(1234:56): baresip 201 (auto answer) receives RFC 4733 events
-#    1 2 3 4 and the calling baresip 5 6, nothing else;
+#    1 2 3 4 and the calling baresip 5 6, nothing else; D(::37): a Local
+#    callee that sends progress (no answer) reads 37;
 #  - no channel is left.
 . "$(dirname "$0")/lib.sh"
 zv_need sipp baresip sox
@@ -62,7 +65,7 @@ exten => parc,1,Set(CASE=parc)
  same => n,Hangup()
 exten => busy,1,Set(CASE=busy)
  same => n,Dial(PJSIP/a&PJSIP/b&SIP/c,10)
- same => n,Busy()
+ same => n,Hangup()
 exten => busyring,1,Set(CASE=busyring)
  same => n,Dial(PJSIP/a&PJSIP/b,3)
  same => n,Hangup(19)
@@ -83,11 +86,21 @@ exten => sg,1,Set(CASE=sg)
 exten => dtmf,1,Set(CASE=dtmf)
  same => n,Dial(PJSIP/201,10,D(1234:56))
  same => n,Hangup()
+exten => progdial,1,Set(CASE=prog)
+ same => n,Dial(Local/prog@dtmfprog,10,D(::37))
+ same => n,Hangup()
 exten => h,1,Set(DB(r/${CASE}_status)=${DIALSTATUS})
  same => n,Set(DB(r/${CASE}_peer)=[${DIALEDPEERNAME}])
  same => n,Set(DB(r/${CASE}_dialed)=${DIALEDTIME}/${DIALEDTIME_MS})
  same => n,Set(DB(r/${CASE}_answered)=${ANSWEREDTIME}/${ANSWEREDTIME_MS})
  same => n,Set(DB(r/${CASE}_ring)=${RINGTIME}/${RINGTIME_MS})
+ same => n,Set(DB(r/${CASE}_progress)=${PROGRESSTIME}/${PROGRESSTIME_MS})
+
+[dtmfprog]
+exten => prog,1,Progress()
+ same => n,Read(d,,2,n,,5)
+ same => n,Set(DB(r/progress)=${d})
+ same => n,Hangup()
 EOC
 zv_start
 cd "$ZV_DIR" || fail "no $ZV_DIR"
@@ -253,6 +266,17 @@ echo "D(1234:56): the called phone received '$called', the calling phone '$calli
 expect_eq "$(db dtmf status)" "ANSWER" "dtmf: DIALSTATUS"
 expect_eq "$called" "1234" "D(): digits the called party received"
 expect_eq "$calling" "56" "D(): digits the calling party received"
+
+# D(::37): the called party sends progress without answering; Read()
+# in its dialplan (a Local channel) gets the digits.
+zv_rx "channel originate Local/progdial@calls application Wait 12" >/dev/null || fail "originate progdial"
+zv_wait_rx 10 "database get r progress" "Value: " || fail "D(::37): the progress digits were not read: $out"
+expect_eq "$out" "Value: 37" "D(::37): digits the called party read after its progress"
+zv_wait_rx 5 "database get r prog_status" "Value: " || fail "D(::37): Dial did not end: $out"
+p=$(db prog progress)
+echo "D(::37): PROGRESSTIME/_MS $p"
+[ -n "${p#*/}" ] && [ "${p#*/}" -lt 1500 ] || fail "D(::37): PROGRESSTIME $p"
+zv_rx "channel request hangup all" >/dev/null
 
 sleep 0.5
 chans=$(zv_rx "core show channels")

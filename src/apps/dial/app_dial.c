@@ -24,7 +24,9 @@
  * when S() or L() hung it up), S(n) (hang up n seconds after the answer),
  * L(x[:y[:z]]) (limit in ms; the warnings y and z are not played), c (legs
  * not answered end as answered elsewhere too), r (the ringback tone of the caller's tone
- * zone while dialing), m([class]) (music on hold while dialing), D(called[:calling]) (DTMF after the answer), t/T
+ * zone while dialing), m([class]) (music on hold while dialing),
+ * D(called[:calling[:progress]]) (DTMF after the answer; progress: to a
+ * leg at its progress message), t/T
  * (transfer by the called/calling party), h/H (disconnect code),
  * x/X (one-touch MixMonitor), A(x[:y]) (announcements), M(macro[^args]),
  * U(context[^args]), i (ignore 3xx forwards).  On the answer, the
@@ -71,6 +73,7 @@ struct dial_state {
 	struct zv_tonegen *rb; /* r: the ringback tone's generator (1 KiB) */
 	int causes[MAX_DEST]; /* how the legs ended, for DIALSTATUS */
 	char *dtmf_called, *dtmf_calling; /* D(), NULL without */
+	char *dtmf_progress; /* D(::progress), NULL without */
 	struct leg legs[]; /* as many as the destinations */
 };
 
@@ -195,10 +198,12 @@ static void dialing_sound(struct zv_channel *chan, const char *opts, struct zv_t
 	}
 }
 
-/* D(): digits to one side after the answer, 250 ms apart; 'w' waits. */
-static void send_digits(struct zv_channel *chan, const char *digits)
+/* D(): digits to chan (100 ms each, 350 ms apart; 'w' waits 500 ms) until
+ * chan or other (NULL: none) hangs up. */
+static void send_digits(struct zv_channel *chan, struct zv_channel *other, const char *digits)
 {
-	for (const char *d = digits; *d && !zv_channel_is_hungup(chan); d++) {
+	for (const char *d = digits;
+	     *d && !zv_channel_is_hungup(chan) && !(other && zv_channel_is_hungup(other)); d++) {
 		if (*d == 'w' || *d == 'W') {
 			zv_channel_sleep(chan, 500);
 			continue;
@@ -392,8 +397,8 @@ static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner,
 			return opt_g ? ZV_APP_CONTINUE : ZV_APP_HANGUP;
 		return ZV_APP_CONTINUE;
 	}
-	send_digits(winner->chan, dtmf_called);
-	send_digits(chan, dtmf_calling);
+	send_digits(winner->chan, chan, dtmf_called);
+	send_digits(chan, winner->chan, dtmf_calling);
 	struct dial_bridge_opts bo = {
 		.limit_ms = limit_ms,
 		.caller_feats = side_feats(opts, true),
@@ -459,11 +464,17 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		return ZV_APP_HANGUP;
 	}
 	if (dial_opt(opts, 'D', oarg, sizeof(oarg))) {
-		char *colon = strchr(oarg, ':');
-		if (colon)
-			*colon++ = '\0';
+		/* D(called[:calling[:progress]]) */
+		char *calling = strchr(oarg, ':'), *progress = NULL;
+		if (calling) {
+			*calling++ = '\0';
+			if ((progress = strchr(calling, ':')))
+				*progress++ = '\0';
+		}
 		ds->dtmf_called = strdup(oarg);
-		ds->dtmf_calling = strdup(colon ? colon : "");
+		ds->dtmf_calling = strdup(calling ? calling : "");
+		if (progress && *progress)
+			ds->dtmf_progress = strdup(progress);
 	}
 	dialing_sound(chan, opts, &ds->rb);
 	struct leg *legs = ds->legs;
@@ -526,6 +537,12 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 				}
 				if (r == ZV_WAKE_HANGUP) {
 					l->cause = zv_channel_hangupcause(l->chan);
+					/* The caller's cause becomes the leg's, as in
+					 * Asterisk: a Hangup() without a cause after
+					 * Dial then gives the caller the leg's answer
+					 * (486 for busy). */
+					if (l->cause > 0)
+						zv_channel_set_hangupcause(chan, l->cause);
 					l->gone = true;
 					live--;
 					if (early == l) {
@@ -546,6 +563,10 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 					progressed = true;
 					set_duration(chan, "PROGRESSTIME", zv_mono_ms() - start);
 				}
+				/* D(::progress): to the leg at each progress
+				 * message, as Asterisk does */
+				if (ctl == ZV_CONTROL_PROGRESS && ds->dtmf_progress)
+					send_digits(l->chan, chan, ds->dtmf_progress);
 				if (ctl == ZV_CONTROL_RINGING && !ringing && !early) {
 					ringing = true;
 					zv_channel_indicate(chan, ZV_CONTROL_RINGING);
@@ -599,6 +620,8 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	enum zv_app_result res = ZV_APP_CONTINUE;
 	if (winner) {
 		status = "ANSWER";
+		/* An earlier leg's failure is no longer the caller's cause. */
+		zv_channel_set_hangupcause(chan, ZV_CAUSE_NORMAL_CLEARING);
 		zv_channel_var_set(chan, "DIALSTATUS", status);
 		zv_channel_var_set(chan, "DIALEDPEERNAME", zv_channel_name(winner->chan));
 		zv_channel_var_set(chan, "DIALEDPEERNUMBER", winner->dest);
@@ -626,6 +649,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	zv_verb(3, "Dial %s: DIALSTATUS=%s", argv[0], status);
 	free(ds->dtmf_called);
 	free(ds->dtmf_calling);
+	free(ds->dtmf_progress);
 	free(ds);
 	free(buf);
 	return res;
@@ -638,10 +662,12 @@ static const struct zv_app apps[] = {
 	 .description = "Calls the destinations in parallel and connects the caller to the "
 			"first that answers.  timeout is in seconds.  Options: A(x[:y]) "
 			"announcement to the called[/calling] party; c legs not answered "
-			"end as answered elsewhere; D(called[:calling]) "
-			"DTMF after the answer; g continue in the dialplan when the called "
-			"party hangs up; h/H the called/calling party may hang up with the "
-			"features.conf disconnect code; L(x) limit in ms; m([class]) music "
+			"end as answered elsewhere; D(called[:calling[:progress]]) "
+			"DTMF after the answer (progress: to the called party when it "
+			"sends progress); g continue in the dialplan when the called "
+			"party hangs up (also after S() or L()); h/H the called/calling party may hang up with the "
+			"features.conf disconnect code; L(x[:y[:z]]) limit in ms (no "
+			"warnings played); m([class]) music "
 			"on hold while dialing; M(macro[^arg...]) and U(context[^arg...]) run on the "
 			"called channel before the bridge (MACRO_RESULT/GOSUB_RESULT); r "
 			"ringback tone of the channel's tone zone; S(n) hang up n seconds after the answer; t/T the "
