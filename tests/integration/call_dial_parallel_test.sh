@@ -24,6 +24,9 @@
 #  - D(1234:56): baresip 201 (auto answer) receives RFC 4733 events
 #    1 2 3 4 and the calling baresip 5 6, nothing else; D(::37): a Local
 #    callee that sends progress (no answer) reads 37;
+#  - L(5000:2500) with LIMIT_WARNING_FILE: the caller (baresip) hears the
+#    file instead of the callee (baresip, 440 Hz) 2.5 s after the answer;
+#    L(6000:3000) without: the time left is said at 3 s;
 #  - no channel is left.
 . "$(dirname "$0")/lib.sh"
 zv_need sipp baresip sox
@@ -55,7 +58,11 @@ disallow=all
 allow=ulaw
 context=calls
 EOC
-cat >"$ZV_DIR/extensions.conf" <<'EOC'
+cat >"$ZV_DIR/extensions.conf" <<EOC
+[globals]
+WARN=$ZV_DIR/warn700
+EOC
+cat >>"$ZV_DIR/extensions.conf" <<'EOC'
 [calls]
 exten => par,1,Set(CASE=par)
  same => n,Dial(PJSIP/a&PJSIP/b&SIP/c,10)
@@ -88,6 +95,13 @@ exten => dtmf,1,Set(CASE=dtmf)
  same => n,Hangup()
 exten => progdial,1,Set(CASE=prog)
  same => n,Dial(Local/prog@dtmfprog,10,D(::37))
+ same => n,Hangup()
+exten => limitw,1,Set(CASE=limitw)
+ same => n,Set(LIMIT_WARNING_FILE=${WARN})
+ same => n,Dial(PJSIP/201,10,L(5000:2500))
+ same => n,Hangup()
+exten => limits,1,Set(CASE=limits)
+ same => n,Dial(PJSIP/201,10,L(6000:3000))
  same => n,Hangup()
 exten => h,1,Set(DB(r/${CASE}_status)=${DIALSTATUS})
  same => n,Set(DB(r/${CASE}_peer)=[${DIALEDPEERNAME}])
@@ -257,9 +271,11 @@ expect_eq "$(zv_rx 'database get r sg_after')" "Value: ANSWER" "gS(2): the dialp
 
 # ---- D(called:calling) ------------------------------------------------------------------------------
 sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone.wav" synth 20 sine 1000 vol 0.3 || fail "sox failed"
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/tone440.wav" synth 20 sine 440 vol 0.3 || fail "sox failed"
+sox -n -r 8000 -c 1 -b 16 "$ZV_DIR/warn700.wav" synth 1 sine 700 vol 0.5 || fail "sox failed"
 cdir="$ZV_DIR/callee"
-zv_baresip_config "$cdir" "$ZV_DIR/tone.wav"
-zv_baresip_callee "$cdir" 201 30
+zv_baresip_config "$cdir" "$ZV_DIR/tone440.wav"
+zv_baresip_callee "$cdir" 201 60
 dir="$ZV_DIR/caller"
 zv_baresip_config "$dir" "$ZV_DIR/tone.wav"
 zv_baresip_dial "$dir" 200 dtmf 7
@@ -282,6 +298,46 @@ p=$(db prog progress)
 echo "D(::37): PROGRESSTIME/_MS $p"
 [ -n "${p#*/}" ] && [ "${p#*/}" -lt 1500 ] || fail "D(::37): PROGRESSTIME $p"
 zv_rx "channel request hangup all" >/dev/null
+
+# ---- L() warnings -------------------------------------------------------------------------------
+# L(5000:2500) with LIMIT_WARNING_FILE (1 s of 700 Hz): the caller hears
+# the callee (440 Hz), the warning instead 2.5 s after the answer, the
+# callee again, and the call ends at 5 s.
+dir="$ZV_DIR/caller-limitw"
+zv_baresip_config "$dir" "$ZV_DIR/tone.wav"
+zv_baresip_dial "$dir" 200 limitw 10
+wait "$ZV_BARESIP_PID"
+grep -qE "terminated|session closed" "$dir/out.txt" || fail "limitw: the call did not end by itself"
+rec=$(zv_recording "$dir")
+[ -n "$rec" ] || fail "limitw: the caller recorded nothing"
+all=$(python3 "$ZV_SRC/tests/media/tone_check.py" "$rec")
+before=$(zv_analyse_part "$rec" 0.5 1.5)
+during=$(zv_analyse_part "$rec" 2.75 0.5)
+after=$(zv_analyse_part "$rec" 3.9 0.7)
+echo "L(5000:2500): whole call $all; 0.5-2 s $before; 2.75-3.25 s $during; 3.9-4.6 s $after"
+zv_in_range "$(zv_field "$all" secs)" 4 6 || fail "L(5000): the call lasted $(zv_field "$all" secs) s"
+zv_in_range "$(zv_field "$before" freq)" 430 450 || fail "L(): before the warning the callee: $before"
+zv_in_range "$(zv_field "$during" freq)" 690 710 || fail "L(:2500): the warning file at 2.5 s: $during"
+zv_in_range "$(zv_field "$during" purity)" 0.8 1 || fail "L(): the callee mixed into the warning: $during"
+zv_in_range "$(zv_field "$after" freq)" 430 450 || fail "L(): after the warning the callee again: $after"
+expect_eq "$(db limitw status)" "ANSWER" "limitw: DIALSTATUS"
+
+# L(6000:3000) without a file: the time left is said (vm-youhave, 3,
+# queue-seconds) 3 s after the answer, speech rather than the callee's
+# 440 Hz for a second or more.
+dir="$ZV_DIR/caller-limits"
+zv_baresip_config "$dir" "$ZV_DIR/tone.wav"
+zv_baresip_dial "$dir" 200 limits 11
+wait "$ZV_BARESIP_PID"
+rec=$(zv_recording "$dir")
+[ -n "$rec" ] || fail "limits: the caller recorded nothing"
+before=$(zv_analyse_part "$rec" 0.5 2)
+during=$(zv_analyse_part "$rec" 3.2 1)
+echo "L(6000:3000): 0.5-2.5 s $before; 3.2-4.2 s $during"
+zv_in_range "$(zv_field "$before" freq)" 430 450 || fail "L(): before the warning the callee: $before"
+zv_in_range "$(zv_field "$during" freq)" 430 450 && fail "L(:3000): no announcement at 3 s: $during"
+zv_in_range "$(zv_field "$during" secs)" 0.3 1 || fail "L(:3000): the announcement is not audible: $during"
+grep -q "PJSIP/200-.* hears the time-limit warning" "$ZV_DIR/out.log" || fail "limits: no warning in the log"
 
 left=$((34000 - ($(zv_now_ms) - t_dead)))
 [ "$left" -le 0 ] || sleep "$(awk -v ms="$left" 'BEGIN { print ms / 1000 }')"

@@ -22,7 +22,10 @@
  * channel to a dialplan or bridge of its own).
  * Options: g (go on in the dialplan when the called party hangs up, also
  * when S() or L() hung it up), S(n) (hang up n seconds after the answer),
- * L(x[:y[:z]]) (limit in ms; the warnings y and z are not played), c (legs
+ * L(x[:y[:z]]) (limit in ms; y ms before it, then every z ms, the time
+ * left is said, or LIMIT_WARNING_FILE played, to the caller unless
+ * LIMIT_PLAYAUDIO_CALLER=no and to the callee if LIMIT_PLAYAUDIO_CALLEE=yes;
+ * LIMIT_TIMEOUT_FILE at the limit), c (legs
  * not answered end as answered elsewhere too), r (the ringback tone of the caller's tone
  * zone while dialing), m([class]) (music on hold while dialing),
  * D(called[:calling[:progress]]) (DTMF after the answer; progress: to a
@@ -379,6 +382,35 @@ static void set_duration(struct zv_channel *chan, const char *name, uint64_t ms)
 
 /* After the answer: A(), M(), U(), DTMF of D(), the bridge, ANSWEREDTIME, and what the
  * caller does next. */
+/* true unless the variable says no (Asterisk's ast_true() for the yes side). */
+static bool var_true(struct zv_channel *chan, const char *name, bool dflt)
+{
+	const char *v = zv_channel_var_get(chan, name);
+	if (!v || !*v)
+		return dflt;
+	return !strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "y") ||
+	       !strcasecmp(v, "t") || !strcasecmp(v, "1") || !strcasecmp(v, "on");
+}
+
+/* L(x[:y[:z]]) into o: the limit x, the warning y ms before it, repeated
+ * every z ms, and what is played as Asterisk's LIMIT_* variables say. */
+static void limit_opts(struct zv_channel *chan, const char *arg, struct dial_bridge_opts *o)
+{
+	char *p;
+	o->limit_ms = strtoull(arg, &p, 10);
+	if (*p == ':') {
+		o->warn_ms = strtoull(p + 1, &p, 10);
+		if (*p == ':')
+			o->warn_every_ms = strtoull(p + 1, NULL, 10);
+	}
+	o->warn_caller = var_true(chan, "LIMIT_PLAYAUDIO_CALLER", true);
+	o->warn_callee = var_true(chan, "LIMIT_PLAYAUDIO_CALLEE", false);
+	const char *f = zv_channel_var_get(chan, "LIMIT_WARNING_FILE");
+	snprintf(o->warn_file, sizeof(o->warn_file), "%s", f ? f : "");
+	f = zv_channel_var_get(chan, "LIMIT_TIMEOUT_FILE");
+	snprintf(o->end_file, sizeof(o->end_file), "%s", f ? f : "");
+}
+
 static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner, const char *opts,
 				    const char *dtmf_called, const char *dtmf_calling,
 				    uint64_t limit_ms, bool opt_g)
@@ -404,9 +436,13 @@ static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner,
 		.caller_feats = side_feats(opts, true),
 		.peer_feats = side_feats(opts, false),
 	};
+	char larg[128];
+	if (dial_opt(opts, 'L', larg, sizeof(larg)))
+		limit_opts(chan, larg, &bo);
 	/* RTP relayed packet by packet while nothing needs the audio; not
-	 * with features: their digits must reach the bridge loop */
-	if (!bo.caller_feats && !bo.peer_feats)
+	 * with features (their digits must reach the bridge loop) or L()
+	 * announcements */
+	if (!bo.caller_feats && !bo.peer_feats && !dial_bridge_announces(&bo))
 		zv_channel_native_bridge(chan, winner->chan);
 	enum dial_bridge_end end = dial_bridge(chan, &winner->chan, &bo);
 	zv_channel_native_unbridge(chan);
@@ -666,8 +702,10 @@ static const struct zv_app apps[] = {
 			"DTMF after the answer (progress: to the called party when it "
 			"sends progress); g continue in the dialplan when the called "
 			"party hangs up (also after S() or L()); h/H the called/calling party may hang up with the "
-			"features.conf disconnect code; L(x[:y[:z]]) limit in ms (no "
-			"warnings played); m([class]) music "
+			"features.conf disconnect code; L(x[:y[:z]]) limit x ms, warning "
+			"y ms before, repeated every z ms (LIMIT_PLAYAUDIO_CALLER, "
+			"LIMIT_PLAYAUDIO_CALLEE, LIMIT_WARNING_FILE, LIMIT_TIMEOUT_FILE); "
+			"m([class]) music "
 			"on hold while dialing; M(macro[^arg...]) and U(context[^arg...]) run on the "
 			"called channel before the bridge (MACRO_RESULT/GOSUB_RESULT); r "
 			"ringback tone of the channel's tone zone; S(n) hang up n seconds after the answer; t/T the "
