@@ -25,9 +25,9 @@
  * L(x[:y[:z]]) (limit in ms; y ms before it, then every z ms, the time
  * left is said, or LIMIT_WARNING_FILE played, to the caller unless
  * LIMIT_PLAYAUDIO_CALLER=no and to the callee if LIMIT_PLAYAUDIO_CALLEE=yes;
- * LIMIT_TIMEOUT_FILE at the limit), c (legs
- * not answered end as answered elsewhere too), r (the ringback tone of the caller's tone
- * zone while dialing), m([class]) (music on hold while dialing),
+ * LIMIT_TIMEOUT_FILE at the limit), c (legs not answered end as answered
+ * elsewhere too), r (the ringback tone of the caller's tone zone while
+ * dialing), m([class]) (music on hold while dialing),
  * D(called[:calling[:progress]]) (DTMF after the answer; progress: to a
  * leg at its progress message), t/T
  * (transfer by the called/calling party), h/H (disconnect code),
@@ -380,9 +380,8 @@ static void set_duration(struct zv_channel *chan, const char *name, uint64_t ms)
 	zv_channel_var_set(chan, var, num);
 }
 
-/* After the answer: A(), M(), U(), DTMF of D(), the bridge, ANSWEREDTIME, and what the
- * caller does next. */
-/* true unless the variable says no (Asterisk's ast_true() for the yes side). */
+/* The variable name as a boolean (yes/true/y/t/1/on, as Asterisk's
+ * ast_true()); dflt when it is unset or empty. */
 static bool var_true(struct zv_channel *chan, const char *name, bool dflt)
 {
 	const char *v = zv_channel_var_get(chan, name);
@@ -411,6 +410,8 @@ static void limit_opts(struct zv_channel *chan, const char *arg, struct dial_bri
 	snprintf(o->end_file, sizeof(o->end_file), "%s", f ? f : "");
 }
 
+/* After the answer: A(), M(), U(), DTMF of D(), the bridge, ANSWEREDTIME, and what the
+ * caller does next. */
 static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner, const char *opts,
 				    const char *dtmf_called, const char *dtmf_calling,
 				    uint64_t limit_ms, bool opt_g)

@@ -45,7 +45,8 @@
  *
  * Dial starts the packet-level native relay (zv_channel_native_bridge())
  * only when neither side has features nor L() announcements: it would
- * carry the DTMF past this loop, and the prompts need the frame relay.  For the same reason only such a bridge, while nobody holds, is
+ * carry the DTMF past this loop, and the prompts need the frame relay.
+ * For the same reason only such a bridge, while nobody holds, is
  * reported plain to a Local channel on either side (local_plain()), which
  * may then connect the media of the channels on both ends of the Local
  * pair directly; the report is withdrawn before a hold changes the
@@ -882,10 +883,10 @@ static void limit_announce(struct bridge *b, const char *file, uint64_t left_ms)
 			continue;
 		if (zv_channel_is_hungup(s->chan) || zv_channel_is_hungup(s->other->chan))
 			return;
-		zv_verb(3, "Dial: %s hears the %s", zv_channel_name(s->chan),
-			left_ms ? "time-limit warning" : "time-limit end");
 		if (end && zv_mono_ms() >= end)
 			break;
+		zv_verb(3, "Dial: %s hears the %s", zv_channel_name(s->chan),
+			left_ms ? "time-limit warning" : "time-limit end");
 		relay(s->other, false);
 		if (file)
 			play_until(s->chan, s->other->chan, file, false, end);
