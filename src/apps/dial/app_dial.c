@@ -2,24 +2,34 @@
  * Dial(Tech/dest[&Tech2/dest2...][,timeout[,options[,URL]]]): call one or
  * more destinations in parallel, connect the caller with the first that
  * answers, and stay in the call until one side hangs up.  Sets DIALSTATUS
- * (ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL), DIALEDTIME,
- * ANSWEREDTIME, DIALEDPEERNAME and DIALEDPEERNUMBER as Asterisk does.
+ * (ANSWER, BUSY, NOANSWER, CANCEL, CONGESTION, CHANUNAVAIL), DIALEDTIME
+ * (start of Dial to its end), ANSWEREDTIME (the answer to the end),
+ * RINGTIME and PROGRESSTIME (to the first ring / progress of a leg), each
+ * also in milliseconds (_MS), DIALEDPEERNAME and DIALEDPEERNUMBER as
+ * Asterisk does; all are emptied when Dial starts.
  *
  * DESIGN
  * The outgoing channels are created on the caller's loop and run no
  * dialplan: Dial owns them, makes the caller's coroutine theirs
  * (zv_channel_set_coro) so that their answer, progress and hang-up wake
  * it, and polls every channel after each wake-up.  Once one answers, the
- * others are hung up (CANCEL); A(), M() and U() run on the answered
+ * others are hung up as answered elsewhere (cause 26: the SIP driver's
+ * CANCEL says Reason: SIP;cause=200); A(), M() and U() run on the answered
  * channel (before_bridge(): the called channel's priorities run in this
  * coroutine, synchronously), D() digits are sent, and the two channels
  * are bridged by dial_bridge() (dial_bridge.c: relaying, hold, the DTMF
  * features of t/T/h/H and the transfers, which may hand the called
  * channel to a dialplan or bridge of its own).
- * Options: g (go on in the dialplan when the called party hangs up),
- * S(n) (hang up n seconds after the answer), L(x) (limit in ms; the
- * warnings are not played), r (the ringback tone of the caller's tone
- * zone while dialing), m([class]) (music on hold while dialing), D(called[:calling]) (DTMF after the answer), t/T
+ * Options: g (go on in the dialplan when the called party hangs up, also
+ * when S() or L() hung it up), S(n) (hang up n seconds after the answer),
+ * L(x[:y[:z]]) (limit in ms; y ms before it, then every z ms, the time
+ * left is said, or LIMIT_WARNING_FILE played, to the caller unless
+ * LIMIT_PLAYAUDIO_CALLER=no and to the callee if LIMIT_PLAYAUDIO_CALLEE=yes;
+ * LIMIT_TIMEOUT_FILE at the limit), c (legs not answered end as answered
+ * elsewhere too), r (the ringback tone of the caller's tone zone while
+ * dialing), m([class]) (music on hold while dialing),
+ * D(called[:calling[:progress]]) (DTMF after the answer; progress: to a
+ * leg at its progress message), t/T
  * (transfer by the called/calling party), h/H (disconnect code),
  * x/X (one-touch MixMonitor), A(x[:y]) (announcements), M(macro[^args]),
  * U(context[^args]), i (ignore 3xx forwards).  On the answer, the
@@ -57,13 +67,16 @@ struct leg {
 	struct zv_channel *chan;
 	char tech[32];
 	char dest[128];
-	bool busy, congested, no_answer, gone;
+	int cause; /* gone before answering: its hang-up cause (0: never called) */
+	bool gone;
 };
 
 /* Dial's state that lives as long as the call (heap). */
 struct dial_state {
 	struct zv_tonegen *rb; /* r: the ringback tone's generator (1 KiB) */
+	int causes[MAX_DEST]; /* how the legs ended, for DIALSTATUS */
 	char *dtmf_called, *dtmf_calling; /* D(), NULL without */
+	char *dtmf_progress; /* D(::progress), NULL without */
 	struct leg legs[]; /* as many as the destinations */
 };
 
@@ -192,10 +205,12 @@ static void dialing_sound(struct zv_channel *chan, const char *opts, struct zv_t
 	}
 }
 
-/* D(): digits to one side after the answer, 250 ms apart; 'w' waits. */
-static void send_digits(struct zv_channel *chan, const char *digits)
+/* D(): digits to chan (100 ms each, 350 ms apart; 'w' waits 500 ms) until
+ * chan or other (NULL: none) hangs up. */
+static void send_digits(struct zv_channel *chan, struct zv_channel *other, const char *digits)
 {
-	for (const char *d = digits; *d && !zv_channel_is_hungup(chan); d++) {
+	for (const char *d = digits;
+	     *d && !zv_channel_is_hungup(chan) && !(other && zv_channel_is_hungup(other)); d++) {
 		if (*d == 'w' || *d == 'W') {
 			zv_channel_sleep(chan, 500);
 			continue;
@@ -213,7 +228,7 @@ static void early_bridge(struct zv_channel *caller, struct zv_channel *leg, bool
 
 /* Asterisk's Dial option letters; those we act on are in IMPLEMENTED. */
 #define ASTERISK_OPTS "AabBCcdDEefFgGhHiIjkKLmMnNoOpPQrRSstTUuwWxXz"
-#define IMPLEMENTED "ADgHhiKkLMmrSTtUXx"
+#define IMPLEMENTED "ADcgHhiKkLMmrSTtUXx"
 
 /* Warn about every option letter we do not know or do not implement. */
 static void check_opts(const char *opts)
@@ -358,6 +373,47 @@ static enum routine_result before_bridge(struct zv_channel *chan, struct zv_chan
 	return r;
 }
 
+/* name (whole seconds, as Asterisk rounds down) and name_MS for ms. */
+static void set_duration(struct zv_channel *chan, const char *name, uint64_t ms)
+{
+	char var[32], num[32];
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)(ms / 1000));
+	zv_channel_var_set(chan, name, num);
+	snprintf(var, sizeof(var), "%s_MS", name);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)ms);
+	zv_channel_var_set(chan, var, num);
+}
+
+/* The variable name as a boolean (yes/true/y/t/1/on, as Asterisk's
+ * ast_true()); dflt when it is unset or empty. */
+static bool var_true(struct zv_channel *chan, const char *name, bool dflt)
+{
+	const char *v = zv_channel_var_get(chan, name);
+	if (!v || !*v)
+		return dflt;
+	return !strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "y") ||
+	       !strcasecmp(v, "t") || !strcasecmp(v, "1") || !strcasecmp(v, "on");
+}
+
+/* L(x[:y[:z]]) into o: the limit x, the warning y ms before it, repeated
+ * every z ms, and what is played as Asterisk's LIMIT_* variables say. */
+static void limit_opts(struct zv_channel *chan, const char *arg, struct dial_bridge_opts *o)
+{
+	char *p;
+	o->limit_ms = strtoull(arg, &p, 10);
+	if (*p == ':') {
+		o->warn_ms = strtoull(p + 1, &p, 10);
+		if (*p == ':')
+			o->warn_every_ms = strtoull(p + 1, NULL, 10);
+	}
+	o->warn_caller = var_true(chan, "LIMIT_PLAYAUDIO_CALLER", true);
+	o->warn_callee = var_true(chan, "LIMIT_PLAYAUDIO_CALLEE", false);
+	const char *f = zv_channel_var_get(chan, "LIMIT_WARNING_FILE");
+	snprintf(o->warn_file, sizeof(o->warn_file), "%s", f ? f : "");
+	f = zv_channel_var_get(chan, "LIMIT_TIMEOUT_FILE");
+	snprintf(o->end_file, sizeof(o->end_file), "%s", f ? f : "");
+}
+
 /* After the answer: A(), M(), U(), DTMF of D(), the bridge, ANSWEREDTIME, and what the
  * caller does next. */
 static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner, const char *opts,
@@ -378,22 +434,24 @@ static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner,
 			return opt_g ? ZV_APP_CONTINUE : ZV_APP_HANGUP;
 		return ZV_APP_CONTINUE;
 	}
-	send_digits(winner->chan, dtmf_called);
-	send_digits(chan, dtmf_calling);
+	send_digits(winner->chan, chan, dtmf_called);
+	send_digits(chan, winner->chan, dtmf_calling);
 	struct dial_bridge_opts bo = {
 		.limit_ms = limit_ms,
 		.caller_feats = side_feats(opts, true),
 		.peer_feats = side_feats(opts, false),
 	};
+	char larg[128];
+	if (dial_opt(opts, 'L', larg, sizeof(larg)))
+		limit_opts(chan, larg, &bo);
 	/* RTP relayed packet by packet while nothing needs the audio; not
-	 * with features: their digits must reach the bridge loop */
-	if (!bo.caller_feats && !bo.peer_feats)
+	 * with features (their digits must reach the bridge loop) or L()
+	 * announcements */
+	if (!bo.caller_feats && !bo.peer_feats && !dial_bridge_announces(&bo))
 		zv_channel_native_bridge(chan, winner->chan);
 	enum dial_bridge_end end = dial_bridge(chan, &winner->chan, &bo);
 	zv_channel_native_unbridge(chan);
-	char num[32];
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)((zv_mono_ms() - answered) / 1000));
-	zv_channel_var_set(chan, "ANSWEREDTIME", num);
+	set_duration(chan, "ANSWEREDTIME", zv_mono_ms() - answered);
 	if (end == DIAL_BRIDGE_PEER_MOVED) {
 		/* The callee's own dialplan owns it now. */
 		zv_unref(winner->chan);
@@ -405,6 +463,7 @@ static enum zv_app_result connected(struct zv_channel *chan, struct leg *winner,
 	case DIAL_BRIDGE_CALLER_MOVED:
 		return ZV_APP_CONTINUE;
 	case DIAL_BRIDGE_PEER_GONE:
+	case DIAL_BRIDGE_TIMEOUT: /* S() / L() hung the called party up */
 		return opt_g && !zv_channel_is_hungup(chan) ? ZV_APP_CONTINUE : ZV_APP_HANGUP;
 	default:
 		return ZV_APP_HANGUP;
@@ -446,17 +505,31 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		return ZV_APP_HANGUP;
 	}
 	if (dial_opt(opts, 'D', oarg, sizeof(oarg))) {
-		char *colon = strchr(oarg, ':');
-		if (colon)
-			*colon++ = '\0';
+		/* D(called[:calling[:progress]]) */
+		char *calling = strchr(oarg, ':'), *progress = NULL;
+		if (calling) {
+			*calling++ = '\0';
+			if ((progress = strchr(calling, ':')))
+				*progress++ = '\0';
+		}
 		ds->dtmf_called = strdup(oarg);
-		ds->dtmf_calling = strdup(colon ? colon : "");
+		ds->dtmf_calling = strdup(calling ? calling : "");
+		if (progress && *progress)
+			ds->dtmf_progress = strdup(progress);
 	}
 	dialing_sound(chan, opts, &ds->rb);
 	struct leg *legs = ds->legs;
 	int n = parse_dests(argv[0], legs, max);
 	int live = 0;
 	uint64_t start = zv_mono_ms();
+	/* Not those of a Dial before this one (as Asterisk: empty). */
+	static const char *const results[] = {
+		"DIALSTATUS", "DIALEDPEERNAME", "DIALEDPEERNUMBER", "ANSWEREDTIME", "ANSWEREDTIME_MS",
+		"DIALEDTIME", "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS", "PROGRESSTIME",
+		"PROGRESSTIME_MS",
+	};
+	for (size_t i = 0; i < sizeof(results) / sizeof(*results); i++)
+		zv_channel_var_set(chan, results[i], "");
 	for (int i = 0; i < n; i++) {
 		if (leg_start(chan, &legs[i], timeout_ms, dial_opt(opts, 'i', NULL, 0)))
 			live++;
@@ -465,7 +538,7 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	}
 	const char *status = "CHANUNAVAIL";
 	struct leg *winner = NULL;
-	bool caller_gone = false, ringing = false;
+	bool caller_gone = false, ringing = false, rang = false, progressed = false;
 	struct leg *early = NULL; /* whose early media the caller hears */
 	while (live && !winner) {
 		if (zv_channel_is_hungup(chan)) {
@@ -504,12 +577,13 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 					break;
 				}
 				if (r == ZV_WAKE_HANGUP) {
-					int cause = zv_channel_hangupcause(l->chan);
-					l->busy = cause == ZV_CAUSE_USER_BUSY;
-					l->congested = cause == ZV_CAUSE_CONGESTION ||
-						       cause == ZV_CAUSE_SWITCH_CONGESTION;
-					l->no_answer = cause == ZV_CAUSE_NO_ANSWER ||
-						       cause == ZV_CAUSE_NO_USER_RESPONSE;
+					l->cause = zv_channel_hangupcause(l->chan);
+					/* The caller's cause becomes the leg's, as in
+					 * Asterisk: a Hangup() without a cause after
+					 * Dial then gives the caller the leg's answer
+					 * (486 for busy). */
+					if (l->cause > 0)
+						zv_channel_set_hangupcause(chan, l->cause);
 					l->gone = true;
 					live--;
 					if (early == l) {
@@ -521,6 +595,19 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 				if (r != ZV_WAKE_CONTROL)
 					continue;
 				enum zv_control ctl = zv_channel_last_control(l->chan);
+				/* From the start of Dial to the first ring or
+				 * progress of any leg. */
+				if (ctl == ZV_CONTROL_RINGING && !rang) {
+					rang = true;
+					set_duration(chan, "RINGTIME", zv_mono_ms() - start);
+				} else if (ctl == ZV_CONTROL_PROGRESS && !progressed) {
+					progressed = true;
+					set_duration(chan, "PROGRESSTIME", zv_mono_ms() - start);
+				}
+				/* D(::progress): to the leg at each progress
+				 * message, as Asterisk does */
+				if (ctl == ZV_CONTROL_PROGRESS && ds->dtmf_progress)
+					send_digits(l->chan, chan, ds->dtmf_progress);
 				if (ctl == ZV_CONTROL_RINGING && !ringing && !early) {
 					ringing = true;
 					zv_channel_indicate(chan, ZV_CONTROL_RINGING);
@@ -548,13 +635,9 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		zv_coro_wait(left);
 	}
 	if (!winner && !caller_gone && !live) {
-		bool busy = false, cong = false, noans = false;
-		for (int i = 0; i < n; i++) {
-			busy |= legs[i].busy;
-			cong |= legs[i].congested;
-			noans |= legs[i].no_answer;
-		}
-		status = busy ? "BUSY" : cong ? "CONGESTION" : noans ? "NOANSWER" : "CHANUNAVAIL";
+		for (int i = 0; i < n; i++)
+			ds->causes[i] = legs[i].cause;
+		status = dial_status_unanswered(ds->causes, (size_t)n);
 	}
 	/* Ringback or music while dialing ends here. */
 	dial_quiet(chan);
@@ -562,15 +645,24 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 	ds->rb = NULL;
 	if (early && early != winner)
 		early_bridge(chan, early->chan, false);
-	for (int i = 0; i < n; i++)
-		if (&legs[i] != winner)
-			leg_end(&legs[i]);
-	char num[32];
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)((zv_mono_ms() - start) / 1000));
-	zv_channel_var_set(chan, "DIALEDTIME", num);
+	bool elsewhere = winner || dial_opt(opts, 'c', NULL, 0) ||
+			 zv_channel_hangupcause(chan) == ZV_CAUSE_ANSWERED_ELSEWHERE;
+	for (int i = 0; i < n; i++) {
+		if (&legs[i] == winner)
+			continue;
+		/* The others stop ringing as answered elsewhere when one
+		 * answered, with c, or when the caller's own call was
+		 * (Asterisk: a SIP CANCEL with Reason cause=200, and phones
+		 * log no missed call); otherwise as a normal clearing. */
+		if (elsewhere && legs[i].chan)
+			zv_channel_set_hangupcause(legs[i].chan, ZV_CAUSE_ANSWERED_ELSEWHERE);
+		leg_end(&legs[i]);
+	}
 	enum zv_app_result res = ZV_APP_CONTINUE;
 	if (winner) {
 		status = "ANSWER";
+		/* An earlier leg's failure is no longer the caller's cause. */
+		zv_channel_set_hangupcause(chan, ZV_CAUSE_NORMAL_CLEARING);
 		zv_channel_var_set(chan, "DIALSTATUS", status);
 		zv_channel_var_set(chan, "DIALEDPEERNAME", zv_channel_name(winner->chan));
 		zv_channel_var_set(chan, "DIALEDPEERNUMBER", winner->dest);
@@ -592,9 +684,13 @@ static enum zv_app_result dial_exec(struct zv_channel *chan, const char *data)
 		zv_channel_var_set(chan, "DIALSTATUS", status);
 		res = caller_gone ? ZV_APP_HANGUP : ZV_APP_CONTINUE;
 	}
+	/* From the start of Dial to its end, the bridge included (Asterisk
+	 * 12 on). */
+	set_duration(chan, "DIALEDTIME", zv_mono_ms() - start);
 	zv_verb(3, "Dial %s: DIALSTATUS=%s", argv[0], status);
 	free(ds->dtmf_called);
 	free(ds->dtmf_calling);
+	free(ds->dtmf_progress);
 	free(ds);
 	free(buf);
 	return res;
@@ -606,16 +702,22 @@ static const struct zv_app apps[] = {
 	 .syntax = "Dial(Technology/Resource[&Technology2/Resource2[&...]][,timeout[,options]])",
 	 .description = "Calls the destinations in parallel and connects the caller to the "
 			"first that answers.  timeout is in seconds.  Options: A(x[:y]) "
-			"announcement to the called[/calling] party; D(called[:calling]) "
-			"DTMF after the answer; g continue in the dialplan when the called "
-			"party hangs up; h/H the called/calling party may hang up with the "
-			"features.conf disconnect code; L(x) limit in ms; m([class]) music "
+			"announcement to the called[/calling] party; c legs not answered "
+			"end as answered elsewhere; D(called[:calling[:progress]]) "
+			"DTMF after the answer (progress: to the called party when it "
+			"sends progress); g continue in the dialplan when the called "
+			"party hangs up (also after S() or L()); h/H the called/calling party may hang up with the "
+			"features.conf disconnect code; L(x[:y[:z]]) limit x ms, warning "
+			"y ms before, repeated every z ms (LIMIT_PLAYAUDIO_CALLER, "
+			"LIMIT_PLAYAUDIO_CALLEE, LIMIT_WARNING_FILE, LIMIT_TIMEOUT_FILE); "
+			"m([class]) music "
 			"on hold while dialing; M(macro[^arg...]) and U(context[^arg...]) run on the "
 			"called channel before the bridge (MACRO_RESULT/GOSUB_RESULT); r "
 			"ringback tone of the channel's tone zone; S(n) hang up n seconds after the answer; t/T the "
 			"called/calling party may transfer (blind and attended codes of "
 			"features.conf).  Sets DIALSTATUS, DIALEDTIME, ANSWEREDTIME, "
-			"DIALEDPEERNAME, DIALEDPEERNUMBER.",
+			"RINGTIME, PROGRESSTIME (each also _MS), DIALEDPEERNAME, "
+			"DIALEDPEERNUMBER.",
 	 .exec = dial_exec},
 };
 

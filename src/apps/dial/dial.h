@@ -7,10 +7,16 @@
 #define ZV_APPS_DIAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <zvonok/channel.h>
 #include <zvonok/media.h>
+
+/* DIALSTATUS of a Dial nobody answered, from the hang-up causes of its n
+ * legs (0 for a leg that could not be called): BUSY, CONGESTION or
+ * CHANUNAVAIL when every leg failed so, else NOANSWER (dial_status.c). */
+const char *dial_status_unanswered(const int *causes, size_t n);
 
 /* A sound played once (prompts): pos is the next sample. */
 struct dial_snd {
@@ -29,8 +35,18 @@ void dial_bridge_frame(void *arg, struct zv_channel *chan, const struct zv_frame
 
 struct dial_bridge_opts {
 	uint64_t limit_ms; /* S() / L(): 0 none */
+	/* L(x:y[:z]): a warning y ms before the limit, then every z ms (0:
+	 * once), to the caller and/or the callee; warn_file empty: the time
+	 * left is said; end_file (not empty) is played at the limit. */
+	uint64_t warn_ms, warn_every_ms;
+	bool warn_caller, warn_callee;
+	char warn_file[128], end_file[128];
 	unsigned caller_feats, peer_feats; /* FEAT_BIT()s each side may use */
 };
+
+/* Whether o has L() warnings or an end file for one side at least (the
+ * bridge then needs the audio: no native relay). */
+bool dial_bridge_announces(const struct dial_bridge_opts *o);
 
 enum dial_bridge_end {
 	DIAL_BRIDGE_CALLER_GONE, /* the caller hung up (or used disconnect) */

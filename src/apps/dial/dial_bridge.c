@@ -38,9 +38,15 @@
  * had, and the bridge ends.  automixmon (x/X) starts MixMonitor on the
  * other side, and stops it the next time.
  *
+ * L(x:y:z) warnings: the bridge loop wakes y ms before the limit (then
+ * every z ms); the side that hears them gets the prompt as a generator
+ * while the other side's frames are not relayed to it, and the prompt is
+ * cut at the limit, so the call ends on time.
+ *
  * Dial starts the packet-level native relay (zv_channel_native_bridge())
- * only when neither side has features: it would carry the DTMF past this
- * loop.  For the same reason only such a bridge, while nobody holds, is
+ * only when neither side has features nor L() announcements: it would
+ * carry the DTMF past this loop, and the prompts need the frame relay.
+ * For the same reason only such a bridge, while nobody holds, is
  * reported plain to a Local channel on either side (local_plain()), which
  * may then connect the media of the channels on both ends of the Local
  * pair directly; the report is withdrawn before a hold changes the
@@ -87,6 +93,7 @@ struct bridge {
 	char move_ctx[80], move_exten[80]; /* PEER_MOVED: where it goes */
 	struct zv_channel **peerp; /* Dial's reference to the called channel */
 	struct zv_channel *handoff; /* PEER_MOVED: bridge the peer to this */
+	const struct dial_bridge_opts *o; /* Dial's (NULL: handoff()) */
 };
 
 /* ---- media ---------------------------------------------------------------------------------- */
@@ -155,7 +162,7 @@ static void local_plain(struct bridge *b, bool plain)
 	if (!b->peerp)
 		return; /* handoff(): not reported */
 	plain = plain && !b->done && !b->s[0].feats && !b->s[1].feats && !b->s[0].on_hold &&
-		!b->s[1].on_hold;
+		!b->s[1].on_hold && !dial_bridge_announces(b->o);
 	for (int i = 0; i < 2; i++)
 		zv_local_bridge_set(b->s[i].chan, plain ? b->s[i].other->chan : NULL);
 }
@@ -203,10 +210,21 @@ static int xfer_wait(struct zv_channel *who, struct zv_channel *other, uint32_t 
 	}
 }
 
+static int play_until(struct zv_channel *who, struct zv_channel *other, const char *name,
+		      bool digits_stop, uint64_t until);
+
 /* Play a prompt to who; a digit stops it when digits_stop.  Returns that
  * digit, 0 at the end of the prompt, or ZV_WAKE_HANGUP. */
 static int play(struct zv_channel *who, struct zv_channel *other, const char *name,
 		bool digits_stop)
+{
+	return play_until(who, other, name, digits_stop, 0);
+}
+
+/* play(), cut at the monotonic time until (0: never; returns
+ * -ETIMEDOUT then). */
+static int play_until(struct zv_channel *who, struct zv_channel *other, const char *name,
+		      bool digits_stop, uint64_t until)
 {
 	struct dial_snd p = {0};
 	if (zv_sound_load_coro(name, zv_channel_language(who), 8000, &p.snd) < 0) {
@@ -216,7 +234,12 @@ static int play(struct zv_channel *who, struct zv_channel *other, const char *na
 	int r = 0;
 	if (p.snd->samples && !zv_channel_set_generator(who, p.snd->rate, prompt_gen, &p)) {
 		while (zv_channel_has_generator(who)) {
-			r = xfer_wait(who, other, 0);
+			uint64_t now = zv_mono_ms();
+			if (until && now >= until) {
+				r = -ETIMEDOUT;
+				break;
+			}
+			r = xfer_wait(who, other, until ? (uint32_t)(until - now) : 0);
 			if (r == ZV_WAKE_HANGUP || (r > 0 && digits_stop))
 				break;
 			r = 0;
@@ -815,6 +838,65 @@ static void side_events(struct bridge *b, struct side *s)
 	}
 }
 
+/* ---- L() warnings ---------------------------------------------------------------------------- */
+
+bool dial_bridge_announces(const struct dial_bridge_opts *o)
+{
+	return o && (o->warn_caller || o->warn_callee) && (o->warn_ms || o->end_file[0]);
+}
+
+/* "You have N minutes M seconds" to s, as Asterisk's timeleft; cut at
+ * the limit (end). */
+static void say_left(struct side *s, uint64_t left_ms, uint64_t end)
+{
+	unsigned secs = (unsigned)((left_ms + 500) / 1000);
+	const unsigned part[2] = {secs / 60, secs % 60};
+	const char *unit[2] = {"queue-minutes", "queue-seconds"};
+	const struct zv_app *say = zv_app_find("SayNumber");
+	if (play_until(s->chan, s->other->chan, "vm-youhave", false, end) != 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (!part[i])
+			continue;
+		char num[16];
+		snprintf(num, sizeof(num), "%u", part[i]);
+		/* SayNumber cannot be cut: only with a second to go */
+		if (!say || zv_mono_ms() + 1000 > end)
+			return;
+		zv_app_exec(s->chan, say, num);
+		if (zv_channel_is_hungup(s->chan) ||
+		    play_until(s->chan, s->other->chan, unit[i], false, end) != 0)
+			return;
+	}
+}
+
+/* L(): file (NULL: the time left) to the sides that hear the warnings
+ * (LIMIT_PLAYAUDIO_CALLER/CALLEE), one after the other; a side does not
+ * hear the other side meanwhile.  Skipped while either side holds.  A
+ * warning (left_ms > 0) is cut when the limit comes. */
+static void limit_announce(struct bridge *b, const char *file, uint64_t left_ms)
+{
+	uint64_t end = left_ms ? zv_mono_ms() + left_ms : 0;
+	for (int i = 0; i < 2; i++) {
+		struct side *s = &b->s[i];
+		if (!(i ? b->o->warn_callee : b->o->warn_caller) || s->on_hold || s->other->on_hold)
+			continue;
+		if (zv_channel_is_hungup(s->chan) || zv_channel_is_hungup(s->other->chan))
+			return;
+		if (end && zv_mono_ms() >= end)
+			break;
+		zv_verb(3, "Dial: %s hears the %s", zv_channel_name(s->chan),
+			left_ms ? "time-limit warning" : "time-limit end");
+		relay(s->other, false);
+		if (file)
+			play_until(s->chan, s->other->chan, file, false, end);
+		else
+			say_left(s, left_ms, end);
+		relay(s->other, true);
+	}
+	zv_log_set_callid(zv_channel_callid(b->s[0].chan));
+}
+
 /* ---- the bridge -------------------------------------------------------------------------------- */
 
 static uint64_t earliest(uint64_t a, uint64_t b)
@@ -826,6 +908,11 @@ static void bridge_loop(struct bridge *b, uint64_t end)
 {
 	struct side *c = &b->s[0], *p = &b->s[1];
 	bool trimmed = false;
+	/* L(x:y:z): when the next warning is due (0: none) */
+	const struct dial_bridge_opts *o = b->o;
+	uint64_t warn = 0;
+	if (end && dial_bridge_announces(o) && o->warn_ms)
+		warn = end > o->warn_ms ? end - o->warn_ms : 1;
 	while (!b->done) {
 		if (zv_channel_is_hungup(c->chan)) {
 			b->result = DIAL_BRIDGE_CALLER_GONE;
@@ -843,13 +930,22 @@ static void bridge_loop(struct bridge *b, uint64_t end)
 		if (b->done || zv_channel_is_hungup(c->chan) || zv_channel_is_hungup(p->chan))
 			continue;
 		now = zv_mono_ms();
+		if (warn && now >= warn && now < end) {
+			limit_announce(b, o->warn_file[0] ? o->warn_file : NULL, end - now);
+			warn = o->warn_every_ms ? warn + o->warn_every_ms : 0;
+			if (warn >= end)
+				warn = 0;
+			continue; /* hang-ups and events of the announcement */
+		}
 		if (end && now >= end) {
 			zv_verb(3, "Dial: time limit reached on %s", zv_channel_name(c->chan));
+			if (dial_bridge_announces(o) && o->end_file[0])
+				limit_announce(b, o->end_file, 0);
 			zv_channel_softhangup(p->chan, ZV_CAUSE_NORMAL_CLEARING);
 			b->result = DIAL_BRIDGE_TIMEOUT;
 			return;
 		}
-		uint64_t next = earliest(end, earliest(c->held_until, p->held_until));
+		uint64_t next = earliest(earliest(end, warn), earliest(c->held_until, p->held_until));
 		/* Parked for the length of the call from here on: the pages
 		 * the call's set-up touched below this depth go back once. */
 		if (!trimmed) {
@@ -926,6 +1022,7 @@ enum dial_bridge_end dial_bridge(struct zv_channel *caller, struct zv_channel **
 	b.s[0] = (struct side){.chan = caller, .other = &b.s[1], .feats = o->caller_feats};
 	b.s[1] = (struct side){.chan = *peerp, .other = &b.s[0], .feats = o->peer_feats};
 	b.peerp = peerp;
+	b.o = o;
 	relay(&b.s[0], true);
 	relay(&b.s[1], true);
 	local_plain(&b, true);
