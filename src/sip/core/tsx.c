@@ -145,6 +145,7 @@ struct tsx_table {
 	struct zv_fifo_arena remnants[REM__COUNT];
 	struct zv_timer sweep; /* drops expired remnants; ev NULL until the first */
 	uint64_t sweep_due;    /* when the sweep timer fires, 0: not armed */
+	bool closing;          /* worker stopping: no new client transactions */
 };
 
 static _Thread_local struct tsx_table *table;
@@ -1013,6 +1014,8 @@ int sip_ctsx_send(const struct sip_target *target, enum sip_method method, const
 {
 	if (!table)
 		return -EINVAL;
+	if (table->closing)
+		return -ESHUTDOWN;
 	struct tsx_key key;
 	if (key_client(&key, zv_str_c(branch), method) < 0)
 		return -ENOMEM;
@@ -1183,10 +1186,31 @@ void sip__tsx_rx(struct sip_rx *rx)
 		handle_response(rx);
 }
 
+/* At shutdown a client transaction still waiting (an INVITE ringing, a
+ * CANCEL before timer F) ends as its timeout would, with 408, so whoever
+ * waits on it lets go of what it holds.  Callbacks may end other
+ * transactions (entries shift), hence the rescan; they cannot start new
+ * ones. */
+static void finish_pending_clients(void)
+{
+	table->closing = true;
+	for (bool again = true; again;) {
+		again = false;
+		for (size_t i = 0; i <= table->mask; i++) {
+			struct tsx_head *t = table->slots[i].t;
+			if (!t || t->server || t->remnant || !((struct sip_ctsx *)t)->cb)
+				continue;
+			ctsx_finish((struct sip_ctsx *)t, 408, NULL);
+			again = true;
+		}
+	}
+}
+
 void sip__tsx_worker_fini(void *arg)
 {
 	if (!table)
 		return;
+	finish_pending_clients();
 	/* Freeing shifts later entries back, never before the slot freed. */
 	for (size_t i = 0; i <= table->mask;) {
 		struct tsx_head *t = table->slots[i].t;

@@ -370,6 +370,56 @@ static void test_stray_2xx(void **state)
 	drain();
 }
 
+/* At shutdown a pending client transaction gets 408 from its callback
+ * (whoever waits on it lets go), and the callback cannot start another. */
+static unsigned fini_status;
+static int fini_send_err;
+
+static void on_fini_response(void *arg, struct sip_ctsx *ct, unsigned status,
+			     const struct sip_rx *rx)
+{
+	if (status < 200)
+		return;
+	fini_status = status;
+	struct sip_target t = {.tp = tp, .addr = peer};
+	static const char bye[] = "BYE sip:b@127.0.0.1 SIP/2.0\r\n"
+				  "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-fini-2\r\n"
+				  "From: <sip:svc@127.0.0.1>;tag=ours\r\n"
+				  "To: <sip:b@127.0.0.1>\r\n"
+				  "Call-ID: fini@test\r\nCSeq: 2 BYE\r\n"
+				  "Content-Length: 0\r\n\r\n";
+	fini_send_err = sip_ctsx_send(&t, SIP_METHOD_BYE, "z9hG4bK-fini-2", bye, sizeof(bye) - 1,
+				      on_fini_response, NULL, NULL);
+}
+
+static void test_fini_finishes_pending(void **state)
+{
+	drain();
+	fini_status = 0;
+	fini_send_err = 0;
+	struct sip_target t = {.tp = tp, .addr = peer};
+	static const char inv[] = "INVITE sip:b@127.0.0.1 SIP/2.0\r\n"
+				  "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-fini-1\r\n"
+				  "From: <sip:svc@127.0.0.1>;tag=ours\r\n"
+				  "To: <sip:b@127.0.0.1>\r\n"
+				  "Call-ID: fini@test\r\nCSeq: 1 INVITE\r\n"
+				  "Content-Length: 0\r\n\r\n";
+	assert_int_equal(sip_ctsx_send(&t, SIP_METHOD_INVITE, "z9hG4bK-fini-1", inv,
+				       sizeof(inv) - 1, on_fini_response, NULL, NULL),
+			 0);
+	assert_int_equal(next_status(1000, NULL, 0), 0); /* the INVITE went out */
+	feed_response(180, "z9hG4bK-fini-1", "fini@test", 1, "INVITE");
+	assert_int_equal(fini_status, 0); /* ringing, no final answer */
+	sip__tsx_worker_fini(NULL);
+	assert_int_equal(fini_status, 408);
+	assert_int_equal(fini_send_err, -ESHUTDOWN);
+	struct sip_stats s;
+	sip_stats_get(&s);
+	assert_int_equal(s.ctsx_alive, 0);
+	sip__tsx_worker_init(NULL);
+	drain();
+}
+
 /* OPTIONS number 0, step, 2*step... below n, each a transaction of its
  * own (branch z9hG4bK-TAG-i, Call-ID TAGi@test), draining now and then. */
 static void feed_options(const char *tag, unsigned n, unsigned step)
@@ -583,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_2xx_ack_stops_retransmission),
 		cmocka_unit_test(test_trying_deferred),
 		cmocka_unit_test(test_stray_2xx),
+		cmocka_unit_test(test_fini_finishes_pending),
 		cmocka_unit_test(test_table_grows),
 		cmocka_unit_test(test_remnant_non_invite),
 		cmocka_unit_test(test_remnant_async_answer),
