@@ -15,9 +15,12 @@
 #  - Dial(PJSIP/a&PJSIP/b,3) with a busy and b ringing: NOANSWER after
 #    3 s, b's CANCEL has no Reason (it was not answered elsewhere);
 #    with option c, Dial(PJSIP/a,2,c): the CANCEL says cause=200;
+#  - Dial(PJSIP/a&PJSIP/b,2) with a silent (no 1xx) for 3 s: a's CANCEL
+#    waits for its 180 (RFC 3261 9.1), NOANSWER;
 #  - Dial(PJSIP/dead&PJSIP/nocontact&PJSIP/b&SIP/c,10), dead a port where
 #    nothing listens, nocontact never registered: b and c still ring at
-#    once, b answers (ANSWER, DIALEDPEERNAME=PJSIP/b-...);
+#    once, b answers (ANSWER, DIALEDPEERNAME=PJSIP/b-...); the daemon
+#    stops while dead's INVITE is pending, and frees the call;
 #  - L(3000:1000:500): b gets Zvonok's BYE 3 s (+-1) after its 200, the
 #    dialplan after Dial does not run; gS(2): the BYE 2 s (+-1) after the
 #    200 and the dialplan goes on (g) with DIALSTATUS=ANSWER;
@@ -75,6 +78,9 @@ exten => busy,1,Set(CASE=busy)
  same => n,Hangup()
 exten => busyring,1,Set(CASE=busyring)
  same => n,Dial(PJSIP/a&PJSIP/b,3)
+ same => n,Hangup(19)
+exten => silent,1,Set(CASE=silent)
+ same => n,Dial(PJSIP/a&PJSIP/b,2)
  same => n,Hangup(19)
 exten => cancelc,1,Set(CASE=cancelc)
  same => n,Dial(PJSIP/a,2,c)
@@ -223,6 +229,18 @@ expect_eq "$(db busyring status)" "NOANSWER" "busyring: DIALSTATUS, one busy and
 d=$(db busyring dialed)
 ms_near "${d#*/}" 3000 "busyring: DIALEDTIME_MS"
 expect_eq "${d%/*}" "3" "busyring: DIALEDTIME"
+
+# ---- a leg that has sent no provisional response is CANCELled only after one --------
+# (RFC 3261 9.1): a stays silent for 3 s, the Dial timeout is 2 s.
+uas a dial_uas_silent.xml "$APORT"
+uas b dial_uas_cancel.xml "$BPORT"
+zv_sipp_uac call_uac_480.xml silent uac-silent.out ||
+	fail "silent: the caller did not get 180 then 480: $(tail -20 uac-silent.out)"
+uas_ok a silent
+cancelled b silent
+grep -q early-cancel a.log && fail "silent: CANCEL before any provisional response: $(cat a.log)"
+[ "$(tick a cancel)" -ge "$(tick a ring)" ] || fail "silent: CANCEL before the 180: $(cat a.log)"
+expect_eq "$(db silent status)" "NOANSWER" "silent: DIALSTATUS"
 
 # ---- c: not answered, still 'answered elsewhere' -----------------------------------------
 uas a dial_uas_cancel.xml "$APORT"

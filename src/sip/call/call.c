@@ -83,6 +83,10 @@ struct call {
 	bool outbound;
 	bool rewrite_contact;
 	struct sip_ctsx *invite_ct; /* until its final response */
+	/* RFC 3261 9.1: no CANCEL before a provisional response; hung up
+	 * before one, the CANCEL waits for it (cancel_wait) */
+	bool invite_1xx, cancel_wait;
+	bool cancel_elsewhere; /* hung up as answered elsewhere (cause 26) */
 	char invite_branch[40];
 	uint32_t invite_cseq;
 	char *ruri;
@@ -604,7 +608,7 @@ static int send_cancel(struct call *c)
 		dialog_request(c, "CANCEL", c->ruri, c->invite_branch, c->invite_cseq);
 	/* a call picked up elsewhere (RFC 3326, as Asterisk): phones then
 	 * log no missed call */
-	if (c->chan && zv_channel_hangupcause(c->chan) == 26)
+	if (c->cancel_elsewhere)
 		r.extra = "Reason: SIP;cause=200;text=\"Call completed elsewhere\"\r\n";
 	struct sip_buf req;
 	sip_buf_init(&req);
@@ -1050,8 +1054,13 @@ static void tech_hangup(struct zv_channel *chan)
 		invite_respond(c, cause_to_status(zv_channel_hangupcause(chan)), false, NULL);
 	else if (c->answered && !c->bye_rx)
 		send_bye(c);
-	else if (c->invite_ct)
-		send_cancel(c);
+	else if (c->invite_ct) {
+		c->cancel_elsewhere = zv_channel_hangupcause(chan) == 26;
+		if (c->invite_1xx)
+			send_cancel(c);
+		else
+			c->cancel_wait = true;
+	}
 	if (c->rtp) {
 		zv_rtp_free(c->rtp);
 		c->rtp = NULL;
@@ -2329,6 +2338,11 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 	if (rx && status > 100 && status < 300 && c->chan && !c->ended)
 		connected_take(c, rx);
 	if (status < 200) {
+		c->invite_1xx = true;
+		if (c->cancel_wait) {
+			c->cancel_wait = false;
+			send_cancel(c);
+		}
 		if (!c->chan || c->ended || status == 100)
 			return;
 		if (rx)
@@ -2347,6 +2361,7 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 		return;
 	}
 	c->invite_ct = NULL;
+	c->cancel_wait = false;
 	if ((status == 401 || status == 407) && rx && !c->auth_tried && !c->ended) {
 		c->auth_tried = true;
 		if (invite_authenticate(c, rx) == 0) {
@@ -2403,6 +2418,7 @@ static void invite_response(void *arg, struct sip_ctsx *ct, unsigned status,
 static int invite_send(struct call *c, const char *auth_line)
 {
 	sip_new_branch(c->invite_branch, sizeof(c->invite_branch));
+	c->invite_1xx = false;
 	struct sip_buf extra, req;
 	sip_buf_init(&extra);
 	sip_buf_init(&req);
