@@ -315,6 +315,24 @@ static void test_trying_deferred(void **state)
 	answer = 200;
 }
 
+/* Send a request of ours to the test's socket in a client transaction:
+ * method (named name) sip:b@127.0.0.1, top Via branch, Call-ID, CSeq. */
+static int send_request(enum sip_method method, const char *name, const char *branch,
+			const char *call_id, unsigned cseq, sip_response_cb *cb)
+{
+	struct sip_target t = {.tp = tp, .addr = peer};
+	char text[512];
+	int len = snprintf(text, sizeof(text),
+			   "%s sip:b@127.0.0.1 SIP/2.0\r\n"
+			   "Via: SIP/2.0/UDP 127.0.0.1;branch=%s\r\n"
+			   "From: <sip:svc@127.0.0.1>;tag=ours\r\n"
+			   "To: <sip:b@127.0.0.1>\r\n"
+			   "Call-ID: %s\r\nCSeq: %u %s\r\n"
+			   "Content-Length: 0\r\n\r\n",
+			   name, branch, call_id, cseq, name);
+	return sip_ctsx_send(&t, method, branch, text, (size_t)len, cb, NULL, NULL);
+}
+
 static unsigned strays, ctsx_finals;
 static char stray_call_id[64];
 
@@ -339,15 +357,8 @@ static void test_stray_2xx(void **state)
 	drain();
 	strays = ctsx_finals = 0;
 	sip_stray_response_set(on_stray);
-	struct sip_target t = {.tp = tp, .addr = peer};
-	static const char inv[] = "INVITE sip:b@127.0.0.1 SIP/2.0\r\n"
-				  "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-stray-1\r\n"
-				  "From: <sip:svc@127.0.0.1>;tag=ours\r\n"
-				  "To: <sip:b@127.0.0.1>\r\n"
-				  "Call-ID: stray@test\r\nCSeq: 3 INVITE\r\n"
-				  "Content-Length: 0\r\n\r\n";
-	assert_int_equal(sip_ctsx_send(&t, SIP_METHOD_INVITE, "z9hG4bK-stray-1", inv,
-				       sizeof(inv) - 1, on_ctsx_response, NULL, NULL),
+	assert_int_equal(send_request(SIP_METHOD_INVITE, "INVITE", "z9hG4bK-stray-1", "stray@test", 3,
+				      on_ctsx_response),
 			 0);
 	assert_int_equal(next_status(1000, NULL, 0), 0); /* our INVITE (a request) */
 	feed_response(200, "z9hG4bK-stray-1", "stray@test", 3, "INVITE");
@@ -381,15 +392,8 @@ static void on_fini_response(void *arg, struct sip_ctsx *ct, unsigned status,
 	if (status < 200)
 		return;
 	fini_status = status;
-	struct sip_target t = {.tp = tp, .addr = peer};
-	static const char bye[] = "BYE sip:b@127.0.0.1 SIP/2.0\r\n"
-				  "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-fini-2\r\n"
-				  "From: <sip:svc@127.0.0.1>;tag=ours\r\n"
-				  "To: <sip:b@127.0.0.1>\r\n"
-				  "Call-ID: fini@test\r\nCSeq: 2 BYE\r\n"
-				  "Content-Length: 0\r\n\r\n";
-	fini_send_err = sip_ctsx_send(&t, SIP_METHOD_BYE, "z9hG4bK-fini-2", bye, sizeof(bye) - 1,
-				      on_fini_response, NULL, NULL);
+	fini_send_err =
+		send_request(SIP_METHOD_BYE, "BYE", "z9hG4bK-fini-2", "fini@test", 2, on_fini_response);
 }
 
 static void test_fini_finishes_pending(void **state)
@@ -397,15 +401,8 @@ static void test_fini_finishes_pending(void **state)
 	drain();
 	fini_status = 0;
 	fini_send_err = 0;
-	struct sip_target t = {.tp = tp, .addr = peer};
-	static const char inv[] = "INVITE sip:b@127.0.0.1 SIP/2.0\r\n"
-				  "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-fini-1\r\n"
-				  "From: <sip:svc@127.0.0.1>;tag=ours\r\n"
-				  "To: <sip:b@127.0.0.1>\r\n"
-				  "Call-ID: fini@test\r\nCSeq: 1 INVITE\r\n"
-				  "Content-Length: 0\r\n\r\n";
-	assert_int_equal(sip_ctsx_send(&t, SIP_METHOD_INVITE, "z9hG4bK-fini-1", inv,
-				       sizeof(inv) - 1, on_fini_response, NULL, NULL),
+	assert_int_equal(send_request(SIP_METHOD_INVITE, "INVITE", "z9hG4bK-fini-1", "fini@test", 1,
+				      on_fini_response),
 			 0);
 	assert_int_equal(next_status(1000, NULL, 0), 0); /* the INVITE went out */
 	feed_response(180, "z9hG4bK-fini-1", "fini@test", 1, "INVITE");
