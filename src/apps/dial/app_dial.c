@@ -46,6 +46,7 @@
 
 #define ZV_LOG_MODULE "app_dial"
 #include <zvonok/channel.h>
+#include <zvonok/config.h>
 #include <zvonok/coro.h>
 #include <zvonok/log.h>
 #include <zvonok/loop.h>
@@ -384,15 +385,17 @@ static void set_duration(struct zv_channel *chan, const char *name, uint64_t ms)
 	zv_channel_var_set(chan, var, num);
 }
 
-/* The variable name as a boolean (yes/true/y/t/1/on, as Asterisk's
- * ast_true()); dflt when it is unset or empty. */
+/* The variable name as a boolean, true only for what Asterisk's
+ * ast_true() accepts (yes/true/y/t/1/on); dflt when it is unset or
+ * empty. */
 static bool var_true(struct zv_channel *chan, const char *name, bool dflt)
 {
 	const char *v = zv_channel_var_get(chan, name);
 	if (!v || !*v)
 		return dflt;
-	return !strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcasecmp(v, "y") ||
-	       !strcasecmp(v, "t") || !strcasecmp(v, "1") || !strcasecmp(v, "on");
+	bool b = false;
+	zv_conf_parse_bool(v, &b);
+	return b;
 }
 
 /* L(x[:y[:z]]) into o: the limit x, the warning y ms before it, repeated
